@@ -1,0 +1,1 @@
+"""The peie rule language: grammar, typed AST, parser, checker."""

@@ -1,0 +1,74 @@
+"""Positions and diagnostics shared by every stage that reads a rule file.
+
+A diagnostic is rendered the way compilers do, so editors and people can jump to it::
+
+    rules/power.rule:12:5: error: unknown name 'heat_raito' (did you mean 'heat_ratio'?)
+        let heat_factor = 1 - 0.25 * heat_raito
+                                     ^^^^^^^^^^
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    span: Span
+    message: str
+    severity: str = "error"
+
+    def render(self, source: str | None = None) -> str:
+        head = f"{self.span}: {self.severity}: {self.message}"
+        if source is None:
+            return head
+        lines = source.splitlines()
+        if not 1 <= self.span.line <= len(lines):
+            return head
+        text = lines[self.span.line - 1].rstrip("\n")
+        if self.span.end_line == self.span.line:
+            width = max(1, self.span.end_column - self.span.column)
+        else:
+            width = max(1, len(text) - self.span.column + 1)
+        caret = " " * (self.span.column - 1) + "^" * width
+        return f"{head}\n    {text}\n    {caret}"
+
+
+class PeieError(Exception):
+    """Base of every error caused by a user's input; the CLI exits 1 on it."""
+
+    exit_status = 1
+
+
+class RuleError(PeieError):
+    """One or more problems in rule files, all reported at once."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], sources: dict[str, str] | None = None):
+        self.diagnostics = sorted(diagnostics, key=lambda d: d.span)
+        self.sources = dict(sources or {})
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(d.render(self.sources.get(d.span.file)) for d in self.diagnostics)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,43 @@
+"""Errors about data and commands, as opposed to rule files (see peie.dsl.errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from peie.dsl.errors import PeieError, RuleError
+
+__all__ = ["DataError", "DataProblem", "PeieError", "RuleError", "UsageError"]
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """One thing wrong with one record: where it is and what is wrong."""
+
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+    unit_id: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.unit_id:
+            where += f" (unit {self.unit_id})"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: error: {self.message}"
+
+
+class DataError(PeieError):
+    """One or more bad records or data files; nothing is issued when this is raised."""
+
+    def __init__(self, problems: Iterable[DataProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(PeieError):
+    """A command that cannot be carried out as asked (missing file, no rule for a year...)."""
