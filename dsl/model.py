@@ -1,0 +1,167 @@
+"""A checked rule: the AST plus what the checker proved about it (types, units, order).
+
+Only the checker builds these; the evaluator, explainer and data schema read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import ast
+
+Unit = tuple[tuple[str, int], ...]  # sorted (base unit, exponent); () is dimensionless
+
+TCO2: Unit = (("tCO2", 1),)
+DIMENSIONLESS: Unit = ()
+
+# Built-in value the engine supplies per (province, sector): the local adjustment factor.
+LOCAL_FACTOR = "local_factor"
+
+
+def unit_multiply(a: Unit, b: Unit, sign: int = 1) -> Unit:
+    exponents = dict(a)
+    for base, power in b:
+        exponents[base] = exponents.get(base, 0) + sign * power
+    return tuple(sorted((k, v) for k, v in exponents.items() if v))
+
+
+def unit_text(unit: Unit) -> str:
+    """tCO2/MWh, tCO2/(MWh*t), 1 for dimensionless."""
+    top = [b if e == 1 else f"{b}^{e}" for b, e in unit if e > 0]
+    bottom = [b if e == -1 else f"{b}^{-e}" for b, e in unit if e < 0]
+    text = "*".join(top) or "1"
+    if bottom:
+        text += "/" + (bottom[0] if len(bottom) == 1 else "(" + "*".join(bottom) + ")")
+    return text
+
+
+@dataclass(frozen=True)
+class NumType:
+    unit: Unit
+
+    def __str__(self) -> str:
+        return unit_text(self.unit)
+
+
+@dataclass(frozen=True)
+class EnumType:
+    enum: str
+
+    def __str__(self) -> str:
+        return f"a {self.enum} code"
+
+
+@dataclass(frozen=True)
+class BoolType:
+    def __str__(self) -> str:
+        return "a condition"
+
+
+Type = NumType | EnumType | BoolType
+
+
+@dataclass(frozen=True)
+class Range:
+    """A checked interval over exact numbers; None is an infinite end."""
+
+    low: Decimal | None
+    low_closed: bool
+    high: Decimal | None
+    high_closed: bool
+
+    def contains(self, x: Decimal) -> bool:
+        if self.low is not None and (x < self.low or (x == self.low and not self.low_closed)):
+            return False
+        return not (
+            self.high is not None and (x > self.high or (x == self.high and not self.high_closed))
+        )
+
+    def __str__(self) -> str:
+        low = "-inf" if self.low is None else _plain(self.low)
+        high = "inf" if self.high is None else _plain(self.high)
+        return f"{'[' if self.low_closed else '('}{low}, {high}{']' if self.high_closed else ')'}"
+
+
+def _plain(x: Decimal) -> str:
+    return format(x.normalize(), "f") if x == x.to_integral_value() else format(x, "f")
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """A checked piecewise table: the rows sorted, known to leave no gap and not overlap."""
+
+    decl: ast.BracketDecl
+    ranges: tuple[Range, ...]  # sorted from low to high
+    values: tuple[Decimal, ...]
+    rows: tuple[ast.BracketRow, ...]  # the written rows, in the same sorted order
+    unit: Unit
+
+    def select(self, x: Decimal) -> int:
+        """Index of the row whose interval holds x; -1 when x lies outside every row."""
+        for index, row_range in enumerate(self.ranges):
+            if row_range.contains(x):
+                return index
+        return -1
+
+
+@dataclass(frozen=True)
+class Table:
+    decl: ast.TableDecl
+    values: dict[str, Decimal | str] = field(hash=False)
+    type: Type
+
+
+@dataclass(frozen=True)
+class Input:
+    decl: ast.InputDecl
+    type: Type
+    range: Range | None
+    default: Decimal | None
+
+
+@dataclass(frozen=True)
+class Ensure:
+    decl: ast.EnsureDecl
+    range: Range
+
+
+@dataclass
+class Rule:
+    """One checked rule file: one version of one sector's rules."""
+
+    file: ast.RuleFile
+    sector: str
+    sector_label: str
+    version: str
+    status: str
+    effective: tuple[int, int]
+    published: str
+    source: str
+    enums: dict[str, ast.EnumDecl]
+    inputs: dict[str, Input]
+    tables: dict[str, Table]
+    brackets: dict[str, Bracket]
+    params: dict[str, ast.ParamDecl]
+    lets: list[ast.LetDecl]  # in an order where each let follows what it uses
+    allocation: ast.FormulaDecl
+    emissions: ast.FormulaDecl | None
+    ensures: list[Ensure]
+    preallocation: ast.PreallocationDecl
+    rounding: ast.RoundingDecl
+    types: dict[str, Type]  # every value name -> its type
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+    @property
+    def sha256(self) -> str:
+        return self.file.sha256
+
+    @property
+    def preallocation_share(self) -> Decimal:
+        return self.preallocation.share.scaled
+
+    def in_force(self, year: int) -> bool:
+        return self.effective[0] <= year <= self.effective[1]

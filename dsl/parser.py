@@ -1,0 +1,391 @@
+"""Text -> typed AST. The Transformer only builds nodes; all checking is in checker.py.
+
+Syntax errors are collected, not first-only: after an error the declaration that holds it
+is blanked out (newlines kept, so positions stay true) and the file is parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from . import ast
+from .errors import Diagnostic, RuleError, Span
+
+MAX_SYNTAX_ERRORS = 20
+
+# A declaration starts at the beginning of a line with one of these words.
+_DECL_START = re.compile(
+    r"^(sector|version|status|effective|published|source|enum|input|table|bracket|param|let"
+    r"|allocation|emissions|ensure|preallocation|rounding)\b",
+    re.M,
+)
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": 'a "quoted text"',
+    "DATE": "a date (YYYY-MM-DD)",
+    "TIMES": "'*'",
+    "PERCENT": "'%'",
+    "COMPARATOR": "a comparison (== != < <= > >=)",
+    "$END": "the end of the file",
+}
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "peie"
+
+
+@cache
+def _lark() -> Lark:
+    """Build the LALR parser once; the parse table is cached on disk between runs."""
+    options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True}
+    try:
+        directory = _cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        options["cache"] = str(directory / "grammar.lark.cache")
+    except OSError:
+        pass  # an unwritable home only costs start-up time
+    return Lark.open_from_package("peie.dsl", "grammar.lark", **options)
+
+
+def _span(file: str, item: Any) -> Span:
+    return Span(file, item.line, item.column, item.end_line, item.end_column)
+
+
+def _text(token: Token | None) -> str | None:
+    return None if token is None else str(token)[1:-1]
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    def __init__(self, file: str, source: str):
+        super().__init__()
+        self.file = file
+        self.rule_text = source
+
+    def s(self, meta: Any) -> Span:
+        return _span(self.file, meta) if not meta.empty else ast.NOWHERE
+
+    def t(self, token: Token) -> Span:
+        return _span(self.file, token)
+
+    # -- metadata
+    def start(self, meta: Any, items: list[Any]) -> list[Any]:
+        return items
+
+    def sector(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("sector", (str(c[0]), _text(c[1]) or ""), self.s(meta))
+
+    def version(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("version", (_text(c[0]) or "",), self.s(meta))
+
+    def status(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("status", (str(c[0]),), self.s(meta))
+
+    def effective(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("effective", (str(c[0]), str(c[1])), self.s(meta))
+
+    def published(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("published", (str(c[0]),), self.s(meta))
+
+    def source(self, meta: Any, c: list[Token]) -> ast.Header:
+        return ast.Header("source", (_text(c[0]) or "",), self.s(meta))
+
+    # -- declarations
+    def enum_decl(self, meta: Any, c: list[Any]) -> ast.EnumDecl:
+        return ast.EnumDecl(str(c[0]), _text(c[1]), tuple(c[2:]), self.s(meta))
+
+    def enum_member(self, meta: Any, c: list[Token]) -> ast.EnumMember:
+        return ast.EnumMember(str(c[0]), _text(c[1]) or "", self.s(meta))
+
+    def input_decl(self, meta: Any, c: list[Any]) -> ast.InputDecl:
+        name, unit, interval, label, requirement = c
+        return ast.InputDecl(
+            str(name), unit, interval, _text(label),
+            requirement or ast.Requirement("required"), self.s(meta),
+        )
+
+    def range(self, meta: Any, c: list[Any]) -> ast.Interval:
+        return c[0]  # type: ignore[no-any-return]
+
+    def optional(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("optional")
+
+    def default(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("default", default=c[0])
+
+    def required_when(self, meta: Any, c: list[Any]) -> ast.Requirement:
+        return ast.Requirement("when", when=c[0])
+
+    def table_decl(self, meta: Any, c: list[Any]) -> ast.TableDecl:
+        name, label, key, (unit, value_enum), *rows, source = c
+        return ast.TableDecl(
+            str(name), _text(label), str(key), unit, value_enum, tuple(rows), source,
+            self.s(meta), self.t(key),
+        )
+
+    def number_table(self, meta: Any, c: list[Any]) -> tuple[Any, None]:
+        return (c[0], None)
+
+    def enum_table(self, meta: Any, c: list[Token]) -> tuple[None, str]:
+        return (None, str(c[0]))
+
+    def table_row(self, meta: Any, c: list[Any]) -> ast.TableRow:
+        key, label, value, source = c
+        return ast.TableRow(str(key), _text(label), value, source, self.s(meta))
+
+    def number_value(self, meta: Any, c: list[Any]) -> Decimal:
+        return c[0]  # type: ignore[no-any-return]
+
+    def code_value(self, meta: Any, c: list[Token]) -> str:
+        return str(c[0])
+
+    def bracket_decl(self, meta: Any, c: list[Any]) -> ast.BracketDecl:
+        name, label, subject, *rows = c
+        return ast.BracketDecl(
+            str(name), _text(label), str(subject), tuple(rows), self.s(meta), self.t(subject)
+        )
+
+    def bracket_row(self, meta: Any, c: list[Any]) -> ast.BracketRow:
+        return ast.BracketRow(c[0], c[1], c[2], self.s(meta))
+
+    def param_decl(self, meta: Any, c: list[Any]) -> ast.ParamDecl:
+        return ast.ParamDecl(str(c[0]), _text(c[1]), c[2], c[3], self.s(meta))
+
+    def let_decl(self, meta: Any, c: list[Any]) -> ast.LetDecl:
+        return ast.LetDecl(str(c[0]), _text(c[1]), c[2], self.s(meta))
+
+    def allocation_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
+        return ast.FormulaDecl("allocation", c[0], self.s(meta))
+
+    def emissions_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
+        return ast.FormulaDecl("emissions", c[0], self.s(meta))
+
+    def ensure_decl(self, meta: Any, c: list[Any]) -> ast.EnsureDecl:
+        return ast.EnsureDecl(str(c[0]), c[1], c[2], self.s(meta))
+
+    def preallocation_decl(self, meta: Any, c: list[Any]) -> ast.PreallocationDecl:
+        return ast.PreallocationDecl(c[0], int(c[1]), c[2], self.s(meta))
+
+    def rounding_decl(self, meta: Any, c: list[Any]) -> ast.RoundingDecl:
+        return ast.RoundingDecl(str(c[0]), c[1], self.s(meta))
+
+    def source_ref(self, meta: Any, c: list[Token]) -> str | None:
+        return _text(c[0])
+
+    # -- quantities, units, intervals
+    def quantity(self, meta: Any, c: list[Any]) -> ast.Quantity:
+        return ast.Quantity(c[0], c[1], self.s(meta))
+
+    def signed_number(self, meta: Any, c: list[Token]) -> Decimal:
+        return Decimal(str(c[0]))
+
+    def negative_number(self, meta: Any, c: list[Token]) -> Decimal:
+        return -Decimal(str(c[0]))
+
+    def unit(self, meta: Any, c: list[Any]) -> ast.UnitRef:
+        exponents: dict[str, int] = {}
+        percent = False
+        stray: list[str] = []
+        sign = 1
+        for item in c:
+            if item in ("mul", "div"):
+                sign = 1 if item == "mul" else -1
+            elif item == "%":
+                percent = True
+            elif isinstance(item, Token):  # a bare number: only '1' means "no unit"
+                if str(item) != "1":
+                    stray.append(str(item))
+            else:
+                base, power = item
+                exponents[base] = exponents.get(base, 0) + sign * power
+        factors = tuple(sorted((b, e) for b, e in exponents.items() if e))
+        text = self.rule_text[meta.start_pos : meta.end_pos]
+        return ast.UnitRef(factors, percent, text, tuple(stray), self.s(meta))
+
+    def unit_mul(self, meta: Any, c: list[Any]) -> str:
+        return "mul"
+
+    def unit_div(self, meta: Any, c: list[Any]) -> str:
+        return "div"
+
+    def unit_factor(self, meta: Any, c: list[Any]) -> tuple[str, int]:
+        return (str(c[0]), int(c[1]) if c[1] is not None else 1)
+
+    def unit_one(self, meta: Any, c: list[Token]) -> Token:
+        return c[0]
+
+    def unit_percent(self, meta: Any, c: list[Token]) -> str:
+        return "%"
+
+    def interval(self, meta: Any, c: list[ast.Bound]) -> ast.Interval:
+        return ast.Interval(c[0], c[1], self.s(meta))
+
+    def closed_lower(self, meta: Any, c: list[Any]) -> ast.Bound:
+        return ast.Bound(c[0], True)
+
+    def open_lower(self, meta: Any, c: list[Any]) -> ast.Bound:
+        return ast.Bound(c[0], False)
+
+    closed_upper = closed_lower
+    open_upper = open_lower
+
+    def infinity(self, meta: Any, c: list[Any]) -> None:
+        return None
+
+    # -- expressions
+    def number(self, meta: Any, c: list[Token]) -> ast.Number:
+        return ast.Number(Decimal(str(c[0])), str(c[0]), self.s(meta))
+
+    def percent(self, meta: Any, c: list[Token]) -> ast.Number:
+        return ast.Number(Decimal(str(c[0])) / 100, f"{c[0]} %", self.s(meta))
+
+    def name(self, meta: Any, c: list[Token]) -> ast.Name:
+        return ast.Name(str(c[0]), self.s(meta))
+
+    def lookup(self, meta: Any, c: list[Any]) -> ast.Lookup:
+        return ast.Lookup(str(c[0]), c[1], self.s(meta), self.t(c[0]))
+
+    def _binary(self, op: str, meta: Any, c: list[Any]) -> ast.Binary:
+        return ast.Binary(op, c[0], c[-1], self.s(meta))
+
+    def add(self, meta: Any, c: list[Any]) -> ast.Binary:
+        return self._binary("+", meta, c)
+
+    def sub(self, meta: Any, c: list[Any]) -> ast.Binary:
+        return self._binary("-", meta, c)
+
+    def mul(self, meta: Any, c: list[Any]) -> ast.Binary:
+        return self._binary("*", meta, c)
+
+    def div(self, meta: Any, c: list[Any]) -> ast.Binary:
+        return self._binary("/", meta, c)
+
+    def neg(self, meta: Any, c: list[Any]) -> ast.Negate:
+        return ast.Negate(c[0], self.s(meta))
+
+    def if_expr(self, meta: Any, c: list[Any]) -> ast.Conditional:
+        return ast.Conditional(c[0], c[1], c[2], self.s(meta))
+
+    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
+        return ast.Compare(str(c[1]), c[0], c[2], self.s(meta))
+
+    def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
+        members = tuple(ast.Name(str(t), self.t(t)) for t in c[1:])
+        return ast.InSet(c[0], members, self.s(meta))
+
+    def or_(self, meta: Any, c: list[Any]) -> ast.Logical:
+        return ast.Logical("or", c[0], c[1], self.s(meta))
+
+    def and_(self, meta: Any, c: list[Any]) -> ast.Logical:
+        return ast.Logical("and", c[0], c[1], self.s(meta))
+
+    def not_(self, meta: Any, c: list[Any]) -> ast.Not:
+        return ast.Not(c[0], self.s(meta))
+
+
+def _expected(error: UnexpectedInput) -> str:
+    names = sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+    words = []
+    for name in names:
+        if name in _TERMINAL_WORDS:
+            words.append(_TERMINAL_WORDS[name])
+            continue
+        try:
+            pattern = _lark().get_terminal(name).pattern
+            words.append(f"'{pattern.value}'")
+        except KeyError:
+            words.append(name)
+    words = sorted(set(words))
+    if not words:
+        return ""
+    if len(words) > 8:
+        return f"; expected one of {', '.join(words[:8])}, ..."
+    return f"; expected {words[0]}" if len(words) == 1 else f"; expected one of {', '.join(words)}"
+
+
+def _syntax_diagnostic(file: str, error: UnexpectedInput) -> Diagnostic:
+    line, column = error.line, error.column
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        message = "unexpected end of file" + _expected(error)
+        line = max(line, 1) if isinstance(line, int) else 1
+        column = max(column, 1) if isinstance(column, int) else 1
+        width = 1
+    elif isinstance(error, UnexpectedToken):
+        shown = str(error.token).replace("\n", "\\n")
+        message = f"unexpected '{shown}'" + _expected(error)
+        width = max(1, len(str(error.token).split("\n")[0]))
+    elif isinstance(error, UnexpectedCharacters):
+        message = f"unexpected character '{error.char}'" + _expected(error)
+        width = 1
+    else:  # UnexpectedEOF
+        message = "unexpected end of file" + _expected(error)
+        width = 1
+    if not isinstance(line, int) or line < 1:
+        line, column = 1, 1
+    return Diagnostic(Span(file, line, column, line, column + width), message)
+
+
+def _blank_declaration(text: str, line: int) -> str:
+    """Replace the declaration around `line` with spaces, keeping every newline."""
+    starts = [text.count("\n", 0, m.start()) + 1 for m in _DECL_START.finditer(text)]
+    begin = max((s for s in starts if s <= line), default=1)
+    end = min((s for s in starts if s > line), default=text.count("\n") + 2)
+    lines = text.split("\n")
+    for i in range(begin - 1, min(end - 1, len(lines))):
+        lines[i] = " " * len(lines[i])
+    return "\n".join(lines)
+
+
+def parse(text: str, path: str = "<text>") -> ast.RuleFile:
+    """Parse rule text; raises RuleError listing every syntax error found."""
+    diagnostics: list[Diagnostic] = []
+    attempt = text
+    tree = None
+    while len(diagnostics) < MAX_SYNTAX_ERRORS:
+        try:
+            tree = _lark().parse(attempt)
+            break
+        except UnexpectedInput as error:
+            diagnostic = _syntax_diagnostic(path, error)
+            if diagnostic in diagnostics:
+                break
+            diagnostics.append(diagnostic)
+            blanked = _blank_declaration(attempt, diagnostic.span.line)
+            if blanked == attempt:
+                break
+            attempt = blanked
+    if diagnostics or tree is None:
+        raise RuleError(diagnostics, {path: text})
+    decls = _Builder(path, text).transform(tree)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return ast.RuleFile(path, text, digest, tuple(decls))
+
+
+def parse_file(path: str | os.PathLike[str]) -> ast.RuleFile:
+    """Read and parse one rule file; unreadable files are reported like syntax errors."""
+    name = os.fspath(path)
+    try:
+        raw = Path(name).read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        problem = Diagnostic(Span(name, 1, 1, 1, 1), f"cannot read file: {reason}")
+        raise RuleError([problem]) from None
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RuleError(
+            [Diagnostic(Span(name, line, 1, line, 2), "file is not valid UTF-8 text")]
+        ) from None
+    return parse(text, name)

@@ -1,0 +1,136 @@
+"""The Python API for embedding peie; the command line is a thin layer over it.
+
+    import peie
+    rules = peie.load_rules()                       # the bundled 2017 rules
+    result = peie.allocate("units.csv", year=2017, rules=rules)
+    result.totals()                                 # {'aluminium': ..., 'all': ...}
+    print("\\n".join(result.explain("U-000001").render()))
+
+Every user error is raised as a peie.PeieError subclass: RuleError (with .diagnostics,
+each with file, line and column), DataError (with .problems, each with file, row, unit
+and field), UsageError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from peie.dsl.model import Rule
+
+from .allocation import Allocation, evaluate_units, facility_totals
+from .compiler import CompiledRule
+from .errors import UsageError
+from .explain import Node, explain_unit
+from .local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
+from .readers import Table, read_table, table_from_records
+from .records import UnitRecord, validate_table
+from .ruleset import RuleSet, rules_from_text
+from .ruleset import load_rules as _load_rule_files
+
+RulesLike = RuleSet | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+DataLike = object  # a Table, a path, an iterable of dicts, or a DataFrame-like
+FactorsLike = LocalFactors | str | os.PathLike[str] | Mapping[tuple[str, str], Any] | None
+
+
+def load_rules(rules: RulesLike = None, *, text: str | None = None,
+               name: str = "<text>") -> RuleSet:
+    """Rules from the bundled set (None), a directory, a file, a list of them, or text."""
+    if text is not None:
+        return rules_from_text(text, name)
+    if isinstance(rules, RuleSet):
+        return rules
+    if rules is None:
+        return _load_rule_files(None)
+    if isinstance(rules, str | os.PathLike):
+        return _load_rule_files([rules])
+    return _load_rule_files(list(rules))
+
+
+def read_data(data: DataLike, name: str = "<records>") -> Table:
+    """A file path, a Table, an iterable of dicts, or a DataFrame-like (has to_dict)."""
+    if isinstance(data, Table):
+        return data
+    if isinstance(data, str | os.PathLike):
+        return read_table(data)
+    if hasattr(data, "to_dict"):
+        return table_from_records(data.to_dict(orient="records"), name)
+    if isinstance(data, Iterable):
+        return table_from_records(data, name)
+    raise UsageError(f"cannot read data from a {type(data).__name__}")
+
+
+def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFactors:
+    """A LocalFactors, a CSV/YAML path, or a mapping {(province, sector): factor}."""
+    if factors is None:
+        return NO_LOCAL_FACTORS
+    if isinstance(factors, LocalFactors):
+        return factors
+    if isinstance(factors, str | os.PathLike):
+        return parse_factors(read_table(factors), sectors)
+    rows = [{"province": p, "sector": s, "factor": f} for (p, s), f in factors.items()]
+    return parse_factors(table_from_records(rows, "<local factors>"), sectors)
+
+
+@dataclass(frozen=True)
+class AllocationRun(Allocation):
+    """An Allocation that also knows how to explain its units."""
+
+    data_path: str = ""
+    compiled: Mapping[str, CompiledRule] | None = None
+
+    def unit(self, unit_id: str):  # type: ignore[no-untyped-def]
+        found = next((u for u in self.units if u.unit_id == unit_id), None)
+        if found is None:
+            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
+        return found
+
+    def explain(self, unit_id: str) -> Node:
+        unit = self.unit(unit_id)
+        assert self.compiled is not None
+        return explain_unit(unit, self.compiled[unit.record.sector], self.data_path)
+
+
+def prepare(data: DataLike, year: int, rules: RulesLike = None,
+            local_factors: FactorsLike = None) -> tuple[RuleSet, dict[str, Rule], Table,
+                                                        list[UnitRecord], LocalFactors]:
+    """Load and validate everything an allocation needs; nothing is evaluated yet."""
+    ruleset = load_rules(rules)
+    in_force = ruleset.require_year(year)
+    factors = read_local_factors(local_factors, ruleset.sectors)
+    table = read_data(data)
+    records = validate_table(table, in_force, year, ruleset.rules)
+    return ruleset, in_force, table, records, factors
+
+
+def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
+             local_factors: FactorsLike = None) -> AllocationRun:
+    """Exact allocation of every unit in `data` for `year`, with facility and sector totals."""
+    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
+    units = evaluate_units(records, compiled, factors, table.path)
+    return AllocationRun(
+        year=year,
+        rules=in_force,
+        data_sha256=table.sha256,
+        local_factors_sha256=factors.sha256,
+        units=units,
+        facilities=facility_totals(units),
+        data_path=table.path,
+        compiled=compiled,
+    )
+
+
+def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
+                    local_factor: Decimal = Decimal(1)) -> Decimal:
+    """One unit's exact allocation from already-typed values (for what-if tools)."""
+    return RuleSet([rule]).compiled(rule).allocate(values, local_factor)
+
+
+__all__ = [
+    "AllocationRun", "allocate", "load_rules", "prepare", "read_data", "read_local_factors",
+    "unit_allocation",
+]

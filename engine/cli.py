@@ -1,0 +1,168 @@
+"""The `peie` command: a thin layer over peie.api.
+
+Exit status: 0 success; 1 a problem in the user's rules or data (reported on stderr,
+nothing written); 2 a malformed command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from . import api, report
+from .errors import DataError, PeieError, RuleError, UsageError
+from .local_factors import load_local_factors
+from .ruleset import expand_rule_paths
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _rules_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", nargs="+", metavar="DIR_OR_FILE",
+                        help="rule files or directories of them (default: the bundled rules)")
+
+
+def _data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA", help="facility data: .csv .xlsx .json .yaml")
+    parser.add_argument("--year", type=int, required=True, help="the allocation year")
+    _rules_arg(parser)
+    parser.add_argument("--local-factors", metavar="FILE",
+                        help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
+
+
+def emit(text: str, out: str | None) -> None:
+    if out:
+        report.atomic_write(out, lambda handle: handle.write(text))
+    else:
+        sys.stdout.write(text)
+
+
+# ---- check -------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    paths = args.files or None
+    rule_paths = [p for p in expand_rule_paths(paths or []) if p.suffix == ".rule"]
+    factor_paths = [p for p in expand_rule_paths(paths or []) if p.suffix != ".rule"]
+    ruleset = api.load_rules(rule_paths or None) if (rule_paths or not factor_paths) else None
+    for path in factor_paths:
+        sectors = ruleset.sectors if ruleset else api.load_rules().sectors
+        load_local_factors(path, sectors)
+    checked = [f"{r.path}: ok ({r.sector} {r.version}, {r.status}, "
+               f"{r.effective[0]}-{r.effective[1]})" for r in (ruleset.rules if ruleset else [])]
+    checked += [f"{p}: ok (local adjustment factors)" for p in factor_paths]
+    if not args.quiet:
+        print("\n".join(checked))
+    return EXIT_OK
+
+
+# ---- allocate ----------------------------------------------------------------------
+
+
+def cmd_allocate(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and not args.out:
+        raise UsageError("--format xlsx writes a file: give it with --out FILE.xlsx")
+    result = api.allocate(args.data, args.year, rules=args.rules,
+                          local_factors=args.local_factors)
+    if args.format == "xlsx":
+        report.allocation_xlsx(result, args.out)
+    elif args.format == "json":
+        emit(report.json_text(report.allocation_json(result)), args.out)
+    elif args.format == "csv":
+        emit(report.allocation_csv(result), args.out)
+    else:
+        emit(report.allocation_table(result), args.out)
+    return EXIT_OK
+
+
+# ---- explain -----------------------------------------------------------------------
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    ruleset, in_force, table, records, factors = api.prepare(
+        args.data, args.year, args.rules, args.local_factors)
+    record = next((r for r in records if r.unit_id == args.unit), None)
+    if record is None:
+        raise UsageError(f"no unit '{args.unit}' in {table.path}")
+    compiled = {record.sector: ruleset.compiled(in_force[record.sector])}
+    unit = api.evaluate_units([record], compiled, factors, table.path)[0]
+    tree = api.explain_unit(unit, compiled[record.sector], table.path)
+    if args.format == "json":
+        document = {"year": args.year, "unit_id": unit.unit_id,
+                    "facility_id": record.facility_id, "sector": record.sector,
+                    "rules": {"version": unit.rule.version, "sha256": unit.rule.sha256,
+                              "path": unit.rule.path},
+                    "data_sha256": table.sha256, "tree": tree.to_dict()}
+        emit(report.json_text(document), None)
+    else:
+        emit("\n".join(tree.render()) + "\n", None)
+    return EXIT_OK
+
+
+# ---- the parser and the error boundary ---------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peie", description="Free carbon-allowance allocation for China's national ETS, "
+                                 "from rule files.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="check rule files (and local-factor files)")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="rule files, directories, or local-factor .csv/.yaml "
+                        "(default: the bundled rules)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("allocate", help="allocate free allowances for a year")
+    _data_args(p)
+    p.add_argument("--format", choices=report.FORMATS, default="table")
+    p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    p.set_defaults(run=cmd_allocate)
+
+    p = sub.add_parser("explain", help="show how one unit's allocation is computed")
+    _data_args(p)
+    p.add_argument("--unit", required=True, metavar="UNIT_ID")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=cmd_explain)
+    return parser
+
+
+def report_error(error: PeieError) -> None:
+    if isinstance(error, RuleError):
+        print(error.render(), file=sys.stderr)
+        count = len(error.diagnostics)
+        print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
+    elif isinstance(error, DataError):
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was issued",
+              file=sys.stderr)
+    else:
+        print(f"peie: error: {error}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PeieError as error:
+        report_error(error)
+        return error.exit_status
+    except BrokenPipeError:
+        # a reader such as `head` went away: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The computation tree behind one unit's allocation: every value, its formula, the rule
+line it comes from and the data field it reads."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from peie.dsl import ast
+from peie.dsl.model import LOCAL_FACTOR, EnumType, Rule
+
+from .allocation import UnitAllocation, decimal_text
+from .compiler import CONTEXT, CompiledRule, condition_function
+
+
+@dataclass
+class Node:
+    name: str
+    value: str
+    unit: str | None = None  # None for codes
+    label: str | None = None
+    formula: str | None = None
+    rule: str | None = None  # FILE:LINE
+    source: str | None = None  # the document a number comes from
+    data: str | None = None  # FILE, row N, field F
+    note: str | None = None
+    children: list[Node] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "value": self.value}
+        for key in ("unit", "label", "formula", "rule", "source", "data", "note"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+    def render(self, indent: str = "") -> list[str]:
+        head = f"{indent}{self.name}"
+        if self.label:
+            head += f" ({self.label})"
+        head += f" = {self.value}" + (f" {self.unit}" if self.unit and self.unit != "1" else "")
+        lines = [head]
+        pad = indent + "    "
+        if self.formula:
+            lines.append(f"{pad}= {self.formula}")
+        where = "; ".join(x for x in (self.rule, self.source and f"source: {self.source}",
+                                      self.data, self.note) if x)
+        if where:
+            lines.append(f"{pad}[{where}]")
+        for child in self.children:
+            lines.extend(child.render(indent + "  "))
+        return lines
+
+
+def _value(value: Decimal | str) -> str:
+    return value if isinstance(value, str) else decimal_text(value)
+
+
+class _Explainer:
+    def __init__(self, unit: UnitAllocation, compiled: CompiledRule, data_path: str):
+        self.unit = unit
+        self.rule: Rule = compiled.rule
+        self.data_path = data_path
+        with decimal.localcontext(CONTEXT):
+            self.values = compiled.trace(unit.record.values, unit.local_factor.factor)
+
+    def taken(self, expr: ast.Conditional) -> bool:
+        test = condition_function(self.rule, expr.condition)
+        with decimal.localcontext(CONTEXT):
+            return test(self.unit.record.values, self.unit.local_factor.factor, self.values)
+
+    def where(self, span: ast.Span) -> str:
+        return f"{self.rule.path}:{span.line}"
+
+    def unit_of(self, name: str) -> str | None:
+        typ = self.rule.types.get(name)
+        return None if isinstance(typ, EnumType) or typ is None else str(typ)
+
+    def value_of(self, name: str) -> Decimal | str:
+        if name in self.values:
+            return self.values[name]  # type: ignore[no-any-return]
+        if name == LOCAL_FACTOR:
+            return self.unit.local_factor.factor
+        if name in self.rule.params:
+            return self.rule.params[name].value.scaled
+        if name in self.rule.brackets:
+            bracket = self.rule.brackets[name]
+            index = bracket.select(Decimal(self.value_of(bracket.decl.subject)))
+            return bracket.values[index]
+        value = self.unit.record.values[name]
+        assert value is not None
+        return value
+
+    def root(self) -> Node:
+        decl = self.rule.allocation
+        node = Node("allocation", decimal_text(self.unit.allocation), "tCO2",
+                    formula=ast.span_text(self.rule.file.text, decl.expr.span),
+                    rule=self.where(decl.span),
+                    note=f"unit {self.unit.unit_id}, facility {self.unit.record.facility_id}, "
+                         f"rules {self.rule.sector} {self.rule.version} "
+                         f"(sha256 {self.rule.sha256[:12]})")
+        node.children = self.children(decl.expr)
+        return node
+
+    def children(self, expr: ast.Expr | ast.Condition) -> list[Node]:
+        nodes: list[Node] = []
+        seen: set[str] = set()
+        for item in _references(expr, self.taken):
+            key = item.id if isinstance(item, ast.Name) else f"{item.table}[{id(item)}]"
+            if key in seen or (isinstance(item, ast.Name) and item.id not in self.rule.types):
+                continue  # a code such as 'gas' in `fuel == gas`
+            seen.add(key)
+            nodes.append(self.lookup(item) if isinstance(item, ast.Lookup)
+                         else self.name(item.id))
+        return nodes
+
+    def name(self, name: str) -> Node:
+        rule, record = self.rule, self.unit.record
+        value = self.value_of(name)
+        node = Node(name, _value(value), self.unit_of(name))
+        if name == LOCAL_FACTOR:
+            source = self.unit.local_factor
+            node.label = "地方行业调整系数"
+            node.data = (f"{source.file}, row {source.row}" if source.file
+                         else f"default (no factor for {record.province}/{record.sector})")
+        elif name in rule.inputs:
+            decl = rule.inputs[name].decl
+            node.label, node.rule = decl.label, self.where(decl.span)
+            if name in record.defaulted:
+                node.data = f"{self.data_path}, row {record.row}: empty, rule default used"
+            else:
+                node.data = f"{self.data_path}, row {record.row}, field {name}"
+        elif name in rule.params:
+            param = rule.params[name]
+            node.label, node.rule, node.source = param.label, self.where(param.span), param.source
+        elif name in rule.brackets:
+            bracket = rule.brackets[name]
+            subject = Decimal(self.value_of(bracket.decl.subject))
+            row = bracket.rows[bracket.select(subject)]
+            node.label, node.source = bracket.decl.label, row.source
+            node.rule = self.where(row.span)
+            node.formula = f"bracket over {bracket.decl.subject}: row " + ast.span_text(
+                rule.file.text, row.span)
+            node.children = [self.name(bracket.decl.subject)]
+        else:
+            let = next(d for d in rule.lets if d.name == name)
+            node.label, node.rule = let.label, self.where(let.span)
+            node.formula = ast.span_text(rule.file.text, let.expr.span)
+            node.children = self.children(let.expr)
+        return node
+
+    def lookup(self, item: ast.Lookup) -> Node:
+        table = self.rule.tables[item.table]
+        key = self.value_of(item.key.id) if isinstance(item.key, ast.Name) else None
+        row = next((r for r in table.decl.rows if r.key == key), None)
+        value = table.values[str(key)]
+        node = Node(f"{item.table}[{key}]", _value(value),
+                    None if isinstance(table.type, EnumType) else str(table.type),
+                    label=table.decl.label,
+                    rule=self.where(row.span if row else table.decl.span),
+                    source=(row.source if row and row.source else table.decl.source))
+        node.children = self.children(item.key)
+        return node
+
+
+def _references(expr: ast.Expr | ast.Condition,
+                taken: Callable[[ast.Conditional], bool]) -> list[ast.Name | ast.Lookup]:
+    """Names and lookups directly in `expr` (not inside a lookup's key); of an if/else
+    only the branch that was taken."""
+    if isinstance(expr, ast.Name | ast.Lookup):
+        return [expr]
+    parts: list[ast.Expr | ast.Condition] = []
+    if isinstance(expr, ast.Binary | ast.Compare | ast.Logical):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, ast.Negate | ast.Not):
+        parts = [expr.operand]
+    elif isinstance(expr, ast.Conditional):
+        parts = [expr.condition, expr.then if taken(expr) else expr.otherwise]
+    elif isinstance(expr, ast.InSet):
+        parts = [expr.subject]
+    return [ref for part in parts for ref in _references(part, taken)]
+
+
+def explain_unit(unit: UnitAllocation, compiled: CompiledRule, data_path: str) -> Node:
+    return _Explainer(unit, compiled, data_path).root()
+

@@ -1,0 +1,106 @@
+"""Local (provincial) sector adjustment factors: 0 < factor <= 1, default 1.
+
+The 2017 draft lets a province only be stricter than the national benchmark
+(seed 001 L116), so a factor above 1 is refused, as is one of 0 or less.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from peie.dsl.errors import did_you_mean
+
+from .errors import DataError, DataProblem
+from .readers import Table, read_table
+
+COLUMNS = ("province", "sector", "factor")
+DEFAULT = Decimal(1)
+
+
+@dataclass(frozen=True)
+class FactorSource:
+    """Where a unit's factor came from, for explanations."""
+
+    factor: Decimal
+    file: str | None  # None: the default
+    row: int | None
+
+
+@dataclass(frozen=True)
+class LocalFactors:
+    path: str | None = None
+    sha256: str | None = None
+    factors: dict[tuple[str, str], FactorSource] = field(default_factory=dict)
+
+    def lookup(self, province: str, sector: str) -> FactorSource:
+        return self.factors.get((province, sector), FactorSource(DEFAULT, None, None))
+
+
+NO_LOCAL_FACTORS = LocalFactors()
+
+
+def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
+    """Validate a table of factors; every bad row is reported at once."""
+    sectors = list(sectors)
+    problems: list[DataProblem] = []
+    for name in COLUMNS:
+        if name not in table.columns:
+            problems.append(DataProblem(table.path, None, name, "column is missing "
+                                        "(the header must be province,sector,factor)"))
+    for name in table.columns:
+        if name not in COLUMNS:
+            problems.append(DataProblem(table.path, None, name, "unknown column"
+                                        f"{did_you_mean(name, COLUMNS)}"))
+    if problems:
+        raise DataError(problems)
+    factors: dict[tuple[str, str], FactorSource] = {}
+    for row in table.rows:
+        province, sector, text = (row.cells.get(c) for c in COLUMNS)
+
+        def report(field: str, message: str, number: int = row.number) -> None:
+            problems.append(DataProblem(table.path, number, field, message))
+
+        if not province:
+            report("province", "is required but empty")
+        if not sector:
+            report("sector", "is required but empty")
+        elif sector not in sectors:
+            report("sector", f"unknown sector '{sector}'{did_you_mean(sector, sectors)}")
+        factor = _factor(text, report)
+        if province and sector and factor is not None:
+            if (province, sector) in factors:
+                first = factors[(province, sector)].row
+                report("province", f"a second factor for {province}/{sector} (first in row "
+                       f"{first})")
+            else:
+                factors[(province, sector)] = FactorSource(factor, table.path, row.number)
+    if problems:
+        raise DataError(problems)
+    return LocalFactors(table.path, table.sha256, factors)
+
+
+def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-untyped-def]
+    if text is None:
+        report("factor", "is required but empty")
+        return None
+    try:
+        factor = Decimal(text)
+    except InvalidOperation:
+        report("factor", f"must be a number, got '{text}'")
+        return None
+    if not factor.is_finite() or not 0 < factor <= 1:
+        report("factor", f"{text} is out of range: a local adjustment factor must be more "
+               "than 0 and at most 1 (provinces may only be stricter than the national "
+               "benchmark)")
+        return None
+    return factor
+
+
+def load_local_factors(path: str | os.PathLike[str] | None,
+                       sectors: Iterable[str]) -> LocalFactors:
+    if path is None:
+        return NO_LOCAL_FACTORS
+    return parse_factors(read_table(path), sectors)

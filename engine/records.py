@@ -1,0 +1,283 @@
+"""Facility data -> validated unit records, by JSON Schemas derived from the rules' inputs.
+
+Each row is one unit (power unit, clinker line, aluminium plant). Every bad cell of every
+row is reported, with file, row, unit and field; nothing is evaluated when any is bad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from peie.dsl import ast
+from peie.dsl.errors import did_you_mean
+from peie.dsl.model import EnumType, Input, NumType, Rule
+
+from .errors import DataError, DataProblem
+from .readers import Table
+
+IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
+# Columns that are not rule inputs but that reports may read (verified emissions).
+ACCOUNTING_COLUMNS = ("verified_emissions_t",)
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    row: int
+    facility_id: str
+    unit_id: str
+    sector: str
+    province: str
+    values: dict[str, Decimal | str | None]  # every rule input; defaults filled in
+    defaulted: frozenset[str]  # inputs that took their rule default
+    accounting: dict[str, Decimal]  # verified emissions and the like, where given
+
+
+def _number_schema(item: Input) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "number"}
+    rng = item.range
+    if rng is not None:
+        if rng.low is not None:
+            schema["minimum" if rng.low_closed else "exclusiveMinimum"] = rng.low
+        if rng.high is not None:
+            schema["maximum" if rng.high_closed else "exclusiveMaximum"] = rng.high
+    return schema
+
+
+def _condition_schema(c: ast.Condition) -> dict[str, Any]:
+    """`required when` conditions (checked to test code inputs only) as JSON Schema."""
+    if isinstance(c, ast.Logical):
+        key = "allOf" if c.op == "and" else "anyOf"
+        return {key: [_condition_schema(c.left), _condition_schema(c.right)]}
+    if isinstance(c, ast.Not):
+        return {"not": _condition_schema(c.operand)}
+    if isinstance(c, ast.InSet):
+        assert isinstance(c.subject, ast.Name)
+        codes = sorted(m.id for m in c.members)
+        return {"properties": {c.subject.id: {"enum": codes}}, "required": [c.subject.id]}
+    assert isinstance(c, ast.Compare)
+    subject, code = (c.left, c.right) if isinstance(c.right, ast.Name) else (c.right, c.left)
+    assert isinstance(subject, ast.Name) and isinstance(code, ast.Name)
+    equal = {"properties": {subject.id: {"const": code.id}}, "required": [subject.id]}
+    return equal if c.op == "==" else {"not": equal}
+
+
+def record_schema(rule: Rule) -> dict[str, Any]:
+    """The JSON Schema of one unit record of `rule`'s sector (cells that are empty omitted)."""
+    properties: dict[str, Any] = {
+        "facility_id": {"type": "string", "minLength": 1},
+        "unit_id": {"type": "string", "minLength": 1},
+        "sector": {"const": rule.sector},
+        "province": {"type": "string", "minLength": 1},
+    }
+    required = list(IDENTITY_COLUMNS)
+    conditional = []
+    for name, item in rule.inputs.items():
+        if isinstance(item.type, EnumType):
+            properties[name] = {"enum": [m.code for m in rule.enums[item.type.enum].members]}
+        else:
+            properties[name] = _number_schema(item)
+        kind = item.decl.requirement.kind
+        if kind == "required":
+            required.append(name)
+        elif kind == "when":
+            assert item.decl.requirement.when is not None
+            conditional.append({"if": _condition_schema(item.decl.requirement.when),
+                                "then": {"required": [name]}})
+    for name in ACCOUNTING_COLUMNS:
+        properties[name] = {"type": "number", "minimum": 0}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{rule.sector} unit record, rules {rule.version}",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+    if conditional:
+        schema["allOf"] = conditional
+    return schema
+
+
+def _condition_text(rule: Rule, item: Input) -> str:
+    when = item.decl.requirement.when
+    assert when is not None
+    return ast.span_text(rule.file.text, when.span) or "its condition holds"
+
+
+def _range_text(item: Input) -> str:
+    return f"in {item.range} ({item.decl.name} at line {item.decl.span.line})"
+
+
+class _SectorValidator:
+    """Validation and conversion of one sector's rows, built once per run."""
+
+    def __init__(self, rule: Rule, other_versions: set[str]):
+        self.rule = rule
+        # Inputs that only other versions of this sector read: a dataset made for
+        # several versions carries them, and this version passes them by.
+        self.ignored = other_versions - set(rule.inputs)
+        self.schema = record_schema(rule)
+        Draft202012Validator.check_schema(self.schema)
+        self.validator = Draft202012Validator(self.schema)
+        self.numeric = {n for n, i in rule.inputs.items() if isinstance(i.type, NumType)}
+        self.numeric.update(ACCOUNTING_COLUMNS)
+
+    def convert(self, cells: Mapping[str, str | None]) -> dict[str, Any]:
+        """Cells as JSON values: numbers where the schema wants numbers, empties dropped."""
+        instance: dict[str, Any] = {}
+        for name, text in cells.items():
+            if text is None or name in self.ignored:
+                continue
+            if name in self.numeric:
+                try:
+                    number = Decimal(text.replace(",", "") if "," in text else text)
+                    instance[name] = number if number.is_finite() else text
+                except InvalidOperation:
+                    instance[name] = text
+            else:
+                instance[name] = text
+        return instance
+
+    def problems(self, instance: dict[str, Any]) -> list[tuple[str | None, str]]:
+        found: dict[str | None, str] = {}
+        for error in self.validator.iter_errors(instance):
+            for field, message in self._describe(error, instance):
+                found.setdefault(field, message)
+        return sorted(found.items(), key=lambda kv: self._order(kv[0]))
+
+    def _order(self, field: str | None) -> int:
+        names = list(self.schema["properties"])
+        return names.index(field) if field in names else len(names)
+
+    def _describe(self, error: ValidationError, instance: dict[str, Any]):  # type: ignore[no-untyped-def]
+        rule = self.rule
+        kind = error.validator
+        if kind == "required":
+            conditional = "then" in error.schema_path
+            for name in error.validator_value:
+                if name in instance:
+                    continue
+                if conditional and name in rule.inputs:
+                    item = rule.inputs[name]
+                    yield name, (f"is required when {_condition_text(rule, item)} "
+                                 f"({rule.path}:{item.decl.span.line})")
+                else:
+                    yield name, "is required but empty"
+            return
+        if kind == "additionalProperties":
+            known = set(self.schema["properties"])
+            for name in sorted(set(instance) - known):
+                yield name, f"is not an input of sector {rule.sector}; leave it empty"
+            return
+        field = str(error.path[0]) if error.path else None
+        value = error.instance
+        if kind == "type":
+            yield field, f"must be a number, got '{value}'"
+        elif kind == "enum":
+            codes = error.validator_value
+            yield field, (f"'{value}' is not one of {', '.join(codes)}"
+                          f"{did_you_mean(str(value), codes)}")
+        elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            item = rule.inputs.get(field or "")
+            where = _range_text(item) if item else "at least 0"
+            yield field, f"{value} is out of range: must be {where}"
+        elif kind == "minLength":
+            yield field, "must not be empty"
+        else:
+            yield field, error.message
+
+
+def validate_table(table: Table, rules: Mapping[str, Rule], year: int,
+                   all_rules: Iterable[Rule] = ()) -> list[UnitRecord]:
+    """Validate every row against the rules in force (sector -> Rule); raise DataError.
+
+    `all_rules` are every version loaded: columns any of them reads are known columns.
+    """
+    every = list(all_rules) or list(rules.values())
+    validators = {
+        sector: _SectorValidator(rule, {n for r in every if r.sector == sector for n in r.inputs})
+        for sector, rule in rules.items()
+    }
+    problems: list[DataProblem] = []
+    _check_columns(table, every, problems)
+    if problems:
+        raise DataError(problems)
+    records: list[UnitRecord] = []
+    seen_units: dict[str, int] = {}
+    facility_sector: dict[str, tuple[str, int]] = {}
+    for row in table.rows:
+        cells = row.cells
+        unit_id = cells.get("unit_id")
+        sector = cells.get("sector")
+
+        def report(field: str | None, message: str, number: int = row.number,
+                   unit: str | None = unit_id) -> None:
+            problems.append(DataProblem(table.path, number, field, message, unit))
+
+        if sector not in validators:
+            hint = did_you_mean(sector or "", validators)
+            report("sector", f"no rules in force for sector '{sector or ''}' in {year}{hint}"
+                   if sector else "is required but empty")
+            continue
+        validator = validators[sector]
+        instance = validator.convert(cells)
+        for field, message in validator.problems(instance):
+            report(field, message)
+        if unit_id:
+            if unit_id in seen_units:
+                report("unit_id", f"unit '{unit_id}' appears twice (first in row "
+                       f"{seen_units[unit_id]})")
+            seen_units.setdefault(unit_id, row.number)
+        facility = cells.get("facility_id")
+        if facility:
+            other = facility_sector.setdefault(facility, (sector, row.number))
+            if other[0] != sector:
+                report("sector", f"facility '{facility}' is in sector {other[0]} (row "
+                       f"{other[1]}); a facility's units must all be of one sector")
+        records.append(_record(row.number, instance, validator.rule))
+    if problems:
+        raise DataError(problems)
+    return records
+
+
+def _record(number: int, instance: dict[str, Any], rule: Rule) -> UnitRecord:
+    values: dict[str, Decimal | str | None] = {}
+    defaulted = set()
+    for name, item in rule.inputs.items():
+        value = instance.get(name)
+        if value is None and item.default is not None:
+            value = item.default
+            defaulted.add(name)
+        values[name] = value
+    return UnitRecord(
+        row=number,
+        facility_id=instance.get("facility_id", ""),
+        unit_id=instance.get("unit_id", ""),
+        sector=rule.sector,
+        province=instance.get("province", ""),
+        values=values,
+        defaulted=frozenset(defaulted),
+        accounting={n: instance[n] for n in ACCOUNTING_COLUMNS if n in instance},
+    )
+
+
+def _check_columns(table: Table, rules: Iterable[Rule], problems: list[DataProblem]) -> None:
+    known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS)
+    for rule in rules:
+        known.update(rule.inputs)
+    for name in IDENTITY_COLUMNS:
+        if name not in table.columns:
+            problems.append(DataProblem(table.path, None, name, "column is missing"))
+    for name in table.columns:
+        if name not in known:
+            problems.append(DataProblem(
+                table.path, None, name,
+                f"unknown column{did_you_mean(name, known)}; the rules in force read "
+                + ", ".join(sorted(known)),
+            ))

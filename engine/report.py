@@ -1,0 +1,141 @@
+"""Allocation results as JSON (the contract for systems), CSV, XLSX and a table for people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .allocation import Allocation, decimal_text
+
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def provenance(result: Allocation) -> dict[str, Any]:
+    return {
+        "year": result.year,
+        "rules": {s: {"version": r.version, "sha256": r.sha256}
+                  for s, r in sorted(result.rules.items())},
+        "data_sha256": result.data_sha256,
+    }
+
+
+def allocation_json(result: Allocation) -> dict[str, Any]:
+    """The JSON contract of `peie allocate --format json`."""
+    out = provenance(result)
+    if result.local_factors_sha256:
+        out["local_factors_sha256"] = result.local_factors_sha256
+    out["units"] = [
+        {"unit_id": u.unit_id, "facility_id": u.record.facility_id, "sector": u.record.sector,
+         "allocation": decimal_text(u.allocation)}
+        for u in result.units
+    ]
+    out["facilities"] = [{"facility_id": f.facility_id, "allocation": f.allocation}
+                         for f in result.facilities]
+    out["totals"] = result.totals()
+    return out
+
+
+def json_text(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def allocation_csv(result: Allocation) -> str:
+    """One row per facility: what is issued."""
+    rows = [(f.facility_id, f.sector, len(f.unit_ids), f.allocation, decimal_text(f.exact))
+            for f in result.facilities]
+    return csv_text(("facility_id", "sector", "units", "allocation", "exact_allocation"), rows)
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+               right: Sequence[bool] | None = None) -> list[str]:
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    align = right or [False] * len(header)
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if a else c.ljust(w)
+                               for c, w, a in zip(row, widths, align, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def allocation_table(result: Allocation) -> str:
+    lines = [f"Free allocation {result.year}"]
+    for sector, rule in sorted(result.rules.items()):
+        lines.append(f"  rules {sector}: {rule.version} ({rule.status}), {rule.path}, "
+                     f"sha256 {rule.sha256[:16]}")
+    lines.append(f"  data sha256 {result.data_sha256[:16]}")
+    if result.local_factors_sha256:
+        lines.append(f"  local factors sha256 {result.local_factors_sha256[:16]}")
+    lines.append("")
+    rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
+            for f in result.facilities]
+    lines += text_table(("facility", "sector", "units", "allocation tCO2"), rows,
+                        (False, False, True, True))
+    lines.append("")
+    totals = result.totals()
+    counts = {s: sum(1 for f in result.facilities if f.sector == s) for s in totals}
+    counts["all"] = len(result.facilities)
+    units = {s: sum(1 for u in result.units if u.record.sector == s) for s in totals}
+    units["all"] = len(result.units)
+    lines += text_table(("sector", "facilities", "units", "allocation tCO2"),
+                        [(s, counts[s], units[s], f"{t:,}") for s, t in totals.items()],
+                        (False, True, True, True))
+    return "\n".join(lines) + "\n"
+
+
+def write_xlsx(path: str | os.PathLike[str], sheets: dict[str, tuple[Sequence[str],
+                                                                      Sequence[Sequence[Any]]]]
+               ) -> None:
+    from openpyxl import Workbook  # only the xlsx output pays for the import
+
+    book = Workbook()
+    assert book.active is not None
+    book.remove(book.active)
+    for title, (header, rows) in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+    atomic_write(path, lambda handle: book.save(handle), binary=True)
+
+
+def allocation_xlsx(result: Allocation, path: str | os.PathLike[str]) -> None:
+    write_xlsx(path, {
+        "units": (("unit_id", "facility_id", "sector", "province", "allocation"),
+                  [(u.unit_id, u.record.facility_id, u.record.sector, u.record.province,
+                    decimal_text(u.allocation)) for u in result.units]),
+        "facilities": (("facility_id", "sector", "allocation"),
+                       [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
+        "totals": (("sector", "allocation"), list(result.totals().items())),
+    })
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
+                 binary: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: no half-written output."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                       newline=None if binary else "") as handle:
+            write(handle)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,108 @@
+"""Loading and checking a set of rule files, and choosing the version in force for a year."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from peie.dsl import ast
+from peie.dsl.checker import check
+from peie.dsl.errors import Diagnostic, RuleError, Span
+from peie.dsl.model import Rule
+from peie.dsl.parser import parse, parse_file
+
+from .compiler import CompiledRule, compile_rule
+from .errors import UsageError
+
+RULE_SUFFIX = ".rule"
+
+
+def bundled_rule_paths() -> list[Path]:
+    """The rule files shipped inside the package (peie.rules)."""
+    folder = resources.files("peie.rules")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(RULE_SUFFIX))
+
+
+def expand_rule_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given; a directory stands for the *.rule files in it."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found.extend(sorted(path.glob(f"*{RULE_SUFFIX}")))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass
+class RuleSet:
+    """Checked rules of one or more sectors, possibly several versions per sector."""
+
+    rules: list[Rule]
+    _compiled: dict[str, CompiledRule] = field(default_factory=dict, repr=False)
+
+    @property
+    def sectors(self) -> list[str]:
+        return sorted({r.sector for r in self.rules})
+
+    def in_force(self, year: int) -> dict[str, Rule]:
+        """sector -> the version whose effective years hold `year` (versions never overlap)."""
+        return {r.sector: r for r in self.rules if r.in_force(year)}
+
+    def require_year(self, year: int) -> dict[str, Rule]:
+        chosen = self.in_force(year)
+        if not chosen:
+            spans = ", ".join(f"{r.sector} {r.effective[0]}-{r.effective[1]} ({r.version})"
+                              for r in sorted(self.rules, key=lambda r: (r.sector, r.effective)))
+            raise UsageError(f"no rules are in force for {year}; the rules loaded cover: {spans}")
+        return chosen
+
+    def compiled(self, rule: Rule) -> CompiledRule:
+        if rule.sha256 + rule.path not in self._compiled:
+            self._compiled[rule.sha256 + rule.path] = compile_rule(rule)
+        return self._compiled[rule.sha256 + rule.path]
+
+    def by_path(self, path: str) -> Rule | None:
+        return next((r for r in self.rules if r.path == path), None)
+
+
+def load_rules(paths: Sequence[str | os.PathLike[str]] | None = None) -> RuleSet:
+    """Parse and check rule files (the bundled set when `paths` is None or empty).
+
+    Every problem in every file is collected into one RuleError.
+    """
+    files = expand_rule_paths(paths) if paths else bundled_rule_paths()
+    if not files:
+        where = ", ".join(str(p) for p in paths or [])
+        raise UsageError(f"no rule files found in {where}")
+    parsed: list[ast.RuleFile] = []
+    problems: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    for path in files:
+        try:
+            parsed.append(parse_file(path))
+        except RuleError as error:
+            problems.extend(error.diagnostics)
+            sources.update(error.sources)
+    try:
+        rules = check(parsed)
+    except RuleError as error:
+        problems.extend(error.diagnostics)
+        sources.update(error.sources)
+        rules = []
+    if problems:
+        raise RuleError(problems, sources)
+    return RuleSet(rules)
+
+
+def rules_from_text(text: str, name: str = "<text>") -> RuleSet:
+    """Check one rule file given as text (for embedding and for editors)."""
+    return RuleSet(check([parse(text, name)]))
+
+
+def file_span(path: str) -> Span:
+    return Span(path, 1, 1, 1, 2)
