@@ -77,6 +77,7 @@ class _FileChecker:
         self.lets: dict[str, ast.LetDecl] = {}
         self.let_order: list[ast.LetDecl] = []
         self._visiting: list[str] = []
+        self.failed_lets: set[str] = set()
 
     def error(self, span: Span, message: str) -> None:
         self.problems.append(Diagnostic(span, message))
@@ -424,8 +425,8 @@ class _FileChecker:
         return None
 
     def _let_type(self, name: str) -> Type | None:
-        if name in self.types:
-            return self.types[name]
+        if name in self.types or name in self.failed_lets:
+            return self.types.get(name)
         decl = self.lets[name]
         if name in self._visiting:
             cycle = " -> ".join(self._visiting[self._visiting.index(name):] + [name])
@@ -437,6 +438,8 @@ class _FileChecker:
         if typ is not None:
             self.types[name] = typ
             self.let_order.append(decl)
+        else:
+            self.failed_lets.add(name)  # reported once, not again at every use
         return typ
 
     def _expr_type(self, e: ast.Expr) -> Type | None:

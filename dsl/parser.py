@@ -49,7 +49,9 @@ def _cache_dir() -> Path:
 @cache
 def _lark() -> Lark:
     """Build the LALR parser once; the parse table is cached on disk between runs."""
-    options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True}
+    # The basic lexer keeps keywords keywords everywhere: a contextual one would read a
+    # misplaced `let` as a name and report the error a declaration too late.
+    options: dict[str, Any] = {"parser": "lalr", "lexer": "basic", "propagate_positions": True}
     try:
         directory = _cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
@@ -315,23 +317,38 @@ def _expected(error: UnexpectedInput) -> str:
     return f"; expected {words[0]}" if len(words) == 1 else f"; expected one of {', '.join(words)}"
 
 
-def _syntax_diagnostic(file: str, error: UnexpectedInput) -> Diagnostic:
+def _end_of_content(text: str, line: int) -> tuple[int, int]:
+    """Line and column just after the last code before `line` (blank and comment lines
+    skipped): where an unfinished declaration stops."""
+    lines = text.split("\n")
+    for number in range(min(line - 1, len(lines)), 0, -1):
+        code = lines[number - 1].split("#", 1)[0].rstrip()
+        if code:
+            return number, len(code) + 1
+    return 1, 1
+
+
+def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnostic:
     line, column = error.line, error.column
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
-        message = "unexpected end of file" + _expected(error)
-        line = max(line, 1) if isinstance(line, int) else 1
-        column = max(column, 1) if isinstance(column, int) else 1
-        width = 1
-    elif isinstance(error, UnexpectedToken):
-        shown = str(error.token).replace("\n", "\\n")
+    width = 1
+    token = error.token if isinstance(error, UnexpectedToken) else None
+    if token is not None and (token.type == "$END" or (
+        column == 1 and _DECL_START.match(str(token))
+    )):
+        # The declaration before is unfinished: point where it stops, not at what follows.
+        line, column = _end_of_content(text, text.count("\n") + 2 if token.type == "$END"
+                                       else line)
+        what = "the end of the file" if token.type == "$END" else f"'{token}'"
+        message = f"unfinished declaration: {what} comes too early" + _expected(error)
+    elif token is not None:
+        shown = str(token).replace("\n", "\\n")
         message = f"unexpected '{shown}'" + _expected(error)
-        width = max(1, len(str(error.token).split("\n")[0]))
+        width = max(1, len(str(token).split("\n")[0]))
     elif isinstance(error, UnexpectedCharacters):
         message = f"unexpected character '{error.char}'" + _expected(error)
-        width = 1
     else:  # UnexpectedEOF
-        message = "unexpected end of file" + _expected(error)
-        width = 1
+        line, column = _end_of_content(text, text.count("\n") + 2)
+        message = "unfinished declaration: the end of the file comes too early" + _expected(error)
     if not isinstance(line, int) or line < 1:
         line, column = 1, 1
     return Diagnostic(Span(file, line, column, line, column + width), message)
@@ -358,7 +375,7 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             tree = _lark().parse(attempt)
             break
         except UnexpectedInput as error:
-            diagnostic = _syntax_diagnostic(path, error)
+            diagnostic = _syntax_diagnostic(path, attempt, error)
             if diagnostic in diagnostics:
                 break
             diagnostics.append(diagnostic)
