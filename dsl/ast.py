@@ -251,7 +251,7 @@ class EnsureDecl:
 @dataclass(frozen=True)
 class PreallocationDecl:
     share: Quantity
-    base_year: int
+    base_year: str  # as written; the checker makes sure it is a year
     source: str | None
     span: Span = _span()
 

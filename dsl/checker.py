@@ -223,7 +223,8 @@ class _FileChecker:
 
     def _unit(self, ref: ast.UnitRef) -> Unit:
         for stray in ref.stray_numbers:
-            self.error(ref.span, f"'{stray}' is not a unit (write '1' for a plain number)")
+            self.error(ref.span, f"'{stray}' is not a unit or a whole power "
+                       "(write '1' for a plain number)")
         return ref.factors
 
     def _quantity(self, q: ast.Quantity, expected: Unit | None, what: str) -> Decimal:
@@ -583,8 +584,10 @@ class _FileChecker:
             self.error(decl.share.span, "the pre-allocation share must be more than 0 % "
                        "and at most 100 %")
         effective = self.headers.get("effective")
-        if effective is not None and effective.value[0].isdigit() and (
-            decl.base_year >= int(effective.value[0])
+        if not decl.base_year.isdigit():
+            self.error(decl.span, f"base year must be a whole year, not {decl.base_year}")
+        elif effective is not None and effective.value[0].isdigit() and (
+            int(decl.base_year) >= int(effective.value[0])
         ):
             self.error(decl.span, f"base year {decl.base_year} must come before the first "
                        f"effective year {effective.value[0]}")

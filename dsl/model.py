@@ -160,6 +160,10 @@ class Rule:
         return self.file.sha256
 
     @property
+    def base_year(self) -> int:
+        return int(self.preallocation.base_year)
+
+    @property
     def preallocation_share(self) -> Decimal:
         return self.preallocation.share.scaled
 

@@ -178,7 +178,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.EnsureDecl(str(c[0]), c[1], c[2], self.s(meta))
 
     def preallocation_decl(self, meta: Any, c: list[Any]) -> ast.PreallocationDecl:
-        return ast.PreallocationDecl(c[0], int(c[1]), c[2], self.s(meta))
+        return ast.PreallocationDecl(c[0], str(c[1]), c[2], self.s(meta))
 
     def rounding_decl(self, meta: Any, c: list[Any]) -> ast.RoundingDecl:
         return ast.RoundingDecl(str(c[0]), c[1], self.s(meta))
@@ -222,7 +222,9 @@ class _Builder(Transformer[Token, Any]):
     def unit_div(self, meta: Any, c: list[Any]) -> str:
         return "div"
 
-    def unit_factor(self, meta: Any, c: list[Any]) -> tuple[str, int]:
+    def unit_factor(self, meta: Any, c: list[Any]) -> tuple[str, int] | Token:
+        if c[1] is not None and not str(c[1]).isdigit():
+            return c[1]  # a fractional power: reported by the checker as a stray number
         return (str(c[0]), int(c[1]) if c[1] is not None else 1)
 
     def unit_one(self, meta: Any, c: list[Token]) -> Token:

@@ -18,7 +18,11 @@ _EXPORTS = {
     "RuleSet": "ruleset",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Allocation", "AllocationRun", "DataError", "DataProblem", "FacilityAllocation", "Node",
+    "PeieError", "RuleError", "RuleSet", "UnitAllocation", "UsageError", "allocate",
+    "load_rules", "read_data", "read_local_factors", "round_amount",
+]
 
 if TYPE_CHECKING:
     from .allocation import Allocation, FacilityAllocation, UnitAllocation, round_amount

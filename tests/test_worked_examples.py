@@ -111,7 +111,7 @@ def test_aluminium_emissions_use_the_national_grid_factor() -> None:
 
 
 def test_shares_and_base_year() -> None:
-    assert {s: (r.preallocation_share, r.preallocation.base_year) for s, r in RULES.items()} == {
+    assert {s: (r.preallocation_share, r.base_year) for s, r in RULES.items()} == {
         "power": (D("0.7"), 2015), "cement": (D("0.5"), 2015), "aluminium": (D("0.5"), 2015)}
 
 
