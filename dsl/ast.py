@@ -84,7 +84,7 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # + - * /
+    op: str  # + - * / ^
     left: Expr
     right: Expr
     span: Span = _span()

@@ -482,6 +482,11 @@ class _FileChecker:
                 self.error(e.span, f"cannot {verb} {a} {joiner} {b}")
                 return None
             return left
+        if e.op == "^":
+            if left.unit or right.unit:
+                self.error(e.span, f"'^' needs plain numbers on both sides, not {left} ^ {right}")
+                return None
+            return left
         return NumType(unit_multiply(left.unit, right.unit, 1 if e.op == "*" else -1))
 
     def _lookup_type(self, e: ast.Lookup) -> Type | None:

@@ -276,6 +276,9 @@ class _Builder(Transformer[Token, Any]):
     def div(self, meta: Any, c: list[Any]) -> ast.Binary:
         return self._binary("/", meta, c)
 
+    def pow(self, meta: Any, c: list[Any]) -> ast.Binary:
+        return self._binary("^", meta, c)
+
     def neg(self, meta: Any, c: list[Any]) -> ast.Negate:
         return ast.Negate(c[0], self.s(meta))
 

@@ -115,7 +115,8 @@ class _Generator:
         if isinstance(e, ast.Lookup):
             return f"{self.const(self.rule.tables[e.table].values)}[{self.expr(e.key)}]"
         if isinstance(e, ast.Binary):
-            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+            op = "**" if e.op == "^" else e.op
+            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
         if isinstance(e, ast.Negate):
             return f"(-{self.expr(e.operand)})"
         if isinstance(e, ast.Conditional):
