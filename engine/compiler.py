@@ -180,7 +180,7 @@ def condition_function(rule: Rule, condition: ast.Condition) -> Callable[..., bo
     explainer uses it to tell which branch of an if/else a unit took."""
     generator = _Generator(rule)
     lines = ["def test(row, lf, lets):", *generator.read_inputs()]
-    lines += [f"    l_{d.name} = lets[{d.name!r}]" for d in rule.lets]
+    lines += [f"    l_{d.name} = lets.get({d.name!r})" for d in rule.lets]
     lines.append(f"    return {generator.expr(condition)}")
     return _load(generator, "\n".join(lines), rule.path)["test"]  # type: ignore[no-any-return]
 
