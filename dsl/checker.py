@@ -78,6 +78,7 @@ class _FileChecker:
         self.let_order: list[ast.LetDecl] = []
         self._visiting: list[str] = []
         self.failed_lets: set[str] = set()
+        self.brackets_seen: set[str] = set()
 
     def error(self, span: Span, message: str) -> None:
         self.problems.append(Diagnostic(span, message))
@@ -185,7 +186,11 @@ class _FileChecker:
     def _check_headers(self) -> None:
         for key in REQUIRED_HEADERS:
             if key not in self.headers:
-                self.error(_first_line(self.file), f"the rule file does not say its '{key}'")
+                hint = (" (a 'source' line right after a param, table, bracket row or "
+                        "preallocation is that declaration's source: keep the file's own "
+                        "'source' among the metadata at the top)") if key == "source" else ""
+                self.error(_first_line(self.file), f"the rule file does not say its '{key}'"
+                           + hint)
 
     # ---- names -------------------------------------------------------------------
 
@@ -221,10 +226,13 @@ class _FileChecker:
 
     # ---- units and intervals -----------------------------------------------------
 
-    def _unit(self, ref: ast.UnitRef) -> Unit:
+    def _unit(self, ref: ast.UnitRef, percent_allowed: bool = True) -> Unit:
         for stray in ref.stray_numbers:
             self.error(ref.span, f"'{stray}' is not a unit or a whole power "
                        "(write '1' for a plain number)")
+        if ref.percent and not percent_allowed:
+            self.error(ref.span, "'%' can only follow a number; give inputs and tables the "
+                       "unit 1 and write fractions (0.25 for 25 %)")
         return ref.factors
 
     def _quantity(self, q: ast.Quantity, expected: Unit | None, what: str) -> Decimal:
@@ -258,7 +266,8 @@ class _FileChecker:
                 self.error(decl.range.span, f"input '{decl.name}' is a code; it cannot have "
                            "a numeric range")
         else:
-            typ = NumType(self._unit(ref))
+            typ = NumType(self._unit(ref, percent_allowed=False))
+            self._check_enum_typo(ref)
         rng = None
         if decl.range is not None and isinstance(typ, NumType):
             rng = self._range(decl.range, typ.unit, f"range of '{decl.name}'")
@@ -275,6 +284,14 @@ class _FileChecker:
                                f"lies outside its range {rng}")
         self.types[decl.name] = typ
         self.inputs[decl.name] = Input(decl, typ, rng, default)
+
+    def _check_enum_typo(self, ref: ast.UnitRef) -> None:
+        """`input kind: knd` would silently be a number in the unit 'knd'."""
+        if len(ref.factors) == 1 and ref.factors[0][1] == 1:
+            hint = did_you_mean(ref.factors[0][0], self.enums)
+            if hint:
+                self.error(ref.span, f"'{ref.text}' is not an enum, so it is read as a unit"
+                           f"{hint}")
 
     def _check_requirement(self, decl: ast.InputDecl, when: ast.Condition) -> None:
         """`required when` may only test code inputs, so the data schema can express it."""
@@ -307,7 +324,7 @@ class _FileChecker:
             typ = EnumType(value_enum or decl.value_enum)
         else:
             assert decl.unit is not None
-            typ = NumType(self._unit(decl.unit))
+            typ = NumType(self._unit(decl.unit, percent_allowed=False))
         self.types[decl.name] = typ
         values: dict[str, Decimal | str] = {}
         codes = self._enum_codes(key_enum) if key_enum else {}
@@ -346,6 +363,11 @@ class _FileChecker:
         self.params[decl.name] = decl
 
     def _check_bracket(self, decl: ast.BracketDecl) -> None:
+        """Checked once, on first use or in file order, whichever comes first: a let may
+        use a bracket declared further down."""
+        if decl.name in self.brackets_seen:
+            return
+        self.brackets_seen.add(decl.name)
         subject_type = self._value_type(decl.subject, decl.subject_span)
         if subject_type is None:
             return
@@ -415,6 +437,9 @@ class _FileChecker:
     def _value_type(self, name: str, span: Span) -> Type | None:
         if name in self.lets:
             return self._let_type(name)
+        declared = self.declared.get(name)
+        if isinstance(declared, ast.BracketDecl):
+            self._check_bracket(declared)
         if name in self.types:
             if name in self.tables:
                 self.error(span, f"table '{name}' needs a key, as in {name}"
@@ -608,8 +633,9 @@ class _FileChecker:
         quantum = self._quantity(decl.quantum, TCO2, "the rounding step")
         if decl.quantum.unit is None:
             self.error(decl.quantum.span, "the rounding step needs its unit, as in 1 tCO2")
-        if quantum <= 0:
-            self.error(decl.quantum.span, "the rounding step must be more than 0")
+        if quantum <= 0 or quantum != quantum.to_integral_value():
+            self.error(decl.quantum.span, "the rounding step must be a whole number of tonnes "
+                       "(allowances are issued in whole tCO2)")
 
 
 def check_file(file: ast.RuleFile) -> tuple[Rule | None, list[Diagnostic]]:

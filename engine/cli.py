@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from . import api, report
 from .errors import DataError, PeieError, RuleError, UsageError
@@ -17,6 +18,7 @@ from .local_factors import load_local_factors
 from .ruleset import expand_rule_paths
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+FACTOR_SUFFIXES = (".csv", ".yaml", ".yml")
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -45,18 +47,33 @@ def emit(text: str, out: str | None) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    paths = args.files or None
-    rule_paths = [p for p in expand_rule_paths(paths or []) if p.suffix == ".rule"]
-    factor_paths = [p for p in expand_rule_paths(paths or []) if p.suffix != ".rule"]
-    ruleset = api.load_rules(rule_paths or None) if (rule_paths or not factor_paths) else None
+    """Rule files and directories of them are checked together (versions must not
+    overlap); local-factor files are checked against the sectors of those rules."""
+    rule_paths: list[Path] = []
+    factor_paths: list[Path] = []
+    for given in args.files:
+        path = Path(given)
+        if path.is_dir():
+            found = expand_rule_paths([path])
+            if not found:
+                raise UsageError(f"{given}: no *.rule files in this directory")
+            rule_paths.extend(found)
+        elif path.suffix in FACTOR_SUFFIXES:
+            factor_paths.append(path)
+        elif path.suffix == ".rule":
+            rule_paths.append(path)
+        else:
+            raise UsageError(f"{given}: give rule files (.rule), directories of them, or "
+                             f"local-factor files ({', '.join(FACTOR_SUFFIXES)})")
+    ruleset = api.load_rules(rule_paths or None)
+    lines = [f"{r.path}: ok ({r.sector} {r.version}, {r.status}, "
+             f"{r.effective[0]}-{r.effective[1]})" for r in ruleset.rules
+             if rule_paths or not factor_paths]
     for path in factor_paths:
-        sectors = ruleset.sectors if ruleset else api.load_rules().sectors
-        load_local_factors(path, sectors)
-    checked = [f"{r.path}: ok ({r.sector} {r.version}, {r.status}, "
-               f"{r.effective[0]}-{r.effective[1]})" for r in (ruleset.rules if ruleset else [])]
-    checked += [f"{p}: ok (local adjustment factors)" for p in factor_paths]
+        load_local_factors(path, ruleset.sectors)
+        lines.append(f"{path}: ok (local adjustment factors)")
     if not args.quiet:
-        print("\n".join(checked))
+        print("\n".join(lines))
     return EXIT_OK
 
 
@@ -133,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report_error(error: PeieError) -> None:
+def report_error(error: PeieError, issuing: bool = True) -> None:
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
@@ -142,8 +159,8 @@ def report_error(error: PeieError) -> None:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in the data; nothing was issued",
-              file=sys.stderr)
+        print(f"{count} problem{'s' if count != 1 else ''} in the data"
+              + ("; nothing was issued" if issuing else ""), file=sys.stderr)
     else:
         print(f"peie: error: {error}", file=sys.stderr)
 
@@ -154,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except PeieError as error:
-        report_error(error)
+        report_error(error, issuing=args.command != "check")
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours

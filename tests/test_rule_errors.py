@@ -116,6 +116,14 @@ def test_base_is_clean() -> None:
      "8:21: input 'kind' is a code; it cannot have a numeric range"),
     ("enum kind { grey \"灰\" white \"白\" }", "enum kind { grey \"灰\" grey \"白\" white \"w\" }",
      "7:22: code 'grey' appears twice in enum 'kind' (first at line 7)"),
+    ("input clinker_t: t in [0, inf)", "input clinker_t: % in [0 %, 100 %]",
+     "9:18: '%' can only follow a number; give inputs and tables the unit 1 and write "
+     "fractions (0.25 for 25 %)"),
+    ("rounding facility half_up to 1 tCO2", "rounding facility half_up to 0.5 tCO2",
+     "23:30: the rounding step must be a whole number of tonnes (allowances are issued in "
+     "whole tCO2)"),
+    ("input kind: kind", "input kind: knd",
+     "8:13: 'knd' is not an enum, so it is read as a unit (did you mean 'kind'?)"),
 ])
 def test_check_error(old: str, new: str, expected: str) -> None:
     assert expected in errors_of(edit(old, new))
@@ -167,3 +175,10 @@ def test_overlapping_versions_of_a_sector_are_an_error() -> None:
     assert problem.span.file == "b.rule"
     assert problem.message == ("cement version 'other' (2018-2020) overlaps version 'test' "
                                "(2017-2018) in a.rule")
+
+
+def test_a_bracket_may_be_declared_after_the_let_that_uses_it() -> None:
+    bracket = BASE[BASE.index("bracket uplift"):BASE.index("let line")]
+    moved = BASE.replace(bracket, "").replace("preallocation", bracket + "preallocation")
+    (rule,) = check([parse(moved, "t.rule")])
+    assert [d.name for d in rule.lets] == ["line"] and "uplift" in rule.brackets

@@ -1,0 +1,204 @@
+"""Facility data files -> rows of text cells, with no knowledge of the rules.
+
+CSV, XLSX, JSON and YAML all come out the same way: a header and rows of stripped text
+(an empty cell is None), each row numbered where a person finds it (the spreadsheet row
+for CSV and XLSX, header being row 1; the 1-based record number for JSON and YAML).
+Numbers are kept as the exact text written, never passed through float.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, DataProblem, UsageError
+
+SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    cells: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Table:
+    path: str
+    sha256: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+def _fail(path: str, message: str, row: int | None = None, field: str | None = None) -> DataError:
+    return DataError([DataProblem(path, row, field, message)])
+
+
+def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
+    """A JSON/YAML/XLSX value as exact text; None for empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _fail(path, f"must be a number or text, got {str(value).lower()}", row, field)
+    if isinstance(value, int | Decimal):
+        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    elif isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise _fail(path, f"must be a number or text, got a {type(value).__name__}", row, field)
+    return text or None
+
+
+def _header(path: str, names: list[str]) -> tuple[str, ...]:
+    columns = tuple(n.strip() for n in names)
+    seen: set[str] = set()
+    for name in columns:
+        if not name:
+            raise _fail(path, "the header has an empty column name", 1)
+        if name in seen:
+            raise _fail(path, f"column '{name}' appears twice in the header", 1, name)
+        seen.add(name)
+    return columns
+
+
+def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise _fail(path, f"line {line} is not valid UTF-8 text (save the file as UTF-8)",
+                    line) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise _fail(path, "the file is empty: a header line is expected")
+        columns = _header(path, header)
+        rows = []
+        start = reader.line_num + 1
+        for cells in reader:
+            number, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(columns):
+                raise _fail(path, f"has {len(cells)} cells but the header has {len(columns)}",
+                            number)
+            rows.append(Row(number, {c: (v.strip() or None) for c, v in zip(columns, cells,
+                                                                                 strict=True)}))
+    except csv.Error as error:
+        raise _fail(path, f"is not valid CSV: {error}", reader.line_num) from None
+    return columns, rows
+
+
+def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
+    from openpyxl import load_workbook  # only XLSX input pays for the import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        raise _fail(path, f"is not a readable XLSX workbook ({error})") from None
+    sheet = book.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    header = next(rows_iter, None)
+    if header is None:
+        raise _fail(path, "the first sheet is empty: a header row is expected")
+    names = list(header)
+    while names and names[-1] is None:
+        names.pop()
+    columns = _header(path, ["" if n is None else str(n) for n in names])
+    rows = []
+    for number, values in enumerate(rows_iter, start=2):
+        cells = {c: _cell_text(v, path, number, c) for c, v in zip(columns, values, strict=False)}
+        if any(v is not None for v in cells.values()):
+            rows.append(Row(number, {c: cells.get(c) for c in columns}))
+    book.close()
+    return columns, rows
+
+
+def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
+    if isinstance(document, Mapping) and "units" in document:
+        document = document["units"]
+    if not isinstance(document, list):
+        raise _fail(path, "must hold a list of records, or an object with a 'units' list")
+    columns: dict[str, None] = {}
+    for number, record in enumerate(document, start=1):
+        if not isinstance(record, Mapping):
+            raise _fail(path, "is not an object of field: value", number)
+        for key in record:
+            columns.setdefault(str(key).strip(), None)
+    rows = [Row(number, {c: _cell_text(record.get(c), path, number, c) for c in columns})
+            for number, record in enumerate(document, start=1)]
+    return tuple(columns), rows
+
+
+def _read_json(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    try:
+        document = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        raise _fail(path, "is not valid UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise _fail(path, f"is not valid JSON: {error.msg} at line {error.lineno} column "
+                    f"{error.colno}") from None
+    return _records(path, document)
+
+
+def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    import yaml
+
+    try:
+        document = yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise _fail(path, "is not valid UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise _fail(path, f"is not valid YAML: {problem}{where}") from None
+    return _records(path, document)
+
+
+def read_table(path: str | os.PathLike[str]) -> Table:
+    """Read one data file; the format comes from the file's suffix."""
+    name = os.fspath(path)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"{name}: cannot read '{suffix or 'no suffix'}' files; "
+                         f"give one of {', '.join(SUFFIXES)}")
+    try:
+        raw = Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+    if suffix == ".csv":
+        columns, rows = _read_csv(name, raw)
+    elif suffix == ".xlsx":
+        columns, rows = _read_xlsx(name)
+    elif suffix == ".json":
+        columns, rows = _read_json(name, raw)
+    else:
+        columns, rows = _read_yaml(name, raw)
+    return Table(name, hashlib.sha256(raw).hexdigest(), columns, tuple(rows))
+
+
+def table_from_records(records: Iterable[Mapping[str, Any]], name: str = "<records>") -> Table:
+    """Records given in memory (dicts, a DataFrame's rows); hashed as canonical JSON."""
+    listed = [dict(r) for r in records]
+    columns, rows = _records(name, listed)
+    canonical = json.dumps([{k: r[k] for k in sorted(r, key=str)} for r in listed],
+                           default=str, ensure_ascii=False, separators=(",", ":"))
+    return Table(name, hashlib.sha256(canonical.encode("utf-8")).hexdigest(), columns,
+                 tuple(rows))
