@@ -1,0 +1,198 @@
+"""The command line end to end: outputs, exit statuses, and errors for people."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bench import baseline
+from peie.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "units_2017.csv"
+FACTORS = ROOT / "samples" / "local_factors.csv"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def sample_rows() -> list[dict[str, str]]:
+    with open(SAMPLE, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def factor_table() -> dict[tuple[str, str], Decimal]:
+    with open(FACTORS, newline="", encoding="utf-8") as handle:
+        return {(r["province"], r["sector"]): Decimal(r["factor"]) for r in csv.DictReader(handle)}
+
+
+def test_allocate_json_agrees_with_the_hand_written_formulas(capsys) -> None:  # type: ignore[no-untyped-def]
+    status, out, err = run(capsys, "allocate", str(SAMPLE), "--year", "2017",
+                           "--local-factors", str(FACTORS), "--format", "json")
+    assert status == 0, err
+    document = json.loads(out)
+    rows = sample_rows()
+    expected_units = baseline.unit_allocations(rows, factor_table())
+    expected_facilities = baseline.facility_allocations(rows, expected_units)
+    assert {u["unit_id"]: Decimal(u["allocation"]) for u in document["units"]} == expected_units
+    assert {f["facility_id"]: f["allocation"] for f in document["facilities"]} \
+        == expected_facilities
+    totals = document["totals"]
+    assert totals["all"] == sum(expected_facilities.values())
+    assert totals["all"] == sum(v for k, v in totals.items() if k != "all")
+    assert set(document) == {"year", "rules", "data_sha256", "local_factors_sha256", "units",
+                             "facilities", "totals"}
+    assert document["year"] == 2017
+    assert {s: r["version"] for s, r in document["rules"].items()} == {
+        "power": "2017-draft", "cement": "2017-draft", "aluminium": "2017-draft"}
+    import hashlib
+    assert document["data_sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+
+
+def test_allocate_is_reproducible_and_order_of_formats_agree(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, first, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+    _, second, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+    assert first == second
+    facilities = {f["facility_id"]: f["allocation"] for f in json.loads(first)["facilities"]}
+    out = tmp_path / "a.csv"
+    assert run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "csv",
+               "--out", str(out))[0] == 0
+    with open(out, newline="") as handle:
+        assert {r["facility_id"]: int(r["allocation"]) for r in csv.DictReader(handle)} \
+            == facilities
+    xlsx = tmp_path / "a.xlsx"
+    assert run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "xlsx",
+               "--out", str(xlsx))[0] == 0
+    sheet = load_workbook(xlsx)["facilities"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert {r[0]: r[2] for r in rows[1:]} == facilities
+
+
+def test_table_output_shows_totals_per_sector(capsys) -> None:  # type: ignore[no-untyped-def]
+    _, document, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+    totals = json.loads(document)["totals"]
+    status, out, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017")
+    assert status == 0
+    for sector in ("power", "cement", "aluminium", "all"):
+        line = next(x for x in out.splitlines() if x.startswith(sector + " "))
+        assert line.split()[-1] == f"{totals[sector]:,}"
+
+
+def test_explain_reaches_every_data_field_and_rule_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    rows = sample_rows()
+    unit = next(r for r in rows if r["category"].startswith("cfb"))
+    status, out, err = run(capsys, "explain", str(SAMPLE), "--year", "2017",
+                           "--unit", unit["unit_id"], "--format", "json")
+    assert status == 0, err
+    tree = json.loads(out)["tree"]
+    expected = baseline.unit_allocations([unit], {})[unit["unit_id"]]
+    assert Decimal(tree["value"]) == expected
+
+    def walk(node: dict) -> list[dict]:  # type: ignore[type-arg]
+        return [node] + [n for c in node.get("children", []) for n in walk(c)]
+
+    nodes = walk(tree)
+    fields = {n["name"] for n in nodes if "field" in n.get("data", "")}
+    assert fields == {"category", "cooling", "electricity_supplied_mwh", "heat_supplied_gj",
+                      "heat_ratio", "calorific_value_kcal_per_kg"}
+    assert all(":" in n["rule"] for n in nodes if n["name"] != "local_factor")
+    benchmark = next(n for n in nodes if n["name"].startswith("supply_benchmark["))
+    assert benchmark["value"] == str(baseline.SUPPLY[unit["category"]])
+    assert benchmark["source"].startswith("seed 002 L")
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_every_bad_record_is_reported_and_nothing_is_issued(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    every = sample_rows()
+    power = [r for r in every if r["sector"] == "power" and not r["category"].startswith("cfb")]
+    cement = next(r for r in every if r["sector"] == "cement")
+    rows = [*power[:4], cement, dict(power[4])]
+    rows[0]["heat_ratio"] = "1.2"
+    rows[1]["cooling"] = "wter"
+    rows[2]["electricity_supplied_mwh"] = "lots"
+    rows[3]["category"] = "cfb_below_300"  # and no calorific value
+    rows[4]["electricity_supplied_mwh"] = "5"  # a power column on a cement line
+    rows[5]["unit_id"] = rows[0]["unit_id"]
+    data = tmp_path / "bad.csv"
+    write_csv(data, rows)
+    out_file = tmp_path / "out.json"
+    status, out, err = run(capsys, "allocate", str(data), "--year", "2017", "--format", "json",
+                           "--out", str(out_file))
+    assert status == 1 and out == "" and not out_file.exists()
+    u = [r["unit_id"] for r in rows]
+    assert f"{data}, row 2 (unit {u[0]}), field 'heat_ratio': error: 1.2 is out of range: " \
+           "must be in [0, 1] (heat_ratio at line 41)" in err
+    assert f"{data}, row 3 (unit {u[1]}), field 'cooling': error: 'wter' is not one of water, " \
+           "air (did you mean 'water'?)" in err
+    assert f"{data}, row 4 (unit {u[2]}), field 'electricity_supplied_mwh': error: must be a " \
+           "number, got 'lots'" in err
+    assert (f"{data}, row 5 (unit {u[3]}), field 'calorific_value_kcal_per_kg': error: is "
+            "required when category in {cfb_300_plus, cfb_below_300}") in err
+    assert f"{data}, row 6 (unit {u[4]}), field 'electricity_supplied_mwh': error: is not an " \
+           "input of sector cement; leave it empty" in err
+    assert f"row 7 (unit {u[5]}), field 'unit_id': error: unit '{u[0]}' appears twice " \
+           "(first in row 2)" in err
+    assert "nothing was issued" in err and "Traceback" not in err
+
+
+def test_unknown_column_and_sector(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [dict(r) for r in sample_rows()[:2]]
+    for r in rows:
+        r["heat_raito"] = r.pop("heat_ratio")
+    data = tmp_path / "cols.csv"
+    write_csv(data, rows)
+    status, _, err = run(capsys, "allocate", str(data), "--year", "2017")
+    assert status == 1
+    assert f"{data}, field 'heat_raito': error: unknown column (did you mean 'heat_ratio'?)" in err
+    rows = [dict(r) for r in sample_rows()[:1]]
+    rows[0]["sector"] = "powr"
+    write_csv(data, rows)
+    _, _, err = run(capsys, "allocate", str(data), "--year", "2017")
+    assert "field 'sector': error: no rules in force for sector 'powr' in 2017 (did you mean " \
+           "'power'?)" in err
+
+
+def test_a_year_without_rules_and_a_missing_file(capsys) -> None:  # type: ignore[no-untyped-def]
+    status, _, err = run(capsys, "allocate", str(SAMPLE), "--year", "2012")
+    assert status == 1 and err.startswith("peie: error: no rules are in force for 2012")
+    status, _, err = run(capsys, "allocate", "missing.csv", "--year", "2017")
+    assert (status, err) == (1, "peie: error: missing.csv: no such file\n")
+
+
+def test_a_broken_rule_file_gives_positions_and_status_1(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (ROOT / "rules" / "cement.rule").read_text(encoding="utf-8")
+    broken = tmp_path / "cement.rule"
+    broken.write_text(text.replace("clinker_t * clinker_benchmark", "clinker_t + clinker_bench"),
+                      encoding="utf-8")
+    status, out, err = run(capsys, "check", str(broken))
+    assert status == 1 and out == ""
+    assert f"{broken}:" in err and ": error: unknown name 'clinker_bench' (did you mean " \
+        "'clinker_benchmark'?)" in err
+    assert err.rstrip().endswith("1 error in rule files")
+    status, _, err = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--rules",
+                         str(broken))
+    assert status == 1 and "clinker_bench" in err
+
+
+def test_console_command_exit_statuses() -> None:
+    peie = [sys.executable, "-m", "peie.cli"]
+    ok = subprocess.run([*peie, "check", "--quiet"], capture_output=True, text=True)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    usage = subprocess.run([*peie, "allocate"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "--year" in usage.stderr
