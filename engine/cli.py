@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import api, report
+from . import api, cli_issuance, report
 from .errors import DataError, PeieError, RuleError, UsageError
 from .local_factors import load_local_factors
 from .ruleset import expand_rule_paths
@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", required=True, metavar="UNIT_ID")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=cmd_explain)
+
+    cli_issuance.add_parsers(sub, _data_args)
     return parser
 
 

@@ -1,0 +1,86 @@
+"""Two-stage issuance (预分配 + 多退少补): pre-allocation on base-year output, then the
+final allocation on verified output and the signed true-up, so that for every facility
+pre-allocation + true-up = final exactly (domain.md §2, contract 6 and 7)."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .allocation import Allocation, round_amount
+from .compiler import CONTEXT
+from .errors import DataError, DataProblem
+from .ledger import Issuance, Provenance
+
+
+@dataclass(frozen=True)
+class Preallocation:
+    facility_id: str
+    sector: str
+    base_allocation: decimal.Decimal  # exact allocation on base-year output
+    share: decimal.Decimal
+    preallocation: int
+
+
+@dataclass(frozen=True)
+class TrueUp:
+    facility_id: str
+    sector: str
+    final: int
+    preallocation: int
+    trueup: int  # final - preallocation: positive is topped up, negative taken back
+    new_entrant: bool
+
+
+def provenance(result: Allocation) -> Provenance:
+    return Provenance(
+        rules={s: (r.version, r.sha256) for s, r in result.rules.items()},
+        data_sha256=result.data_sha256,
+        local_factors_sha256=result.local_factors_sha256,
+    )
+
+
+def preallocations(base: Allocation) -> list[Preallocation]:
+    """round(share x exact base-year allocation) per facility, as each sector's rule says.
+
+    `base` is the allocation of the base-year data under the rules of the allocation
+    year (contract 7): the caller computes it with that year's rules and local factors.
+    """
+    out = []
+    with decimal.localcontext(CONTEXT):
+        for facility in base.facilities:
+            rule = base.rules[facility.sector]
+            share = rule.preallocation_share
+            out.append(Preallocation(facility.facility_id, facility.sector, facility.exact,
+                                     share, round_amount(share * facility.exact,
+                                                         rule.rounding)))
+    return out
+
+
+def trueups(final: Allocation, preallocated: Mapping[str, int], data_path: str) -> list[TrueUp]:
+    """Final whole-tonne allocation against what was pre-allocated.
+
+    A facility pre-allocated but absent from the verified data is an error: a closed unit
+    is reported with zero output, so that its pre-allocation is taken back knowingly.
+    """
+    present = {f.facility_id for f in final.facilities}
+    missing = sorted(set(preallocated) - present)
+    if missing:
+        raise DataError([DataProblem(
+            data_path, None, "facility_id",
+            f"facility '{f}' was pre-allocated {preallocated[f]:,} tCO2 for {final.year} but "
+            "has no unit in this data (give a closed unit with zero output)") for f in missing])
+    return [TrueUp(f.facility_id, f.sector, f.allocation, preallocated.get(f.facility_id, 0),
+                   f.allocation - preallocated.get(f.facility_id, 0),
+                   f.facility_id not in preallocated)
+            for f in final.facilities]
+
+
+def preallocation_issuances(items: Sequence[Preallocation]) -> list[Issuance]:
+    return [Issuance(p.facility_id, p.sector, p.preallocation) for p in items]
+
+
+def trueup_issuances(items: Sequence[TrueUp]) -> list[Issuance]:
+    return [Issuance(t.facility_id, t.sector, t.trueup, t.final, t.preallocation)
+            for t in items]
