@@ -228,8 +228,8 @@ class _SectorValidator:
             yield field, (f"'{value}' is not one of {', '.join(codes)}"
                           f"{did_you_mean(str(value), codes)}")
         elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            item = rule.inputs.get(field or "")
-            where = _range_text(item) if item else "at least 0"
+            bounded = rule.inputs.get(field or "")
+            where = _range_text(bounded) if bounded else "at least 0"
             yield field, f"{value} is out of range: must be {where}"
         elif kind == "minLength":
             yield field, "must not be empty"
