@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
 from peie.dsl.model import EnumType, Input, NumType, Range, Rule
@@ -22,6 +19,8 @@ from .compiler import condition_function
 from .errors import DataError, DataProblem
 
 if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
     from .readers import Table
 
 IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
@@ -125,6 +124,8 @@ class _SectorValidator:
         # Inputs that only other versions of this sector read: a dataset made for
         # several versions carries them, and this version passes them by.
         self.ignored = other_versions - set(rule.inputs)
+        from jsonschema import Draft202012Validator  # kept off the path of `peie check`
+
         self.schema = record_schema(rule)
         Draft202012Validator.check_schema(self.schema)
         self.validator = Draft202012Validator(self.schema)
