@@ -81,8 +81,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:
-    if args.format == "xlsx" and not args.out:
-        raise UsageError("--format xlsx writes a file: give it with --out FILE.xlsx")
+    if args.format in ("xlsx", "parquet") and not args.out:
+        raise UsageError(f"--format {args.format} writes a file: give it with --out FILE")
+    if args.batch:
+        return allocate_batch(args)
+    if args.format == "parquet":
+        raise UsageError("--format parquet goes with --batch")
     result = api.allocate(args.data, args.year, rules=args.rules,
                           local_factors=args.local_factors)
     if args.format == "xlsx":
@@ -93,6 +97,22 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         emit(report.allocation_csv(result), args.out)
     else:
         emit(report.allocation_table(result), args.out)
+    return EXIT_OK
+
+
+def allocate_batch(args: argparse.Namespace) -> int:
+    """The float64 batch path (peie.batch); facility amounts equal the exact path's."""
+    from .batch import batch_allocate
+    from .batch_output import write_batch
+    from .columns import read_columns
+
+    if args.format == "xlsx":
+        raise UsageError("--batch writes table, json, csv or parquet")
+    ruleset = api.load_rules(args.rules)
+    factors = api.read_local_factors(args.local_factors, ruleset.sectors)
+    columns = read_columns(args.data)
+    result = batch_allocate(columns, args.year, ruleset, factors)
+    write_batch(result, columns, args.format, args.out)
     return EXIT_OK
 
 
@@ -138,8 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("allocate", help="allocate free allowances for a year")
     _data_args(p)
-    p.add_argument("--format", choices=report.FORMATS, default="table")
+    p.add_argument("--format", choices=(*report.FORMATS, "parquet"), default="table")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--batch", action="store_true",
+                   help="columnar float64 evaluation for large datasets; facility amounts "
+                        "are the exact path's (unit amounts are floats)")
     p.set_defaults(run=cmd_allocate)
 
     p = sub.add_parser("explain", help="show how one unit's allocation is computed")

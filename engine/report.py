@@ -7,22 +7,27 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from peie.dsl.model import Rule
 
 from .allocation import Allocation, decimal_text
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
-def provenance(result: Allocation) -> dict[str, Any]:
+def provenance_of(year: int, rules: Mapping[str, Rule], data_sha256: str) -> dict[str, Any]:
     return {
-        "year": result.year,
-        "rules": {s: {"version": r.version, "sha256": r.sha256}
-                  for s, r in sorted(result.rules.items())},
-        "data_sha256": result.data_sha256,
+        "year": year,
+        "rules": {s: {"version": r.version, "sha256": r.sha256} for s, r in sorted(rules.items())},
+        "data_sha256": data_sha256,
     }
+
+
+def provenance(result: Allocation) -> dict[str, Any]:
+    return provenance_of(result.year, result.rules, result.data_sha256)
 
 
 def allocation_json(result: Allocation) -> dict[str, Any]:

@@ -1,0 +1,253 @@
+"""Columnar ingest and validation for the batch path (pyarrow and numpy; no per-row Python).
+
+Validation by columns only decides *whether* every row is certainly valid, erring on the
+side of doubt (a cell with surrounding white space, a number written in an unusual form,
+a float equal to a range bound it may not represent). With any doubt, the whole file goes
+through the per-record JSON Schema validation of peie.records, so the errors reported,
+and the decision to go on, are exactly the exact path's. A property test holds the column
+check to never pass data that the record check rejects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from peie.dsl.model import EnumType, Range, Rule
+
+from .readers import Row, Table, read_table
+from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, validate_table
+
+PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+NON_NEGATIVE = Range(Decimal(0), True, None, False)
+
+
+@dataclass
+class Columns:
+    """One data file as columns of text (None for empty), with conversions cached."""
+
+    path: str
+    sha256: str
+    table: pa.Table
+    source: Table | None = None  # the exact reader's rows, where they were read
+    _cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.table.column_names)
+
+    @property
+    def size(self) -> int:
+        return int(self.table.num_rows)
+
+    def filled(self, name: str) -> np.ndarray:
+        if ("filled", name) not in self._cache:
+            nulls = pc.is_null(self.table[name]).to_numpy(zero_copy_only=False)
+            self._cache[("filled", name)] = ~np.asarray(nulls, dtype=bool)
+        return self._cache[("filled", name)]
+
+    def floats(self, name: str) -> np.ndarray:
+        """float64; NaN where empty or not a plain decimal number."""
+        if ("floats", name) not in self._cache:
+            column = self.table[name]
+            try:  # the common case: every cell a number
+                values = pc.cast(column, pa.float64())
+            except pa.ArrowInvalid:
+                plain = pc.fill_null(pc.match_substring_regex(column, PLAIN_NUMBER), False)
+                values = pc.cast(pc.if_else(plain, column, None), pa.float64())
+            floats = np.array(values.to_numpy(zero_copy_only=False), dtype=float)
+            floats[~np.isfinite(floats)] = np.nan  # 'inf' and 'nan' are not amounts
+            self._cache[("floats", name)] = floats
+        return self._cache[("floats", name)]
+
+    def short(self, name: str) -> np.ndarray:
+        """Cells of at most 15 characters: such decimals round-trip through a double."""
+        if ("short", name) not in self._cache:
+            short = pc.fill_null(pc.less_equal(pc.utf8_length(self.table[name]), 15), False)
+            self._cache[("short", name)] = np.asarray(short.to_numpy(zero_copy_only=False),
+                                                      dtype=bool)
+        return self._cache[("short", name)]
+
+    def codes(self, name: str, members: tuple[str, ...]) -> np.ndarray:
+        """Index of each cell in `members`; -1 where empty or not a member."""
+        key = ("codes", name, *members)
+        if key not in self._cache:
+            index = pc.fill_null(pc.index_in(self.table[name], value_set=pa.array(members)), -1)
+            self._cache[key] = np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return self._cache[key]
+
+    def encoded(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """Dictionary codes of a text column (-1 where empty), and the distinct values."""
+        if ("encoded", name) not in self._cache:
+            encoded = self.table[name].combine_chunks().dictionary_encode()
+            indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
+            self._distinct[name] = encoded.dictionary.to_pylist()
+        return self._cache[("encoded", name)], self._distinct[name]
+
+    def exact_rows(self) -> Table:
+        """The file as the exact path reads it, row numbers included."""
+        if self.source is not None:
+            return self.source
+        if Path(self.path).exists():
+            return read_table(self.path)
+        return self.rows(np.arange(self.size))
+
+    def rows(self, indices: np.ndarray) -> Table:
+        """Selected rows in the per-record form (CSV row numbers: index + 2)."""
+        data = self.table.take(pa.array(indices, type=pa.int64())).to_pydict()
+        names = self.columns
+        rows = tuple(Row(int(r) + 2, {n: data[n][i] for n in names})
+                     for i, r in enumerate(indices))
+        return Table(self.path, self.sha256, names, rows)
+
+
+def read_columns(path: str | os.PathLike[str]) -> Columns:
+    """CSV through pyarrow's reader (every column as text, so nothing is guessed);
+    other formats through peie.readers."""
+    name = os.fspath(path)
+    if Path(name).suffix.lower() != ".csv" or not Path(name).exists():
+        return columns_from_table(read_table(name))
+    raw = Path(name).read_bytes()
+    first_line = raw[: raw.find(b"\n")] if b"\n" in raw else raw
+    header = first_line.decode("utf-8-sig", "replace").strip().split(",")
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(raw),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in header}, strings_can_be_null=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return columns_from_table(read_table(name))  # the exact reader words the error
+    table = table.rename_columns([n.lstrip("\ufeff").strip() for n in table.column_names])
+    return Columns(name, hashlib.sha256(raw).hexdigest(), table)
+
+
+def columns_from_table(table: Table) -> Columns:
+    data = {n: pa.array([r.cells.get(n) for r in table.rows], type=pa.string())
+            for n in table.columns}
+    return Columns(table.path, table.sha256, pa.table(data) if data else pa.table({}), table)
+
+
+def _certainly_inside(columns: Columns, name: str, rows: np.ndarray, rng: Range | None
+                      ) -> bool:
+    values = columns.floats(name)[rows]
+    ok = ~np.isnan(values)
+    if rng is not None:
+        short = columns.short(name)[rows]
+        for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),
+                                      (rng.high, rng.high_closed, np.less)):
+            if bound is None:
+                continue
+            value = float(bound)
+            tie_ok = closed and Decimal(value) == bound
+            ok &= inside(values, value) | ((values == value) & tie_ok & short)
+    return bool(ok.all())
+
+
+def _sector_ok(columns: Columns, rows: np.ndarray, rule: Rule, others: set[str]) -> bool:
+    known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | set(rule.inputs)
+    for name in columns.columns:
+        if name not in known and name not in others and columns.filled(name)[rows].any():
+            return False  # a cell of another sector's column is filled
+    for name in IDENTITY_COLUMNS:
+        if not columns.filled(name)[rows].all():
+            return False
+    present = {}
+    for name, item in rule.inputs.items():
+        if name not in columns.columns:
+            present[name] = np.zeros(len(rows), dtype=bool)
+            continue
+        filled = columns.filled(name)[rows]
+        present[name] = filled
+        if isinstance(item.type, EnumType):
+            members = tuple(m.code for m in rule.enums[item.type.enum].members)
+            if (columns.codes(name, members)[rows][filled] < 0).any():
+                return False
+        elif not _certainly_inside(columns, name, rows[filled], item.range):
+            return False
+    for name in ACCOUNTING_COLUMNS:
+        if name in columns.columns:
+            filled_rows = rows[columns.filled(name)[rows]]
+            if not _certainly_inside(columns, name, filled_rows, NON_NEGATIVE):
+                return False
+    for name, item in rule.inputs.items():
+        kind = item.decl.requirement.kind
+        missing = ~present[name]
+        if kind == "required" and missing.any():
+            return False
+        if kind == "when" and missing.any():
+            from .batch import condition_mask  # the vector evaluator, shared with batch
+
+            assert item.decl.requirement.when is not None
+            if condition_mask(columns, rule, item.decl.requirement.when, rows[missing]).any():
+                return False
+    return True
+
+
+def _cells_clean(columns: Columns) -> bool:
+    """No cell with surrounding white space, and no empty text that is not null: the
+    exact reader strips cells and reads "" as empty; pyarrow does neither for us."""
+    for name in columns.columns:
+        column = columns.table[name]
+        length = pc.binary_length(column)
+        trimmed = pc.binary_length(pc.utf8_trim_whitespace(column))
+        if pc.any(pc.or_(pc.not_equal(trimmed, length), pc.equal(length, 0))).as_py():
+            return False
+    return True
+
+
+def all_valid(columns: Columns, rules: Mapping[str, Rule], all_rules: Iterable[Rule]) -> bool:
+    """True only when every row is certainly valid (see the module docstring)."""
+    every = list(all_rules) or list(rules.values())
+    known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | {n for r in every
+                                                                for n in r.inputs}
+    names = columns.columns
+    if any(n not in names for n in IDENTITY_COLUMNS) or any(n not in known for n in names):
+        return False
+    if columns.size == 0:
+        return True
+    if not _cells_clean(columns):
+        return False
+    sector_codes, sectors = columns.encoded("sector")
+    if (sector_codes < 0).any() or any(s not in rules for s in sectors):
+        return False
+    units = columns.table["unit_id"]
+    if pc.count_distinct(units).as_py() != columns.size - units.null_count:
+        return False
+    facility_codes, facilities = columns.encoded("facility_id")
+    first_sector = np.full(len(facilities) + 1, -1)
+    first_sector[facility_codes] = sector_codes
+    if (first_sector[facility_codes] != sector_codes).any():
+        return False  # a facility with units in two sectors
+    for code, sector in enumerate(sectors):
+        rows = np.flatnonzero(sector_codes == code)
+        others = {n for r in every if r.sector == sector for n in r.inputs}
+        if not _sector_ok(columns, rows, rules[sector], others):
+            return False
+    return True
+
+
+def validate_columns(columns: Columns, rules: Mapping[str, Rule], year: int,
+                     all_rules: Iterable[Rule]) -> None:
+    """Raise exactly the DataError the exact path would raise, or return."""
+    every = list(all_rules)
+    if not all_valid(columns, rules, every):
+        validate_table(columns.exact_rows(), rules, year, every)
+
+
+def decimal_or_nan(text: object) -> float:
+    """For cells the regex passed over ('1,000', '1e5') that the record check accepted."""
+    try:
+        return float(Decimal(str(text).replace(",", "")))
+    except (InvalidOperation, ValueError):
+        return float("nan")
