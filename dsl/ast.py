@@ -233,7 +233,7 @@ class LetDecl:
 
 @dataclass(frozen=True)
 class FormulaDecl:
-    """`allocation = ...` or `emissions = ...`."""
+    """`allocation = ...`, `emissions = ...` or `preallocation basis = ...`."""
 
     kind: str
     expr: Expr

@@ -120,6 +120,8 @@ class _FileChecker:
                 self._check_requirement(decl, decl.requirement.when)
         allocation = self._check_formula(singles.get("allocation"), "allocation", required=True)
         emissions = self._check_formula(singles.get("emissions"), "emissions", required=False)
+        basis = self._check_formula(singles.get("preallocation basis"), "preallocation basis",
+                                    required=False)
         ensures = [e for d in self.file.decls if isinstance(d, ast.EnsureDecl)
                    if (e := self._check_ensure(d)) is not None]
         preallocation = singles.get("PreallocationDecl")
@@ -149,6 +151,7 @@ class _FileChecker:
             lets=self.let_order,
             allocation=allocation,
             emissions=emissions if isinstance(emissions, ast.FormulaDecl) else None,
+            preallocation_basis=basis if isinstance(basis, ast.FormulaDecl) else None,
             ensures=ensures,
             preallocation=preallocation,
             rounding=rounding,
@@ -647,7 +650,8 @@ def check_file(file: ast.RuleFile) -> tuple[Rule | None, list[Diagnostic]]:
 
 
 def check_versions(rules: Iterable[Rule]) -> list[Diagnostic]:
-    """Versions of one sector must not claim the same year."""
+    """Versions of one sector must not claim the same year nor leave a year between them
+    uncovered (a gap would leave units of that year with no rule at all)."""
     problems = []
     by_sector: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -655,15 +659,17 @@ def check_versions(rules: Iterable[Rule]) -> list[Diagnostic]:
     for sector, versions in by_sector.items():
         versions.sort(key=lambda r: r.effective)
         for a, b in zip(versions, versions[1:], strict=False):
-            if b.effective[0] <= a.effective[1]:
-                header = next(d for d in b.file.decls
-                              if isinstance(d, ast.Header) and d.key == "effective")
-                problems.append(Diagnostic(
-                    header.span,
-                    f"{sector} version '{b.version}' ({b.effective[0]}-{b.effective[1]}) "
-                    f"overlaps version '{a.version}' ({a.effective[0]}-{a.effective[1]}) "
-                    f"in {a.path}",
-                ))
+            if b.effective[0] == a.effective[1] + 1:
+                continue
+            relation = "overlaps" if b.effective[0] <= a.effective[1] else "leaves a gap after"
+            header = next(d for d in b.file.decls
+                          if isinstance(d, ast.Header) and d.key == "effective")
+            problems.append(Diagnostic(
+                header.span,
+                f"{sector} version '{b.version}' ({b.effective[0]}-{b.effective[1]}) "
+                f"{relation} version '{a.version}' ({a.effective[0]}-{a.effective[1]}) "
+                f"in {a.path}",
+            ))
     return problems
 
 

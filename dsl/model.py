@@ -146,6 +146,9 @@ class Rule:
     lets: list[ast.LetDecl]  # in an order where each let follows what it uses
     allocation: ast.FormulaDecl
     emissions: ast.FormulaDecl | None
+    # What the pre-allocation share multiplies, when it is not the allocation itself
+    # (the 2019-2020 plan leaves the load-factor correction out of the pre-allocation).
+    preallocation_basis: ast.FormulaDecl | None
     ensures: list[Ensure]
     preallocation: ast.PreallocationDecl
     rounding: ast.RoundingDecl

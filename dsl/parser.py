@@ -180,6 +180,9 @@ class _Builder(Transformer[Token, Any]):
     def preallocation_decl(self, meta: Any, c: list[Any]) -> ast.PreallocationDecl:
         return ast.PreallocationDecl(c[0], str(c[1]), c[2], self.s(meta))
 
+    def preallocation_basis_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
+        return ast.FormulaDecl("preallocation basis", c[0], self.s(meta))
+
     def rounding_decl(self, meta: Any, c: list[Any]) -> ast.RoundingDecl:
         return ast.RoundingDecl(str(c[0]), c[1], self.s(meta))
 

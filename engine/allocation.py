@@ -83,8 +83,10 @@ class Allocation:
 
 
 def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, CompiledRule],
-                   factors: LocalFactors, data_path: str) -> list[UnitAllocation]:
-    """Exact allocation of every unit; every unit that cannot be evaluated is reported."""
+                   factors: LocalFactors, data_path: str,
+                   preallocation_basis: bool = False) -> list[UnitAllocation]:
+    """Exact allocation of every unit (or, for a pre-allocation, the basis the share
+    multiplies); every unit that cannot be evaluated is reported."""
     results: list[UnitAllocation] = []
     problems: list[DataProblem] = []
     with decimal.localcontext(CONTEXT):
@@ -92,7 +94,8 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
             rule = compiled[record.sector]
             source = factors.lookup(record.province, record.sector)
             try:
-                amount = rule.allocation(record.values, source.factor)
+                formula = rule.preallocation_basis if preallocation_basis else rule.allocation
+                amount = formula(record.values, source.factor)
             except EvaluationError as error:
                 problems.append(DataProblem(data_path, record.row, None, str(error),
                                             record.unit_id))

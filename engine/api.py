@@ -107,11 +107,16 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
 
 
 def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
-             local_factors: FactorsLike = None) -> AllocationRun:
-    """Exact allocation of every unit in `data` for `year`, with facility and sector totals."""
+             local_factors: FactorsLike = None,
+             preallocation_basis: bool = False) -> AllocationRun:
+    """Exact allocation of every unit in `data` for `year`, with facility and sector totals.
+
+    With `preallocation_basis`, each unit is evaluated with its rule's `preallocation
+    basis` formula where it declares one: what the pre-allocation share multiplies.
+    """
     ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
     compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
-    units = evaluate_units(records, compiled, factors, table.path)
+    units = evaluate_units(records, compiled, factors, table.path, preallocation_basis)
     return AllocationRun(
         year=year,
         rules=in_force,

@@ -103,7 +103,8 @@ def _emit(args: argparse.Namespace, document: dict[str, Any], header: tuple[str,
 
 def cmd_preallocate(args: argparse.Namespace) -> int:
     reason = _reason(args)
-    base = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors)
+    base = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
+                        preallocation_basis=True)
     items = preallocations(base)
     with _open_ledger(args) as ledger:
         outcome = ledger.record(year=args.year, stage="preallocation",

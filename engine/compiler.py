@@ -66,6 +66,7 @@ class CompiledRule:
     allocation: Callable[[Row, Decimal], Decimal]
     trace: Callable[[Row, Decimal], dict[str, Any]]
     emissions: Callable[[Row, Decimal], Decimal] | None
+    preallocation_basis: Callable[[Row, Decimal], Decimal]  # the allocation, unless declared
     source: str  # the generated Python, kept for inspection and debugging
 
     def allocate(self, row: Row, local_factor: Decimal) -> Decimal:
@@ -143,7 +144,9 @@ class _Generator:
     def compute_lets(self) -> list[str]:
         return [f"    l_{d.name} = {self.expr(d.expr)}" for d in self.rule.lets]
 
-    def body(self) -> list[str]:
+    def body(self, formula: ast.FormulaDecl | None = None) -> list[str]:
+        """Inputs, lets, ensures, then `allocation = ` the formula (the allocation's own
+        unless another is given)."""
         rule = self.rule
         lines = self.read_inputs() + self.compute_lets()
         for index, ensure in enumerate(rule.ensures):
@@ -152,7 +155,7 @@ class _Generator:
             if ensure.decl.when is not None:
                 test = f"{self.expr(ensure.decl.when)} and {test}"
             lines.append(f"    if {test}: _ensure_failed({index}, {value}, RULE)")
-        lines.append(f"    allocation = {self.expr(rule.allocation.expr)}")
+        lines.append(f"    allocation = {self.expr((formula or rule.allocation).expr)}")
         return lines
 
     def source(self) -> str:
@@ -163,6 +166,9 @@ class _Generator:
                  "def trace(row, lf):", *body,
                  f"    return {{{trace_items}{', ' if trace_items else ''}"
                  "'allocation': allocation}", ""]
+        if self.rule.preallocation_basis is not None:
+            parts += ["def preallocation_basis(row, lf):",
+                      *self.body(self.rule.preallocation_basis), "    return allocation", ""]
         if self.rule.emissions is not None:
             parts += ["def emissions(row, lf):", *self.read_inputs(), *self.compute_lets(),
                       f"    return {self.expr(self.rule.emissions.expr)}", ""]
@@ -194,5 +200,6 @@ def compile_rule(rule: Rule) -> CompiledRule:
         allocation=namespace["allocation"],
         trace=namespace["trace"],
         emissions=namespace.get("emissions"),
+        preallocation_basis=namespace.get("preallocation_basis", namespace["allocation"]),
         source=source,
     )
