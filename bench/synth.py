@@ -21,6 +21,11 @@ COLUMNS = (
     "calorific_value_kcal_per_kg", "clinker_t", "coprocessed_waste_t", "molten_aluminium_t",
     "verified_emissions_t", "direct_emissions_t", "electricity_consumed_mwh",
 )
+# From 2018 output on (the 2019-2020 plan's base year), power units also report whether
+# they are pure-condensing and, if so, their load factor (domain.md §3).
+LOAD_COLUMNS = ("pure_condensing", "load_factor")
+CONVENTIONAL_COAL = {"usc_1000", "usc_600", "sc_600", "sc_300", "subc_600", "subc_300",
+                     "hp_below_300"}
 
 PROVINCES = {
     "jiangsu": "JS", "sichuan": "SC", "shandong": "SD", "guangdong": "GD", "henan": "HA",
@@ -66,6 +71,16 @@ def _power_output(r: random.Random, scale: float, category: str) -> dict[str, st
             "heat_ratio": _fmt(ratio, 4), "verified_emissions_t": _fmt(emissions)}
 
 
+def _load(r: random.Random, category: str, heat: str) -> dict[str, str]:
+    """A unit that supplies no heat is pure-condensing; a conventional coal one reports its
+    load factor, with some units well below the 2019 plan's 85 % and 75 % steps."""
+    pure = heat == "0"
+    row = {"pure_condensing": "yes" if pure else "no", "load_factor": ""}
+    if pure and category in CONVENTIONAL_COAL:
+        row["load_factor"] = _fmt(r.uniform(0.45, 0.95), 4)
+    return row
+
+
 def _cement(r: random.Random, scale: float) -> dict[str, str]:
     clinker = r.uniform(500_000, 2_500_000) * scale
     roll = r.random()
@@ -89,7 +104,9 @@ def _aluminium(r: random.Random, scale: float) -> dict[str, str]:
 
 
 def iter_units(n: int, seed: int = 2017, year: int = 2017) -> Iterator[dict[str, str]]:
-    """n units: ~60 % power, 30 % cement lines, 10 % aluminium plants, 1-4 per facility."""
+    """n units: ~60 % power, 30 % cement lines, 10 % aluminium plants, 1-4 per facility.
+    Power categories are the 2017 draft's codes, which the later power rules map."""
+    columns = COLUMNS + LOAD_COLUMNS if year >= 2018 else COLUMNS
     layout = random.Random(seed)  # who exists: independent of the year
     made = facility = 0
     while made < n:
@@ -103,12 +120,15 @@ def iter_units(n: int, seed: int = 2017, year: int = 2017) -> Iterator[dict[str,
             # Each unit's figures come from its own stream, seeded by seed, unit and year.
             r = random.Random(f"{seed}:{made}:{year}")
             scale = 1.0 + 0.03 * (year - 2017) + r.uniform(-0.05, 0.05)
-            row = dict.fromkeys(COLUMNS, "")
+            row = dict.fromkeys(columns, "")
             row.update(facility_id=facility_id, unit_id=f"U-{made:06d}", sector=sector,
                        province=province)
             if sector == "power":
                 row.update(_power_unit(random.Random(f"{seed}:{made}"), province))
                 row.update(_power_output(r, scale, row["category"]))
+                if year >= 2018:
+                    row.update(_load(random.Random(f"{seed}:{made}:{year}:load"),
+                                     row["category"], row["heat_supplied_gj"]))
             elif sector == "cement":
                 row.update(_cement(r, scale))
             else:
@@ -120,11 +140,24 @@ def generate_units(n: int, seed: int = 2017, year: int = 2017) -> list[dict[str,
     return list(iter_units(n, seed, year))
 
 
+def only_sectors(units: Iterator[dict[str, str]], sectors: set[str]) -> list[dict[str, str]]:
+    """The units of these sectors, without the columns that none of them fills (the
+    2019-2022 national market covers power only)."""
+    rows = [u for u in units if u["sector"] in sectors]
+    used = [c for c in (rows[0] if rows else COLUMNS) if any(u[c] for u in rows)]
+    return [{c: u[c] for c in used} for u in rows]
+
+
 def write_csv(path: str | Path, units: Iterator[dict[str, str]] | list[dict[str, str]]) -> None:
+    """Write units; the columns are the first unit's (all units of one year have the same)."""
+    rows = iter(units)
+    first = next(rows, None)
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=list(first or COLUMNS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(units)
+        if first is not None:
+            writer.writerow(first)
+        writer.writerows(rows)
 
 
 def main() -> None:
@@ -132,9 +165,12 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--year", type=int, default=2017)
+    parser.add_argument("--sectors", nargs="+", metavar="SECTOR",
+                        help="keep only these sectors' units (of the --units generated)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    write_csv(args.out, iter_units(args.units, args.seed, args.year))
+    units = iter_units(args.units, args.seed, args.year)
+    write_csv(args.out, only_sectors(units, set(args.sectors)) if args.sectors else units)
 
 
 if __name__ == "__main__":

@@ -649,9 +649,11 @@ def check_file(file: ast.RuleFile) -> tuple[Rule | None, list[Diagnostic]]:
     return rule, checker.problems
 
 
-def check_versions(rules: Iterable[Rule]) -> list[Diagnostic]:
+def check_versions(rules: Iterable[Rule], gaps: bool = True) -> list[Diagnostic]:
     """Versions of one sector must not claim the same year nor leave a year between them
-    uncovered (a gap would leave units of that year with no rule at all)."""
+    uncovered (a gap would leave units of that year with no rule at all). Gaps are not
+    reported when `gaps` is false: with a file that failed its check, a gap may only be
+    that file's years."""
     problems = []
     by_sector: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -659,7 +661,8 @@ def check_versions(rules: Iterable[Rule]) -> list[Diagnostic]:
     for sector, versions in by_sector.items():
         versions.sort(key=lambda r: r.effective)
         for a, b in zip(versions, versions[1:], strict=False):
-            if b.effective[0] == a.effective[1] + 1:
+            if b.effective[0] == a.effective[1] + 1 or (
+                    not gaps and b.effective[0] > a.effective[1]):
                 continue
             relation = "overlaps" if b.effective[0] <= a.effective[1] else "leaves a gap after"
             header = next(d for d in b.file.decls
@@ -682,7 +685,7 @@ def check(files: Iterable[ast.RuleFile]) -> list[Rule]:
         problems.extend(found)
         if rule is not None:
             rules.append(rule)
-    problems.extend(check_versions(rules))
+    problems.extend(check_versions(rules, gaps=not problems))
     if problems:
         raise RuleError(problems, {f.path: f.text for f in files})
     return rules

@@ -16,7 +16,7 @@ from peie.dsl.errors import RuleError
 from peie.dsl.parser import parse
 from peie.ruleset import bundled_rule_paths, load_rules
 
-RULES = {r.sector: r for r in load_rules().rules}
+RULES = load_rules().in_force(2017)
 POWER, CEMENT, ALUMINIUM = (compile_rule(RULES[s]) for s in ("power", "cement", "aluminium"))
 SOURCES = [p.read_text(encoding="utf-8") for p in bundled_rule_paths()]
 CATEGORIES = [m.code for m in RULES["power"].enums["category"].members]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from peie.records import ACCOUNTING_COLUMNS, _SectorValidator, record_schema
 from peie.ruleset import load_rules
 
-RULES = {r.sector: r for r in load_rules().rules}
+RULES = load_rules().in_force(2017)
 VALIDATORS = {s: _SectorValidator(r, set()) for s, r in RULES.items()}
 ALL_INPUTS = sorted({n for r in RULES.values() for n in r.inputs})
 

@@ -10,7 +10,7 @@ import pytest
 from peie.compiler import CompiledRule, EvaluationError, compile_rule
 from peie.ruleset import load_rules
 
-RULES = {r.sector: r for r in load_rules().rules}
+RULES = load_rules().in_force(2017)
 
 
 def compiled(sector: str) -> CompiledRule:
