@@ -9,7 +9,7 @@ computed again on the exact path, so facility results equal the exact path's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,7 +206,7 @@ def _local_factors(columns: Columns, rows: np.ndarray, sector: str,
     return per_province[codes[rows]]
 
 
-_ROUNDING = {
+_ROUNDING: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "half_up": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),
     "half_even": np.round,
     "down": np.trunc,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import api, cli_issuance, report
+from . import api, cli_diff, cli_issuance, report
 from .errors import DataError, PeieError, RuleError, UsageError
 from .local_factors import load_local_factors
 from .ruleset import expand_rule_paths
@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_explain)
 
     cli_issuance.add_parsers(sub, _data_args)
+    cli_diff.add_diff_command(sub)
     return parser
 
 

@@ -9,21 +9,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from bench import baseline
-from peie.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "units_2017.csv"
 FACTORS = ROOT / "samples" / "local_factors.csv"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def sample_rows() -> list[dict[str, str]]:
@@ -36,8 +28,8 @@ def factor_table() -> dict[tuple[str, str], Decimal]:
         return {(r["province"], r["sector"]): Decimal(r["factor"]) for r in csv.DictReader(handle)}
 
 
-def test_allocate_json_agrees_with_the_hand_written_formulas(capsys) -> None:  # type: ignore[no-untyped-def]
-    status, out, err = run(capsys, "allocate", str(SAMPLE), "--year", "2017",
+def test_allocate_json_agrees_with_the_hand_written_formulas(cli) -> None:  # type: ignore[no-untyped-def]
+    status, out, err = cli("allocate", str(SAMPLE), "--year", "2017",
                            "--local-factors", str(FACTORS), "--format", "json")
     assert status == 0, err
     document = json.loads(out)
@@ -59,39 +51,39 @@ def test_allocate_json_agrees_with_the_hand_written_formulas(capsys) -> None:  #
     assert document["data_sha256"] == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
 
 
-def test_allocate_is_reproducible_and_order_of_formats_agree(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _, first, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
-    _, second, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+def test_allocate_is_reproducible_and_order_of_formats_agree(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, first, _ = cli("allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+    _, second, _ = cli("allocate", str(SAMPLE), "--year", "2017", "--format", "json")
     assert first == second
     facilities = {f["facility_id"]: f["allocation"] for f in json.loads(first)["facilities"]}
     out = tmp_path / "a.csv"
-    assert run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "csv",
+    assert cli("allocate", str(SAMPLE), "--year", "2017", "--format", "csv",
                "--out", str(out))[0] == 0
     with open(out, newline="") as handle:
         assert {r["facility_id"]: int(r["allocation"]) for r in csv.DictReader(handle)} \
             == facilities
     xlsx = tmp_path / "a.xlsx"
-    assert run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "xlsx",
+    assert cli("allocate", str(SAMPLE), "--year", "2017", "--format", "xlsx",
                "--out", str(xlsx))[0] == 0
     sheet = load_workbook(xlsx)["facilities"]
     rows = list(sheet.iter_rows(values_only=True))
     assert {r[0]: r[2] for r in rows[1:]} == facilities
 
 
-def test_table_output_shows_totals_per_sector(capsys) -> None:  # type: ignore[no-untyped-def]
-    _, document, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+def test_table_output_shows_totals_per_sector(cli) -> None:  # type: ignore[no-untyped-def]
+    _, document, _ = cli("allocate", str(SAMPLE), "--year", "2017", "--format", "json")
     totals = json.loads(document)["totals"]
-    status, out, _ = run(capsys, "allocate", str(SAMPLE), "--year", "2017")
+    status, out, _ = cli("allocate", str(SAMPLE), "--year", "2017")
     assert status == 0
     for sector in ("power", "cement", "aluminium", "all"):
         line = next(x for x in out.splitlines() if x.startswith(sector + " "))
         assert line.split()[-1] == f"{totals[sector]:,}"
 
 
-def test_explain_reaches_every_data_field_and_rule_line(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_explain_reaches_every_data_field_and_rule_line(cli) -> None:  # type: ignore[no-untyped-def]
     rows = sample_rows()
     unit = next(r for r in rows if r["category"].startswith("cfb"))
-    status, out, err = run(capsys, "explain", str(SAMPLE), "--year", "2017",
+    status, out, err = cli("explain", str(SAMPLE), "--year", "2017",
                            "--unit", unit["unit_id"], "--format", "json")
     assert status == 0, err
     tree = json.loads(out)["tree"]
@@ -118,7 +110,7 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_every_bad_record_is_reported_and_nothing_is_issued(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_bad_record_is_reported_and_nothing_is_issued(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     every = sample_rows()
     power = [r for r in every if r["sector"] == "power" and not r["category"].startswith("cfb")]
     cement = next(r for r in every if r["sector"] == "cement")
@@ -132,7 +124,7 @@ def test_every_bad_record_is_reported_and_nothing_is_issued(capsys, tmp_path: Pa
     data = tmp_path / "bad.csv"
     write_csv(data, rows)
     out_file = tmp_path / "out.json"
-    status, out, err = run(capsys, "allocate", str(data), "--year", "2017", "--format", "json",
+    status, out, err = cli("allocate", str(data), "--year", "2017", "--format", "json",
                            "--out", str(out_file))
     assert status == 1 and out == "" and not out_file.exists()
     u = [r["unit_id"] for r in rows]
@@ -151,41 +143,41 @@ def test_every_bad_record_is_reported_and_nothing_is_issued(capsys, tmp_path: Pa
     assert "nothing was issued" in err and "Traceback" not in err
 
 
-def test_unknown_column_and_sector(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_column_and_sector(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [dict(r) for r in sample_rows()[:2]]
     for r in rows:
         r["heat_raito"] = r.pop("heat_ratio")
     data = tmp_path / "cols.csv"
     write_csv(data, rows)
-    status, _, err = run(capsys, "allocate", str(data), "--year", "2017")
+    status, _, err = cli("allocate", str(data), "--year", "2017")
     assert status == 1
     assert f"{data}, field 'heat_raito': error: unknown column (did you mean 'heat_ratio'?)" in err
     rows = [dict(r) for r in sample_rows()[:1]]
     rows[0]["sector"] = "powr"
     write_csv(data, rows)
-    _, _, err = run(capsys, "allocate", str(data), "--year", "2017")
+    _, _, err = cli("allocate", str(data), "--year", "2017")
     assert "field 'sector': error: no rules in force for sector 'powr' in 2017 (did you mean " \
            "'power'?)" in err
 
 
-def test_a_year_without_rules_and_a_missing_file(capsys) -> None:  # type: ignore[no-untyped-def]
-    status, _, err = run(capsys, "allocate", str(SAMPLE), "--year", "2012")
+def test_a_year_without_rules_and_a_missing_file(cli) -> None:  # type: ignore[no-untyped-def]
+    status, _, err = cli("allocate", str(SAMPLE), "--year", "2012")
     assert status == 1 and err.startswith("peie: error: no rules are in force for 2012")
-    status, _, err = run(capsys, "allocate", "missing.csv", "--year", "2017")
+    status, _, err = cli("allocate", "missing.csv", "--year", "2017")
     assert (status, err) == (1, "peie: error: missing.csv: no such file\n")
 
 
-def test_a_broken_rule_file_gives_positions_and_status_1(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_rule_file_gives_positions_and_status_1(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     text = (ROOT / "rules" / "cement.rule").read_text(encoding="utf-8")
     broken = tmp_path / "cement.rule"
     broken.write_text(text.replace("clinker_t * clinker_benchmark", "clinker_t + clinker_bench"),
                       encoding="utf-8")
-    status, out, err = run(capsys, "check", str(broken))
+    status, out, err = cli("check", str(broken))
     assert status == 1 and out == ""
     assert f"{broken}:" in err and ": error: unknown name 'clinker_bench' (did you mean " \
         "'clinker_benchmark'?)" in err
     assert err.rstrip().endswith("1 error in rule files")
-    status, _, err = run(capsys, "allocate", str(SAMPLE), "--year", "2017", "--rules",
+    status, _, err = cli("allocate", str(SAMPLE), "--year", "2017", "--rules",
                          str(broken))
     assert status == 1 and "clinker_bench" in err
 

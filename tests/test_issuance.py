@@ -10,21 +10,12 @@ import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import pytest
-
 from bench import baseline
-from peie.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "samples" / "units_2015.csv"
 VERIFIED = ROOT / "samples" / "units_2017.csv"
 FACTORS = ROOT / "samples" / "local_factors.csv"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
@@ -42,9 +33,9 @@ def dump(ledger: Path) -> list[tuple[object, ...]]:
         db.close()
 
 
-def test_yearly_cycle_conserves_every_tonne(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_yearly_cycle_conserves_every_tonne(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ledger = str(tmp_path / "ledger.sqlite")
-    status, out, err = run(capsys, "preallocate", str(BASE), "--year", "2017", "--ledger", ledger,
+    status, out, err = cli("preallocate", str(BASE), "--year", "2017", "--ledger", ledger,
                            "--format", "json")
     assert status == 0, err
     pre = json.loads(out)
@@ -62,7 +53,7 @@ def test_yearly_cycle_conserves_every_tonne(capsys, tmp_path: Path) -> None:  # 
     assert {f["facility_id"]: f["preallocation"] for f in pre["facilities"]} == expected
     assert pre["base_year"] == {"aluminium": 2015, "cement": 2015, "power": 2015}
 
-    status, out, err = run(capsys, "trueup", str(VERIFIED), "--year", "2017", "--ledger", ledger,
+    status, out, err = cli("trueup", str(VERIFIED), "--year", "2017", "--ledger", ledger,
                            "--format", "json")
     assert status == 0, err
     final = json.loads(out)
@@ -79,25 +70,25 @@ def test_yearly_cycle_conserves_every_tonne(capsys, tmp_path: Path) -> None:  # 
     assert final["new_entrants"] == []
 
 
-def test_repeats_conflicts_and_supersession(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_repeats_conflicts_and_supersession(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ledger = tmp_path / "ledger.sqlite"
     args = ["preallocate", str(BASE), "--year", "2017", "--ledger", str(ledger)]
-    assert run(capsys, *args)[0] == 0
+    assert cli(*args)[0] == 0
     before = dump(ledger)
-    status, _, err = run(capsys, *args)
+    status, _, err = cli(*args)
     assert status == 0 and "identical to run 1 recorded before; nothing new was issued" in err
     assert dump(ledger) == before
-    status, _, err = run(capsys, *args, "--local-factors", str(FACTORS))
+    status, _, err = cli(*args, "--local-factors", str(FACTORS))
     assert status == 1 and dump(ledger) == before
     assert "the preallocation of 2017 was already recorded as run 1 at " in err
     assert "from different local factors; to replace it, repeat the command with --supersede " \
            "--reason TEXT" in err
-    status, _, err = run(capsys, *args, "--local-factors", str(FACTORS), "--supersede")
+    status, _, err = cli(*args, "--local-factors", str(FACTORS), "--supersede")
     assert (status, err) == (1, "peie: error: --supersede needs --reason TEXT saying why\n")
-    status, _, err = run(capsys, *args, "--local-factors", str(FACTORS), "--supersede",
+    status, _, err = cli(*args, "--local-factors", str(FACTORS), "--supersede",
                          "--reason", "Jiangsu factors published")
     assert status == 0 and "recorded as run 2, superseding run 1" in err
-    status, out, _ = run(capsys, "ledger", "export", "--ledger", str(ledger), "--format", "json")
+    status, out, _ = cli("ledger", "export", "--ledger", str(ledger), "--format", "json")
     entries = json.loads(out)
     old = [e for e in entries if e["run_id"] == 1]
     assert old and all(e["superseded"] and e["supersede_reason"] == "Jiangsu factors published"
@@ -105,14 +96,14 @@ def test_repeats_conflicts_and_supersession(capsys, tmp_path: Path) -> None:  # 
     assert all(not e["superseded"] for e in entries if e["run_id"] == 2)
 
 
-def test_new_entrants_and_missing_facilities(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_entrants_and_missing_facilities(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ledger = str(tmp_path / "ledger.sqlite")
     rows = rows_of(BASE)
     first = rows[0]["facility_id"]
     base = tmp_path / "base.csv"
     _write(base, [r for r in rows if r["facility_id"] != first])
-    assert run(capsys, "preallocate", str(base), "--year", "2017", "--ledger", ledger)[0] == 0
-    status, out, _ = run(capsys, "trueup", str(VERIFIED), "--year", "2017", "--ledger", ledger,
+    assert cli("preallocate", str(base), "--year", "2017", "--ledger", ledger)[0] == 0
+    status, out, _ = cli("trueup", str(VERIFIED), "--year", "2017", "--ledger", ledger,
                          "--format", "json")
     document = json.loads(out)
     assert status == 0 and document["new_entrants"] == [first]
@@ -123,7 +114,7 @@ def test_new_entrants_and_missing_facilities(capsys, tmp_path: Path) -> None:  #
     verified = tmp_path / "verified.csv"
     _write(verified, [r for r in rows_of(VERIFIED) if r["facility_id"] != gone])
     before = dump(Path(ledger))
-    status, _, err = run(capsys, "trueup", str(verified), "--year", "2017", "--ledger", ledger,
+    status, _, err = cli("trueup", str(verified), "--year", "2017", "--ledger", ledger,
                          "--supersede", "--reason", "x")
     assert status == 1 and dump(Path(ledger)) == before
     assert f"{verified}, field 'facility_id': error: facility '{gone}' was pre-allocated " in err
@@ -137,19 +128,19 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_bad_data_leaves_no_ledger_behind(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_data_leaves_no_ledger_behind(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = rows_of(BASE)
     rows[0]["heat_ratio"] = "2"
     bad = tmp_path / "bad.csv"
     _write(bad, rows)
     ledger = tmp_path / "ledger.sqlite"
-    status, _, err = run(capsys, "preallocate", str(bad), "--year", "2017", "--ledger",
+    status, _, err = cli("preallocate", str(bad), "--year", "2017", "--ledger",
                          str(ledger))
     assert status == 1 and "nothing was issued" in err and not ledger.exists()
 
 
-def test_position_report(capsys) -> None:  # type: ignore[no-untyped-def]
-    status, out, err = run(capsys, "position", str(VERIFIED), "--year", "2017", "--format",
+def test_position_report(cli) -> None:  # type: ignore[no-untyped-def]
+    status, out, err = cli("position", str(VERIFIED), "--year", "2017", "--format",
                            "json")
     assert status == 0, err
     document = json.loads(out)
@@ -166,13 +157,13 @@ def test_position_report(capsys) -> None:  # type: ignore[no-untyped-def]
         assert sector["short"] == sum(1 for f in members if Decimal(f["balance"]) < 0)
 
 
-def test_aluminium_emissions_come_from_the_rule_when_not_given(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_aluminium_emissions_come_from_the_rule_when_not_given(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [r for r in rows_of(VERIFIED) if r["sector"] == "aluminium"][:2]
     for row in rows:
         row["verified_emissions_t"] = ""
     data = tmp_path / "al.csv"
     _write(data, rows)
-    status, out, err = run(capsys, "position", str(data), "--year", "2017", "--format", "json")
+    status, out, err = cli("position", str(data), "--year", "2017", "--format", "json")
     assert status == 0, err
     by_id = {f["facility_id"]: f for f in json.loads(out)["facilities"]}
     for row in rows:
@@ -183,7 +174,7 @@ def test_aluminium_emissions_come_from_the_rule_when_not_given(capsys, tmp_path:
     cement = [r for r in rows_of(VERIFIED) if r["sector"] == "cement"][:1]
     cement[0]["verified_emissions_t"] = ""
     _write(data, cement)
-    status, _, err = run(capsys, "position", str(data), "--year", "2017")
+    status, _, err = cli("position", str(data), "--year", "2017")
     assert status == 1 and "field 'verified_emissions_t': error: is empty and the rule has no " \
                            "'emissions' formula" in err
 

@@ -1,0 +1,207 @@
+"""The semantic diff and the impact diff as text for people, JSON and Markdown for systems
+and reports, CSV (impact only) for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from peie.dsl.diff import Change, RuleDiff
+from peie.dsl.model import Rule
+
+from .allocation import decimal_text
+from .impact import FacilityImpact, Impact
+
+_SYMBOL = {"added": "+", "removed": "-", "changed": "~"}
+_WIDTH = 100
+
+
+def _short(text: str | None) -> str:
+    text = text or ""
+    return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
+
+
+def _version(rule: Rule) -> dict[str, Any]:
+    return {"path": rule.path, "sector": rule.sector, "version": rule.version,
+            "status": rule.status, "effective": list(rule.effective), "sha256": rule.sha256}
+
+
+def _title(old: Rule, new: Rule) -> str:
+    return (f"{old.sector} {old.version} ({old.path}) → {new.sector} {new.version} "
+            f"({new.path})")
+
+
+# ---- the semantic diff ---------------------------------------------------------------
+
+
+def _change_line(c: Change) -> str:
+    where = f"{c.item}: " if c.item else ""
+    if c.action == "changed":
+        body = f"{_short(c.old)} → {_short(c.new)}"
+    else:
+        body = _short(c.new if c.action == "added" else c.old)
+    note = f"  ({c.note})" if c.note else ""
+    return f"  {_SYMBOL[c.action]} {where}{body}{note}"
+
+
+def diff_text(diff: RuleDiff, old: Rule, new: Rule) -> str:
+    lines = [_title(old, new)]
+    if not diff.edits:
+        return lines[0] + "\nno differences in meaning\n"
+    lines.append(f"{len(diff.edits)} declarations differ\n")
+    for edit in diff.edits:
+        lines.append(edit.title)
+        lines += [_change_line(c) for c in edit.changes]
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(diff: RuleDiff, old: Rule, new: Rule) -> str:
+    document = {"old": _version(old), "new": _version(new),
+                "edits": [{"section": e.section, "name": e.name, "title": e.title,
+                           "changes": [c.as_json() for c in e.changes]} for e in diff.edits]}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(text: str | None) -> str:
+    return _short(text).replace("|", "\\|") if text else ""
+
+
+def diff_markdown(diff: RuleDiff, old: Rule, new: Rule) -> str:
+    lines = [f"## {old.sector}: {old.version} → {new.version}", "",
+             f"Old: `{old.path}` ({old.status}, sha256 `{old.sha256[:12]}`); "
+             f"new: `{new.path}` ({new.status}, sha256 `{new.sha256[:12]}`).", ""]
+    if not diff.edits:
+        return "\n".join(lines + ["No differences in meaning.", ""])
+    lines += ["| declaration | change | part | old | new | note |",
+              "|---|---|---|---|---|---|"]
+    for edit in diff.edits:
+        for c in edit.changes:
+            lines.append(f"| {edit.section} `{edit.name}` | {c.action} | {_cell(c.item)} | "
+                         f"{_cell(c.old)} | {_cell(c.new)} | {_cell(c.note)} |")
+    return "\n".join(lines) + "\n"
+
+
+# ---- the impact ----------------------------------------------------------------------
+
+
+def _tonnes(value: Decimal | int, sign: bool = False) -> str:
+    return f"{round(value):{'+' if sign else ''},}"
+
+
+def _percent(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+.1f} %"
+
+
+def impact_json(result: Impact, top: int) -> str:
+    gains, losses = result.largest(top)
+    document = {
+        "old": _version(result.old_rule), "new": _version(result.new_rule),
+        "data": {"path": result.data_path, "sha256": result.data_sha256},
+        "local_factors_sha256": result.local_factors_sha256,
+        "method": "sequential substitution in the order of the semantic diff; parts are "
+                  "exact tCO2 and add up, with rounding, to the whole-tonne change",
+        "units_of_other_sectors": result.other_units,
+        "totals": result.totals(),
+        "steps": [{"title": s.title, "edits": [e.title for e in s.edits],
+                   "total": decimal_text(t)}
+                  for s, t in zip(result.steps, result.step_totals(), strict=True)],
+        "rounding_total": decimal_text(result.rounding_total()),
+        "edits_without_effect": [e.title for e in result.without_effect],
+        "largest_gains": [f.facility_id for f in gains],
+        "largest_losses": [f.facility_id for f in losses],
+        "facilities": [_facility_json(f) for f in result.facilities],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _facility_json(f: FacilityImpact) -> dict[str, Any]:
+    return {"facility_id": f.facility_id, "sector": f.sector, "units": f.units,
+            "old": f.old, "new": f.new, "change": f.change,
+            "percent": None if f.percent is None else decimal_text(round(f.percent, 4)),
+            "parts": [decimal_text(p) for p in f.parts], "rounding": decimal_text(f.rounding)}
+
+
+def impact_csv(result: Impact) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["facility_id", "sector", "units", "old", "new", "change", "percent",
+                     *(s.title for s in result.steps), "rounding"])
+    for f in result.facilities:
+        writer.writerow([f.facility_id, f.sector, f.units, f.old, f.new, f.change,
+                         "" if f.percent is None else decimal_text(round(f.percent, 4)),
+                         *(decimal_text(p) for p in f.parts), decimal_text(f.rounding)])
+    return out.getvalue()
+
+
+def _summary(result: Impact) -> tuple[list[tuple[str, str]], list[str]]:
+    """(step total, title) for the steps that moved anything, and the rest's titles."""
+    moved, still = [], []
+    for index, (step, total) in enumerate(zip(result.steps, result.step_totals(),
+                                              strict=True)):
+        title = step.title if len(step.edits) < 4 else (
+            f"{step.edits[0].title} + {len(step.edits) - 1} edits that only work together")
+        if all(f.parts[index] == 0 for f in result.facilities):
+            still.append(step.title)
+        else:
+            moved.append((_tonnes(total, sign=True), title))
+    still += [e.title for e in result.without_effect]
+    return moved, still
+
+
+def impact_text(result: Impact, top: int, markdown: bool = False) -> str:
+    totals = result.totals()
+    old, new = result.old_rule, result.new_rule
+    units = sum(f.units for f in result.facilities)
+    pct = None if not totals["old"] else Decimal(totals["change"]) / Decimal(totals["old"]) * 100
+    moved, still = _summary(result)
+    moved.append((_tonnes(result.rounding_total(), sign=True), "rounding to whole tonnes"))
+    gains, losses = result.largest(top)
+    head = (f"Impact of {old.sector} {old.version} → {new.version} on {result.data_path}: "
+            f"{units} units in {len(result.facilities)} facilities"
+            + (f" ({result.other_units} units of other sectors left out)"
+               if result.other_units else ""))
+    total_row = ("total", _tonnes(totals["old"]), _tonnes(totals["new"]),
+                 _tonnes(totals["change"], sign=True), _percent(pct))
+    rows = [(f.facility_id, _tonnes(f.old), _tonnes(f.new), _tonnes(f.change, sign=True),
+             _percent(f.percent)) for f in gains + losses]
+    header = ("", "old tCO2", "new tCO2", "change", "%")
+    if markdown:
+        return _impact_markdown(head, header, total_row, moved, still, rows, len(gains))
+    numbers = {1, 2, 3, 4}
+    lines = [head, "", *_aligned([header, total_row], numbers), "",
+             "Where the change comes from (sequential substitution, see docs/versions.md):"]
+    lines += _aligned([*moved, (_tonnes(totals["change"], sign=True), "total")], {0})
+    lines.append("")
+    if still:
+        lines += ["Edits with no effect on this data: " + "; ".join(still), ""]
+    lines += [f"Largest gains and losses (up to {top} each):",
+              *_aligned([header, *rows], numbers)]
+    return "\n".join(lines) + "\n"
+
+
+def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
+                      for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+            for r in rows]
+
+
+def _impact_markdown(head: str, header: tuple[str, ...], total: tuple[str, ...],
+                     moved: list[tuple[str, str]], still: list[str],
+                     rows: Sequence[tuple[str, ...]], gains: int) -> str:
+    def table(cells: Sequence[tuple[str, ...]], head_row: tuple[str, ...]) -> list[str]:
+        return ["| " + " | ".join(head_row) + " |", "|" + "---|" * len(head_row),
+                *("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in cells)]
+
+    lines = [f"## {head}", "", *table([total], ("", *header[1:])), "",
+             "### Where the change comes from", "",
+             *table([(title, t) for t, title in moved], ("step", "tCO2")), ""]
+    if still:
+        lines += ["Edits with no effect on this data: " + "; ".join(still), ""]
+    lines += ["### Largest gains", "", *table(rows[:gains], ("facility", *header[1:])), "",
+              "### Largest losses", "", *table(rows[gains:], ("facility", *header[1:])), ""]
+    return "\n".join(lines)

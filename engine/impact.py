@@ -1,0 +1,279 @@
+"""What a new version of a sector's rules does to every facility, and why.
+
+Both versions are evaluated exactly on the same data. Each facility's change is then
+attributed to the edits of the semantic diff (peie.dsl.diff) by *sequential substitution*:
+starting from the old rule file, edits are applied one step at a time, and each step's
+part is the change in the facility's exact allocation it causes. The parts telescope: they
+add up to the exact change from the old version to the new one, and a last part,
+`rounding`, is the difference between that and the change in whole tonnes, so that the
+parts add up to the issued change exactly.
+
+The steps: edits that do not touch the allocation formula's inputs (metadata, ensure,
+pre-allocation, rounding, emissions, pre-allocation basis) are not steps. The others are
+tried one at a time, in the diff's order, against the rule built so far; an edit that
+cannot stand alone (its rule does not check, or does not evaluate on every unit: a table
+keyed by codes the enum no longer has, a formula naming a let not yet added) waits, and
+when none can stand alone the first waiting edit is joined with as few of the others
+as make a rule that works. Such a joint step is attributed as one. Sequential
+attribution depends on the order of the steps; the order is the diff's, fixed, so the
+result is reproducible.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from peie.dsl import ast
+from peie.dsl.checker import check_file
+from peie.dsl.diff import Edit, RuleDiff, diff_files
+from peie.dsl.model import Rule
+
+from .allocation import round_amount
+from .compiler import CONTEXT, EvaluationError, compile_rule
+from .errors import DataError, DataProblem, UsageError
+from .local_factors import LocalFactors
+from .readers import Table
+from .records import UnitRecord, validate_table
+
+# Sums of parts are exact: allocations carry at most ~60 significant digits.
+EXACT = decimal.Context(prec=400)
+_NO_EFFECT = {"metadata", "ensure", "preallocation", "rounding"}
+_NOT_IN_STEPS = (ast.EnsureDecl, ast.PreallocationDecl, ast.RoundingDecl)
+
+
+@dataclass(frozen=True)
+class Step:
+    edits: tuple[Edit, ...]
+
+    @property
+    def title(self) -> str:
+        return " + ".join(e.title for e in self.edits)
+
+
+@dataclass(frozen=True)
+class FacilityImpact:
+    facility_id: str
+    sector: str
+    units: int
+    old: int  # whole tonnes, as issued under the old version
+    new: int
+    old_exact: Decimal
+    new_exact: Decimal
+    parts: tuple[Decimal, ...]  # one per step
+    rounding: Decimal  # (new - old) - (new_exact - old_exact)
+
+    @property
+    def change(self) -> int:
+        return self.new - self.old
+
+    @property
+    def percent(self) -> Decimal | None:
+        return None if self.old == 0 else Decimal(self.change) / self.old * 100
+
+
+@dataclass(frozen=True)
+class Impact:
+    old_rule: Rule
+    new_rule: Rule
+    diff: RuleDiff
+    steps: tuple[Step, ...]
+    without_effect: tuple[Edit, ...]
+    facilities: tuple[FacilityImpact, ...]
+    data_path: str
+    data_sha256: str
+    local_factors_sha256: str | None
+    other_units: int  # rows of other sectors, left out
+
+    def totals(self) -> dict[str, Decimal | int]:
+        with decimal.localcontext(EXACT):
+            out: dict[str, Decimal | int] = {
+                "old": sum(f.old for f in self.facilities),
+                "new": sum(f.new for f in self.facilities),
+            }
+            out["change"] = int(out["new"]) - int(out["old"])
+            return out
+
+    def step_totals(self) -> list[Decimal]:
+        with decimal.localcontext(EXACT):
+            return [sum((f.parts[i] for f in self.facilities), Decimal(0))
+                    for i in range(len(self.steps))]
+
+    def rounding_total(self) -> Decimal:
+        with decimal.localcontext(EXACT):
+            return sum((f.rounding for f in self.facilities), Decimal(0))
+
+    def largest(self, count: int) -> tuple[list[FacilityImpact], list[FacilityImpact]]:
+        """The largest gains and the largest losses, in tonnes."""
+        gains = sorted((f for f in self.facilities if f.change > 0),
+                       key=lambda f: (-f.change, f.facility_id))
+        losses = sorted((f for f in self.facilities if f.change < 0),
+                        key=lambda f: (f.change, f.facility_id))
+        return gains[:count], losses[:count]
+
+
+# ---- rules built edit by edit ----------------------------------------------------------
+
+
+def _hybrid(base: ast.RuleFile, edits: Iterable[Edit]) -> Rule | None:
+    """The old file with these edits applied, without the declarations that only reject
+    or describe units; None when it does not check."""
+    decls: list[ast.Decl] = [d for d in base.decls if not isinstance(d, _NOT_IN_STEPS)
+             and not (isinstance(d, ast.FormulaDecl) and d.kind != "allocation")]
+    for edit in edits:
+        if edit.old is not None:
+            decls.remove(edit.old)
+        if edit.new is not None:
+            decls.append(edit.new)
+    decls += [d for d in base.decls if isinstance(d, ast.PreallocationDecl | ast.RoundingDecl)]
+    rule, problems = check_file(replace(base, decls=tuple(decls)))
+    return None if problems else rule
+
+
+class _Evaluator:
+    def __init__(self, values: Sequence[dict[str, Decimal | str | None]],
+                 factors: Sequence[Decimal]):
+        self.values, self.factors = values, factors
+
+    def units(self, rule: Rule) -> list[Decimal] | None:
+        """Every unit's exact allocation, or None if any unit cannot be evaluated."""
+        allocation = compile_rule(rule).allocation
+        try:
+            with decimal.localcontext(CONTEXT):
+                return [allocation(v, f) for v, f in zip(self.values, self.factors, strict=True)]
+        except (EvaluationError, decimal.DecimalException, KeyError, TypeError):
+            return None
+
+
+def _steps(diff: RuleDiff, evaluator: _Evaluator
+           ) -> tuple[list[Step], list[list[Decimal]]]:
+    """The steps and, after each, every unit's allocation under the rule built so far."""
+    waiting = [e for e in diff.edits if e.section not in _NO_EFFECT
+               and not (e.section == "formula" and e.name != "allocation")]
+    applied: list[Edit] = []
+    steps: list[Step] = []
+    values: list[list[Decimal]] = []
+
+    def works(group: list[Edit]) -> list[Decimal] | None:
+        rule = _hybrid(diff.old, applied + group)
+        return evaluator.units(rule) if rule is not None else None
+
+    def attempt(group: list[Edit]) -> bool:
+        units = works(group)
+        if units is None:
+            return False
+        applied.extend(group)
+        steps.append(Step(tuple(group)))
+        values.append(units)
+        for edit in group:
+            waiting.remove(edit)
+        return True
+
+    while waiting:
+        if any(attempt([edit]) for edit in list(waiting)):
+            continue
+        group = _smallest_group(waiting, lambda g: works(g) is not None)
+        if not attempt(group):  # only the whole rest works (or nothing does)
+            attempt(list(waiting))
+            break
+    return steps, values
+
+
+def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> list[Edit]:
+    """The first waiting edit with the fewest others that make a working rule: grow a run
+    until it works, then drop each member the rest does not need."""
+    run = [waiting[0]]
+    for edit in waiting[1:]:
+        if test(run):
+            break
+        run.append(edit)
+    for edit in list(run[1:]):
+        smaller = [e for e in run if e is not edit]
+        if test(smaller):
+            run = smaller
+    return run
+
+
+# ---- the impact ------------------------------------------------------------------------
+
+
+def _records(table: Table, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
+    year = rule.effective[0]
+    return validate_table(table, {rule.sector: rule}, year, known)
+
+
+def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
+           known_rules: Sequence[Rule] = ()) -> Impact:
+    """Every facility of the sector under both versions, and each step's part of the change.
+
+    `known_rules`: other loaded rules, whose columns the data may carry."""
+    if old.sector != new.sector:
+        raise UsageError(f"the two versions are of different sectors: {old.sector} ({old.path})"
+                         f" and {new.sector} ({new.path})")
+    rows = tuple(r for r in table.rows if r.cells.get("sector") == old.sector)
+    if not rows:
+        raise DataError([DataProblem(table.path, None, "sector",
+                                     f"no units of sector '{old.sector}' in the data")])
+    mine = replace(table, rows=rows)
+    known = [*known_rules, old, new]
+    old_records = _records(mine, old, known)
+    new_records = _records(mine, new, known)
+    values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]
+    local = [factors.lookup(r.province, r.sector).factor for r in old_records]
+    evaluator = _Evaluator(values, local)
+
+    diff = diff_files(old.file, new.file)
+    ends = [_exact(old, old_records, local, table.path), _exact(new, new_records, local,
+                                                                 table.path)]
+    steps, middle = _steps(diff, evaluator)
+    if steps:
+        middle[-1] = ends[1]  # the last step ends at the new version itself
+    chain = [ends[0], *middle]
+    if not steps and ends[0] != ends[1]:
+        raise UsageError("the versions differ in value but no edit could be applied")
+    facilities = _facilities(old_records, old, new, chain, ends)
+    without = tuple(e for e in diff.edits if not any(e in s.edits for s in steps))
+    return Impact(old, new, diff, tuple(steps), without, tuple(facilities), table.path,
+                  table.sha256, factors.sha256, len(table.rows) - len(rows))
+
+
+def _exact(rule: Rule, records: Sequence[UnitRecord], local: Sequence[Decimal],
+           path: str) -> list[Decimal]:
+    """Each unit under a real version (ensures included); every failing unit reported."""
+    allocation = compile_rule(rule).allocation
+    out, problems = [], []
+    with decimal.localcontext(CONTEXT):
+        for record, factor in zip(records, local, strict=True):
+            try:
+                out.append(allocation(record.values, factor))
+            except EvaluationError as error:
+                problems.append(DataProblem(path, record.row, None,
+                                            f"under {rule.version}: {error}", record.unit_id))
+            except decimal.DecimalException as error:
+                problems.append(DataProblem(path, record.row, None, f"under {rule.version}: "
+                                            f"arithmetic failed: {type(error).__name__}",
+                                            record.unit_id))
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def _facilities(records: Sequence[UnitRecord], old: Rule, new: Rule,
+                chain: list[list[Decimal]], ends: list[list[Decimal]]) -> list[FacilityImpact]:
+    members: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        members.setdefault(record.facility_id, []).append(i)
+    out = []
+    with decimal.localcontext(EXACT):
+        for facility_id, indices in members.items():
+            totals = [sum((units[i] for i in indices), Decimal(0)) for units in chain]
+            old_exact, new_exact = (sum((e[i] for i in indices), Decimal(0)) for e in ends)
+            old_whole, new_whole = round_amount(old_exact, old.rounding), \
+                round_amount(new_exact, new.rounding)
+            parts = tuple(b - a for a, b in zip(totals, totals[1:], strict=False))
+            rounding = (new_whole - old_whole) - (new_exact - old_exact)
+            out.append(FacilityImpact(facility_id, old.sector, len(indices), old_whole,
+                                      new_whole, old_exact, new_exact, parts, rounding))
+    return out

@@ -1,0 +1,21 @@
+"""Fixtures shared by the command-line tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from peie.cli import main
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run `peie ARGS...` in-process: (exit status, stdout, stderr)."""
+    def run(*argv: str) -> tuple[int, str, str]:
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+    return run
