@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import api, cli_diff, cli_issuance, report
+from . import api, cli_diff, cli_fmt, cli_issuance, report
 from .errors import DataError, PeieError, RuleError, UsageError
 from .local_factors import load_local_factors
 from .ruleset import expand_rule_paths
@@ -34,13 +34,6 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
     _rules_arg(parser)
     parser.add_argument("--local-factors", metavar="FILE",
                         help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
-
-
-def emit(text: str, out: str | None) -> None:
-    if out:
-        report.atomic_write(out, lambda handle: handle.write(text))
-    else:
-        sys.stdout.write(text)
 
 
 # ---- check -------------------------------------------------------------------------
@@ -92,11 +85,11 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     if args.format == "xlsx":
         report.allocation_xlsx(result, args.out)
     elif args.format == "json":
-        emit(report.json_text(report.allocation_json(result)), args.out)
+        report.emit(report.json_text(report.allocation_json(result)), args.out)
     elif args.format == "csv":
-        emit(report.allocation_csv(result), args.out)
+        report.emit(report.allocation_csv(result), args.out)
     else:
-        emit(report.allocation_table(result), args.out)
+        report.emit(report.allocation_table(result), args.out)
     return EXIT_OK
 
 
@@ -134,9 +127,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
                     "rules": {"version": unit.rule.version, "sha256": unit.rule.sha256,
                               "path": unit.rule.path},
                     "data_sha256": table.sha256, "tree": tree.to_dict()}
-        emit(report.json_text(document), None)
+        report.emit(report.json_text(document), None)
     else:
-        emit("\n".join(tree.render()) + "\n", None)
+        report.emit("\n".join(tree.render()) + "\n", None)
     return EXIT_OK
 
 
@@ -173,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_issuance.add_parsers(sub, _data_args)
     cli_diff.add_diff_command(sub)
+    cli_fmt.add_fmt_command(sub)
     return parser
 
 

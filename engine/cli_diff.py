@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,7 +57,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         diff = diff_files(old.file, new.file)
         render: Callable[..., str] = {"text": diff_report.diff_text, "json": diff_report.diff_json,
                                       "markdown": diff_report.diff_markdown}[args.format]
-        _emit(render(diff, old, new), args.out)
+        report.emit(render(diff, old, new), args.out)
         return 0
     known = api.load_rules().rules
     factors = api.read_local_factors(args.local_factors, {old.sector})
@@ -69,15 +68,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         text = diff_report.impact_csv(result)
     else:
         text = diff_report.impact_text(result, args.top, markdown=args.format == "markdown")
-    _emit(text, args.out)
+    report.emit(text, args.out)
     return 0
-
-
-def _emit(text: str, out: str | None) -> None:
-    if out:
-        report.atomic_write(out, lambda handle: handle.write(text))
-    else:
-        sys.stdout.write(text)
 
 
 def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -133,14 +134,30 @@ def allocation_xlsx(result: Allocation, path: str | os.PathLike[str]) -> None:
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
                  binary: bool = False) -> None:
-    """Write to a temporary file beside `path`, then rename: no half-written output."""
+    """Write to a temporary file beside `path`, then rename: no half-written output.
+    A file written over keeps its permissions; a new one gets the umask's."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
                        newline=None if binary else "") as handle:
             write(handle)
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def emit(text: str, out: str | None) -> None:
+    """Text to a file (atomically) or to standard output."""
+    if out:
+        atomic_write(out, lambda handle: handle.write(text))
+    else:
+        sys.stdout.write(text)
