@@ -172,6 +172,13 @@ def _inputs(columns: Columns, rule: Rule, rows: np.ndarray
     return numbers, codes
 
 
+def unit_allocations(columns: Columns, rule: Rule, local_factor: np.ndarray) -> np.ndarray:
+    """Every row's allocation under `rule`, float64, NaN where it cannot be evaluated
+    (ensures not applied): for what-if steps that are never issued."""
+    numbers, codes = _inputs(columns, rule, np.arange(columns.size))
+    return _Vector(rule, numbers, codes, local_factor, columns.size).allocation()[0]
+
+
 def condition_mask(columns: Columns, rule: Rule, condition: ast.Condition,
                    rows: np.ndarray) -> np.ndarray:
     """A condition over code inputs, for the selected rows."""

@@ -49,8 +49,8 @@ def _git_show(path: Path, rev: str, spec: str) -> str:
 def cmd_diff(args: argparse.Namespace) -> int:
     old, new = load_version(args.old), load_version(args.new)
     if args.data is None:
-        for flag in ("year", "local_factors"):
-            if getattr(args, flag) is not None:
+        for flag in ("year", "local_factors", "exact"):
+            if getattr(args, flag) not in (None, False):
                 raise UsageError(f"--{flag.replace('_', '-')} goes with --data")
         if args.format == "csv":
             raise UsageError("--format csv is for the impact table: give --data")
@@ -61,7 +61,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     known = api.load_rules().rules
     factors = api.read_local_factors(args.local_factors, {old.sector})
-    result = impact(old, new, api.read_data(args.data), factors, known)
+    result = impact(old, new, api.read_data(args.data), factors, known, exact=args.exact)
     if args.format == "json":
         text = diff_report.impact_json(result, args.top)
     elif args.format == "csv":
@@ -79,6 +79,8 @@ def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("new", metavar="NEW", help="rule file, or FILE@GITREV")
     p.add_argument("--data", metavar="DATA", help="facility data: show the impact")
     p.add_argument("--year", type=int, help="the year the data are output of (labels only)")
+    p.add_argument("--exact", action="store_true",
+                   help="evaluate the attribution steps exactly, not on the batch path")
     p.add_argument("--local-factors", metavar="FILE",
                    help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
     p.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")

@@ -1,12 +1,15 @@
 """What a new version of a sector's rules does to every facility, and why.
 
-Both versions are evaluated exactly on the same data. Each facility's change is then
-attributed to the edits of the semantic diff (peie.dsl.diff) by *sequential substitution*:
-starting from the old rule file, edits are applied one step at a time, and each step's
-part is the change in the facility's exact allocation it causes. The parts telescope: they
-add up to the exact change from the old version to the new one, and a last part,
-`rounding`, is the difference between that and the change in whole tonnes, so that the
-parts add up to the issued change exactly.
+Both versions are evaluated exactly on the same data: the whole-tonne results are the
+ones `peie allocate` issues. Each facility's change is then attributed to the edits of the
+semantic diff (peie.dsl.diff) by *sequential substitution*: starting from the old rule
+file, edits are applied one step at a time, and each step's part is the change in the
+facility's (unrounded) allocation it causes. The steps are evaluated on the batch path
+(float64 over columns; the exact path where the batch path cannot evaluate a step), or
+exactly with `exact=True`. The parts telescope, and a last part, `rounding`, is the
+whole-tonne change less their sum: rounding to whole tonnes, plus on the batch path the
+floats' ~1e-9 t departure from exact values. So the parts add up to the issued change
+exactly, either way.
 
 The steps: edits that do not touch the allocation formula's inputs (metadata, ensure,
 pre-allocation, rounding, emissions, pre-allocation basis) are not steps. The others are
@@ -26,12 +29,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+import numpy as np
+
 from peie.dsl import ast
 from peie.dsl.checker import check_file
 from peie.dsl.diff import Edit, RuleDiff, diff_files
 from peie.dsl.model import Rule
 
 from .allocation import round_amount
+from .batch import unit_allocations
+from .columns import Columns, columns_from_table
 from .compiler import CONTEXT, EvaluationError, compile_rule
 from .errors import DataError, DataProblem, UsageError
 from .local_factors import LocalFactors
@@ -63,7 +70,8 @@ class FacilityImpact:
     old_exact: Decimal
     new_exact: Decimal
     parts: tuple[Decimal, ...]  # one per step
-    rounding: Decimal  # (new - old) - (new_exact - old_exact)
+    rounding: Decimal  # (new - old) less the parts: rounding to whole tonnes (and, on the
+    # batch path, the float steps' departure from the exact values, ~1e-9 t)
 
     @property
     def change(self) -> int:
@@ -133,12 +141,31 @@ def _hybrid(base: ast.RuleFile, edits: Iterable[Edit]) -> Rule | None:
 
 
 class _Evaluator:
+    """Every unit's allocation under a rule built step by step. By default the batch path
+    (float64 over columns) and, where it cannot evaluate, the exact path; `exact` uses the
+    exact path only. Step values need not be exact: the parts telescope from the old
+    version's exact values to the new version's, so their sum is exact either way."""
+
     def __init__(self, values: Sequence[dict[str, Decimal | str | None]],
-                 factors: Sequence[Decimal]):
-        self.values, self.factors = values, factors
+                 factors: Sequence[Decimal], columns: Columns | None):
+        self.values, self.factors, self.columns = values, factors, columns
+        self.local = np.array([float(f) for f in factors])
 
     def units(self, rule: Rule) -> list[Decimal] | None:
-        """Every unit's exact allocation, or None if any unit cannot be evaluated."""
+        """Every unit's allocation, or None if some unit cannot be evaluated."""
+        return self._exact(rule) if self.columns is None else self._batch(rule)
+
+    def _batch(self, rule: Rule) -> list[Decimal] | None:
+        assert self.columns is not None
+        try:
+            floats = unit_allocations(self.columns, rule, self.local)
+        except (KeyError, ValueError, IndexError, AssertionError):  # codes the rule lacks
+            return self._exact(rule)
+        if not np.isfinite(floats).all():
+            return self._exact(rule)
+        return [Decimal(repr(x)) for x in floats.tolist()]  # the shortest exact decimal
+
+    def _exact(self, rule: Rule) -> list[Decimal] | None:
         allocation = compile_rule(rule).allocation
         try:
             with decimal.localcontext(CONTEXT):
@@ -205,10 +232,11 @@ def _records(table: Table, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord
 
 
 def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
-           known_rules: Sequence[Rule] = ()) -> Impact:
+           known_rules: Sequence[Rule] = (), *, exact: bool = False) -> Impact:
     """Every facility of the sector under both versions, and each step's part of the change.
 
-    `known_rules`: other loaded rules, whose columns the data may carry."""
+    `known_rules`: other loaded rules, whose columns the data may carry. Both versions are
+    always evaluated exactly; `exact` evaluates the steps between them exactly too."""
     if old.sector != new.sector:
         raise UsageError(f"the two versions are of different sectors: {old.sector} ({old.path})"
                          f" and {new.sector} ({new.path})")
@@ -222,15 +250,19 @@ def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
     new_records = _records(mine, new, known)
     values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]
     local = [factors.lookup(r.province, r.sector).factor for r in old_records]
-    evaluator = _Evaluator(values, local)
+    evaluator = _Evaluator(values, local, None if exact else columns_from_table(mine))
 
     diff = diff_files(old.file, new.file)
     ends = [_exact(old, old_records, local, table.path), _exact(new, new_records, local,
                                                                  table.path)]
     steps, middle = _steps(diff, evaluator)
-    if steps:
-        middle[-1] = ends[1]  # the last step ends at the new version itself
-    chain = [ends[0], *middle]
+    if exact:  # the steps run from one version's exact values to the other's
+        start = ends[0]
+        if steps:
+            middle[-1] = ends[1]
+    else:  # from and to the batch values, so that an edit without effect has no part
+        start = evaluator.units(old) or ends[0]
+    chain = [start, *middle]
     if not steps and ends[0] != ends[1]:
         raise UsageError("the versions differ in value but no edit could be applied")
     facilities = _facilities(old_records, old, new, chain, ends)
@@ -273,7 +305,7 @@ def _facilities(records: Sequence[UnitRecord], old: Rule, new: Rule,
             old_whole, new_whole = round_amount(old_exact, old.rounding), \
                 round_amount(new_exact, new.rounding)
             parts = tuple(b - a for a, b in zip(totals, totals[1:], strict=False))
-            rounding = (new_whole - old_whole) - (new_exact - old_exact)
+            rounding = (new_whole - old_whole) - (totals[-1] - totals[0])
             out.append(FacilityImpact(facility_id, old.sector, len(indices), old_whole,
                                       new_whole, old_exact, new_exact, parts, rounding))
     return out
