@@ -189,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "out", None):
+            report.check_output_path(args.out)  # before anything is issued or computed
         return int(args.run(args))
     except PeieError as error:
         report_error(error, issuing=args.command != "check")

@@ -72,6 +72,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("diff", help="what changed between two versions of a sector's rules, "
                                     "and (with --data) what it does to every facility")
@@ -84,7 +91,7 @@ def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     p.add_argument("--local-factors", metavar="FILE",
                    help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
     p.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")
-    p.add_argument("--top", type=int, default=10, metavar="N",
+    p.add_argument("--top", type=_count, default=10, metavar="N",
                    help="largest gains and losses to list (default 10)")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     p.set_defaults(run=cmd_diff)

@@ -45,7 +45,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     if args.files == ["-"]:
         text = sys.stdin.read()
         formatted = format_text(text, "<stdin>")
-        sys.stdout.write(_unified(text, formatted, "<stdin>") if args.diff else formatted)
+        if args.diff:
+            sys.stdout.write(_unified(text, formatted, "<stdin>"))
+        elif not args.check:
+            sys.stdout.write(formatted)
         return 1 if args.check and formatted != text else 0
     paths = _files(args.files)
     changed: dict[Path, tuple[str, str]] = {}

@@ -44,8 +44,14 @@ def _issuing_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
 
 
-def _open_ledger(args: argparse.Namespace) -> Ledger:
-    return Ledger(Path(args.ledger) if args.ledger else default_ledger_path())
+def _open_ledger(args: argparse.Namespace, reading: bool = False) -> Ledger:
+    """The ledger; reading one that does not exist is an error, not a new empty ledger."""
+    path = Path(args.ledger) if args.ledger else default_ledger_path()
+    if reading and not path.exists():
+        raise UsageError(f"{path}: there is no ledger here (preallocate or trueup make one)")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path}: there is no directory {path.parent}")
+    return Ledger(path)
 
 
 def _reason(args: argparse.Namespace) -> str | None:
@@ -152,7 +158,7 @@ def cmd_trueup(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_show(args: argparse.Namespace) -> int:
-    with _open_ledger(args) as ledger:
+    with _open_ledger(args, reading=True) as ledger:
         entries = ledger.entries(year=args.year, facility=args.facility,
                                  include_superseded=args.all)
         runs = {r.id: r for r in ledger.runs(args.year)}
@@ -174,7 +180,7 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_export(args: argparse.Namespace) -> int:
-    with _open_ledger(args) as ledger:
+    with _open_ledger(args, reading=True) as ledger:
         entries = ledger.entries(year=args.year, facility=args.facility,
                                  include_superseded=True)
     if args.out:

@@ -102,8 +102,9 @@ def impact_json(result: Impact, top: int) -> str:
         "old": _version(result.old_rule), "new": _version(result.new_rule),
         "data": {"path": result.data_path, "sha256": result.data_sha256},
         "local_factors_sha256": result.local_factors_sha256,
-        "method": "sequential substitution in the order of the semantic diff; parts are "
-                  "exact tCO2 and add up, with rounding, to the whole-tonne change",
+        "method": "sequential substitution in the order of the semantic diff (docs/versions.md); "
+                  "both versions exact, steps " + ("exact" if result.exact else "on the batch "
+                  "path") + "; the parts and the rounding part add up to the whole-tonne change",
         "units_of_other_sectors": result.other_units,
         "totals": result.totals(),
         "steps": [{"title": s.title, "edits": [e.title for e in s.edits],

@@ -94,6 +94,7 @@ class Impact:
     data_sha256: str
     local_factors_sha256: str | None
     other_units: int  # rows of other sectors, left out
+    exact: bool  # steps evaluated exactly (else on the batch path)
 
     def totals(self) -> dict[str, Decimal | int]:
         with decimal.localcontext(EXACT):
@@ -268,7 +269,7 @@ def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
     facilities = _facilities(old_records, old, new, chain, ends)
     without = tuple(e for e in diff.edits if not any(e in s.edits for s in steps))
     return Impact(old, new, diff, tuple(steps), without, tuple(facilities), table.path,
-                  table.sha256, factors.sha256, len(table.rows) - len(rows))
+                  table.sha256, factors.sha256, len(table.rows) - len(rows), exact)
 
 
 def _exact(rule: Rule, records: Sequence[UnitRecord], local: Sequence[Decimal],

@@ -15,6 +15,7 @@ from typing import Any
 from peie.dsl.model import Rule
 
 from .allocation import Allocation, decimal_text
+from .errors import UsageError
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -137,7 +138,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
     """Write to a temporary file beside `path`, then rename: no half-written output.
     A file written over keeps its permissions; a new one gets the umask's."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    check_output_path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
                        newline=None if binary else "") as handle:
@@ -147,6 +152,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: there is no directory {folder}")
 
 
 def _umask() -> int:

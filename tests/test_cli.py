@@ -188,3 +188,16 @@ def test_console_command_exit_statuses() -> None:
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     usage = subprocess.run([*peie, "allocate"], capture_output=True, text=True)
     assert usage.returncode == 2 and "--year" in usage.stderr
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ledger = tmp_path / "ledger.db"
+    for out in (tmp_path / "missing" / "out.json", tmp_path):
+        for command in (("allocate", str(SAMPLE), "--year", "2017", "--format", "json"),
+                        ("preallocate", str(SAMPLE), "--year", "2017", "--ledger",
+                         str(ledger))):
+            status, _, err = cli(*command, "--out", str(out))
+            assert status == 1 and str(out) in err and "Traceback" not in err
+    assert not ledger.exists()  # nothing was issued
+    status, _, err = cli("ledger", "show", "--ledger", str(ledger))
+    assert status == 1 and "there is no ledger here" in err and not ledger.exists()
