@@ -16,7 +16,6 @@ from peie.dsl.parser import parse
 
 from . import api, diff_report, report
 from .errors import UsageError
-from .impact import impact
 
 
 def load_version(spec: str) -> Rule:
@@ -59,6 +58,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
                                       "markdown": diff_report.diff_markdown}[args.format]
         report.emit(render(diff, old, new), args.out)
         return 0
+    from .impact import impact  # numpy and pyarrow: loaded only when data are given
+
     known = api.load_rules().rules
     factors = api.read_local_factors(args.local_factors, {old.sector})
     result = impact(old, new, api.read_data(args.data), factors, known, exact=args.exact)

@@ -8,13 +8,15 @@ import io
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peie.dsl.diff import Change, RuleDiff
 from peie.dsl.model import Rule
 
 from .allocation import decimal_text
-from .impact import FacilityImpact, Impact
+
+if TYPE_CHECKING:  # the impact module brings numpy; `peie check` need not load it
+    from .impact import FacilityImpact, Impact
 
 _SYMBOL = {"added": "+", "removed": "-", "changed": "~"}
 _WIDTH = 100

@@ -201,3 +201,13 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(cli, tmp_pa
     assert not ledger.exists()  # nothing was issued
     status, _, err = cli("ledger", "show", "--ledger", str(ledger))
     assert status == 1 and "there is no ledger here" in err and not ledger.exists()
+
+
+def test_the_command_line_starts_without_numpy() -> None:
+    """`peie check` must start fast: the batch path's libraries load only when used."""
+    import subprocess
+    import sys
+    code = "import sys, peie.cli; print(sorted({'numpy', 'pyarrow'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
