@@ -22,7 +22,20 @@ SUPPLY = {
     "cfb_below_300": Decimal("1.1597"), "gas_f_plus": Decimal("0.3795"),
     "gas_below_f": Decimal("0.5192"),
 }
+ZERO, ONE = Decimal(0), Decimal(1)
 SHARE = {"power": Decimal("0.7"), "cement": Decimal("0.5"), "aluminium": Decimal("0.5")}
+# Power: air cooling factor; heat-ratio coefficient and heat benchmark (tCO2/GJ) by fuel;
+# the fuel factor of circulating fluidised bed units burning coal below 3000 kcal/kg.
+AIR_COOLING = Decimal("1.05")
+HEAT_RATIO_COEFFICIENT = {"coal": Decimal("0.25"), "gas": Decimal("0.6")}
+HEAT_BENCHMARK = {"coal": Decimal("0.1118"), "gas": Decimal("0.0602")}
+LOW_CALORIFIC_KCAL, LOW_CALORIFIC_FACTOR = Decimal(3000), Decimal("1.03")
+# Cement: clinker benchmark (tCO2/t) and the co-processing uplift, (waste from t, uplift)
+# from the highest bracket down. Aluminium: molten aluminium benchmark (tCO2/t).
+CLINKER = Decimal("0.8534")
+WASTE_UPLIFT = ((Decimal(100000), Decimal("0.03")), (Decimal(50000), Decimal("0.02")),
+                (Decimal(30000), Decimal("0.01")))
+ALUMINIUM = Decimal("9.1132")
 
 
 def _d(text: str | None) -> Decimal:
@@ -31,26 +44,26 @@ def _d(text: str | None) -> Decimal:
 
 def power(row: dict[str, Any]) -> Decimal:
     category = row["category"]
-    gas = category.startswith("gas")
-    cooling = Decimal("1.05") if row["cooling"] == "air" else Decimal(1)
-    heat_factor = 1 - (Decimal("0.6") if gas else Decimal("0.25")) * _d(row["heat_ratio"])
-    fuel = Decimal(1)
-    if category.startswith("cfb") and _d(row["calorific_value_kcal_per_kg"]) < 3000:
-        fuel = Decimal("1.03")
-    supply = _d(row["electricity_supplied_mwh"]) * SUPPLY[category] * cooling * heat_factor * fuel
-    heat = _d(row["heat_supplied_gj"]) * (Decimal("0.0602") if gas else Decimal("0.1118"))
+    fuel = "gas" if category.startswith("gas") else "coal"
+    cooling = AIR_COOLING if row["cooling"] == "air" else ONE
+    heat_factor = 1 - HEAT_RATIO_COEFFICIENT[fuel] * _d(row["heat_ratio"])
+    fuel_factor = ONE
+    if category.startswith("cfb") and _d(row["calorific_value_kcal_per_kg"]) < LOW_CALORIFIC_KCAL:
+        fuel_factor = LOW_CALORIFIC_FACTOR
+    supply = (_d(row["electricity_supplied_mwh"]) * SUPPLY[category] * cooling * heat_factor
+              * fuel_factor)
+    heat = _d(row["heat_supplied_gj"]) * HEAT_BENCHMARK[fuel]
     return supply + heat
 
 
 def cement(row: dict[str, Any]) -> Decimal:
     waste = _d(row.get("coprocessed_waste_t"))
-    uplift = (Decimal("0.03") if waste >= 100000 else Decimal("0.02") if waste >= 50000
-              else Decimal("0.01") if waste >= 30000 else Decimal(0))
-    return _d(row["clinker_t"]) * Decimal("0.8534") * (1 + uplift)
+    uplift = next((u for edge, u in WASTE_UPLIFT if waste >= edge), ZERO)
+    return _d(row["clinker_t"]) * CLINKER * (1 + uplift)
 
 
 def aluminium(row: dict[str, Any]) -> Decimal:
-    return _d(row["molten_aluminium_t"]) * Decimal("9.1132")
+    return _d(row["molten_aluminium_t"]) * ALUMINIUM
 
 
 FORMULAS = {"power": power, "cement": cement, "aluminium": aluminium}

@@ -13,6 +13,7 @@ from peie.dsl.model import Rule
 from .compiler import CONTEXT, CompiledRule, EvaluationError
 from .errors import DataError, DataProblem
 from .local_factors import FactorSource, LocalFactors
+from .progress import Progress
 from .records import UnitRecord
 
 _MODES = {
@@ -89,8 +90,8 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
     multiplies); every unit that cannot be evaluated is reported."""
     results: list[UnitAllocation] = []
     problems: list[DataProblem] = []
-    with decimal.localcontext(CONTEXT):
-        for record in records:
+    with decimal.localcontext(CONTEXT), Progress("allocating units", len(records)) as progress:
+        for record in progress.each(records):
             rule = compiled[record.sector]
             source = factors.lookup(record.province, record.sector)
             try:

@@ -21,6 +21,7 @@ from peie.dsl.model import LOCAL_FACTOR, EnumType, Rule, Type
 from .allocation import evaluate_units, facility_totals
 from .columns import Columns, decimal_or_nan, validate_columns
 from .local_factors import LocalFactors
+from .progress import Progress
 from .records import validate_table
 from .ruleset import RuleSet
 
@@ -71,6 +72,7 @@ class _Vector:
                     inside &= (subject <= float(rng.high)) if rng.high_closed else (
                         subject < float(rng.high))
                 out[inside] = float(value)
+            self.env[name] = out  # an ensure or a second formula may read it again
             return out
         # An input absent from the data: every cell empty.
         typ = rule.types.get(name)
@@ -206,10 +208,12 @@ class BatchAllocation:
 
 
 def _local_factors(columns: Columns, rows: np.ndarray, sector: str,
-                   factors: LocalFactors) -> np.ndarray:
+                   factors: LocalFactors) -> np.ndarray | float:
     codes, provinces = columns.encoded("province")
     per_province = np.array([float(factors.lookup(p, sector).factor) for p in provinces]
                             + [1.0])
+    if (per_province == 1.0).all():
+        return 1.0  # no province of the data has a factor for this sector
     return per_province[codes[rows]]
 
 
@@ -230,35 +234,26 @@ def _near_edge(steps: np.ndarray, mode: str) -> np.ndarray:
 
 def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
                    factors: LocalFactors) -> BatchAllocation:
-    rules = ruleset.require_year(year)
-    validate_columns(columns, rules, year, ruleset.rules)
-    size = columns.size
-    sector_codes, sector_names = columns.encoded("sector")
-    allocation = np.zeros(size)
-    redo = np.zeros(size, dtype=bool)
-    for code, sector in enumerate(sector_names):
-        rows = np.flatnonzero(sector_codes == code)
-        rule = rules[sector]
-        numbers, codes = _inputs(columns, rule, rows)
-        vector = _Vector(rule, numbers, codes, _local_factors(columns, rows, sector, factors),
-                         len(rows))
-        allocation[rows], redo[rows] = vector.allocation()
+    """Facility amounts for `year` equal to the exact path's; bad data raises the exact
+    path's DataError."""
+    validate_columns(columns, ruleset.require_year(year), year, ruleset.rules)
+    return evaluate_columns(columns, year, ruleset, factors)
 
+
+def evaluate_columns(columns: Columns, year: int, ruleset: RuleSet,
+                     factors: LocalFactors) -> BatchAllocation:
+    """batch_allocate after the validation, for columns that validate_columns has passed
+    (the benchmark times this part against hand-written numpy)."""
+    rules = ruleset.require_year(year)
+    sector_codes, sector_names = columns.encoded("sector")
+    allocation, redo = _allocations_by_sector(columns, rules, factors)
     index, facility_ids = columns.encoded("facility_id")
     count = len(facility_ids)
     totals = np.bincount(index, weights=np.where(redo, 0.0, allocation), minlength=count)
     facility_sector_code = np.zeros(count, dtype=np.int64)
     facility_sector_code[index] = sector_codes
-    result = np.zeros(count, dtype=np.int64)
-    exact_needed = np.zeros(count, dtype=bool)
+    result, exact_needed = _round(totals, facility_sector_code, sector_names, rules)
     exact_needed[index[redo]] = True
-    for code, sector in enumerate(sector_names):
-        rule = rules[sector]
-        mine = facility_sector_code == code
-        step = float(rule.rounding.quantum.scaled)
-        steps = totals[mine] / step
-        result[mine] = (_ROUNDING[rule.rounding.mode](steps) * step).astype(np.int64)
-        exact_needed[mine] |= _near_edge(steps, rule.rounding.mode)
     if exact_needed.any():
         _recompute(columns, ruleset, rules, year, factors, index, exact_needed, result)
     names = np.array(sector_names + [""], dtype=object)
@@ -268,12 +263,51 @@ def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
         allocation, int(exact_needed.sum()))
 
 
+def _round(totals: np.ndarray, sector_codes: np.ndarray, sector_names: list[str],
+           rules: Mapping[str, Rule]) -> tuple[np.ndarray, np.ndarray]:
+    """Facility totals rounded as their sectors' rules say (sectors that round alike, as
+    a rule, together), and a mask of those too near a rounding edge for floats to settle."""
+    alike: dict[tuple[str, float], list[int]] = {}
+    for code, sector in enumerate(sector_names):
+        rounding = rules[sector].rounding
+        alike.setdefault((rounding.mode, float(rounding.quantum.scaled)), []).append(code)
+    result = np.zeros(len(totals), dtype=np.int64)
+    near = np.zeros(len(totals), dtype=bool)
+    for (mode, step), codes in alike.items():
+        mine = slice(None) if len(alike) == 1 else np.isin(sector_codes, codes)
+        steps = totals[mine] / step
+        result[mine] = (_ROUNDING[mode](steps) * step).astype(np.int64)
+        near[mine] = _near_edge(steps, mode)
+    return result, near
+
+
+def _allocations_by_sector(columns: Columns, rules: Mapping[str, Rule], factors: LocalFactors
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's float allocation, and a mask of the units the exact path must redo."""
+    sector_codes, sector_names = columns.encoded("sector")
+    allocation = np.zeros(columns.size)
+    redo = np.zeros(columns.size, dtype=bool)
+    with Progress("allocating units (batch)", columns.size) as progress:
+        for code, sector in enumerate(sector_names):
+            rows = np.flatnonzero(sector_codes == code)
+            rule = rules[sector]
+            numbers, codes = _inputs(columns, rule, rows)
+            vector = _Vector(rule, numbers, codes,
+                             _local_factors(columns, rows, sector, factors), len(rows))
+            allocation[rows], redo[rows] = vector.allocation()
+            progress.update(progress.done + len(rows))
+    return allocation, redo
+
+
 def _recompute(columns: Columns, ruleset: RuleSet, rules: Mapping[str, Rule], year: int,
                factors: LocalFactors, index: np.ndarray, needed: np.ndarray,
                result: np.ndarray) -> None:
     """The exact path for the facilities the floats cannot settle (errors raised there)."""
     rows = np.flatnonzero(needed[index])
-    records = validate_table(columns.rows(rows), rules, year, ruleset.rules)
+    table = columns.rows(rows)
+    sectors = {row.cells.get("sector") for row in table.rows}
+    rules = {s: r for s, r in rules.items() if s in sectors}  # validators only for these
+    records = validate_table(table, rules, year, ruleset.rules)
     compiled = {s: ruleset.compiled(r) for s, r in rules.items()}
     position = {r.facility_id: index[row] for r, row in zip(records, rows, strict=True)}
     for facility in facility_totals(evaluate_units(records, compiled, factors, columns.path)):

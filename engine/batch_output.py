@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -22,6 +24,7 @@ from .columns import Columns
 from .errors import UsageError
 
 FORMATS = ("table", "json", "csv", "parquet")
+CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
 
 
 def facilities_table(result: BatchAllocation) -> pa.Table:
@@ -32,52 +35,73 @@ def facilities_table(result: BatchAllocation) -> pa.Table:
     })
 
 
-def _json_objects(fields: list[tuple[str, pa.Array, bool]], separator: str) -> pa.Buffer:
-    """JSON objects, one per row, built column-wise — (key, values, quoted) — and joined,
-    as one UTF-8 buffer: no Python string per row."""
-    parts: list[Any] = []
-    for position, (key, values, quoted) in enumerate(fields):
-        text = pc.cast(values, pa.string())
-        if quoted:
-            if pc.any(pc.match_substring_regex(text, r'["\\]')).as_py():
-                text = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"),
-                                            '"', '\\"')
-            text = pc.binary_join_element_wise('"', text, '"', "")
-        prefix = ("{" if position == 0 else ", ") + json.dumps(key) + ": "
-        parts.extend([prefix, text])
-    parts.append("}")
-    rows = pc.cast(pc.binary_join_element_wise(*parts, ""), pa.large_string())
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.combine_chunks()
-    one_list = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-    joined = pc.binary_join(one_list, pa.scalar(separator, pa.large_string()))
-    return joined[0].as_buffer()
+def _json_text(values: pa.Array | pa.ChunkedArray, quoted: bool) -> pa.Array | pa.ChunkedArray:
+    """Values as the text of JSON values; a quoted value's text goes between quotes that
+    the caller writes, so only what a string needs escaped is escaped here."""
+    text = pc.cast(values, pa.string())
+    if quoted and pc.any(pc.match_substring_regex(text, r'[\x00-\x1f"\\]')).as_py():
+        # rare: hand these to json for the escapes (control characters, quotes, \)
+        text = pa.array([json.dumps(v, ensure_ascii=False)[1:-1] for v in text.to_pylist()],
+                        pa.string())
+    return text
 
 
-def batch_json(result: BatchAllocation, columns: Columns) -> list[bytes | pa.Buffer]:
+def _buffers(strings: pa.Array | pa.ChunkedArray) -> Iterator[pa.Buffer]:
+    """The UTF-8 bytes of the strings, one after the other, without copying them."""
+    for chunk in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], np.int32)
+            first, last = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
+            yield chunk.buffers()[2].slice(int(first), int(last - first))
+
+
+def _json_objects(fields: list[tuple[str, pa.Array | pa.ChunkedArray, bool]],
+                  separator: str) -> Iterator[pa.Buffer]:
+    """JSON objects, one per row, with `separator` between them, built column-wise from
+    (key, values, quoted) and yielded CHUNK_ROWS rows at a time: no Python string per row,
+    and memory bounded by a chunk rather than by the file."""
+    constants = []  # what goes before each field's value (and `closing` after the last)
+    closing = ""
+    for position, (key, _, quoted) in enumerate(fields):
+        quote = '"' if quoted else ""
+        constants.append(f"{closing}{', ' if position else '{'}{json.dumps(key)}: {quote}")
+        closing = quote
+    size = len(fields[0][1])
+    for start in range(0, size, CHUNK_ROWS):
+        parts: list[Any] = []
+        for constant, (_, values, quoted) in zip(constants, fields, strict=True):
+            parts += [constant, _json_text(values.slice(start, CHUNK_ROWS), quoted)]
+        parts.append(closing + "}" + separator)
+        pieces = list(_buffers(pc.binary_join_element_wise(*parts, "")))
+        if start + CHUNK_ROWS >= size:  # no separator after the last object
+            pieces[-1] = pieces[-1].slice(0, pieces[-1].size - len(separator.encode()))
+        yield from pieces
+
+
+def batch_json(result: BatchAllocation, columns: Columns) -> Iterator[bytes | pa.Buffer]:
     """The JSON document in pieces, to be written one after the other."""
     head = report.provenance_of(result.year, result.rules, result.data_sha256)
     if result.local_factors_sha256:
         head["local_factors_sha256"] = result.local_factors_sha256
     head["unit_precision"] = "float64"
     table = columns.table
-    units = _json_objects([("unit_id", table["unit_id"], True),
-                           ("facility_id", table["facility_id"], True),
-                           ("sector", table["sector"], True),
-                           ("allocation", pa.array(result.unit_allocation), True)],
-                          ",\n    ")
-    facilities = _json_objects([("facility_id", pa.array(result.facility_ids, pa.string()), True),
-                                ("allocation", pa.array(result.facility_allocation), False)],
-                               ",\n    ")
     body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
-    return [(body + ',\n  "units": [\n    ').encode(), units,
-            b'\n  ],\n  "facilities": [\n    ', facilities,
-            ('\n  ],\n  "totals": ' + json.dumps(result.totals()) + "\n}\n").encode()]
+    yield (body + ',\n  "units": [\n    ').encode()
+    yield from _json_objects([("unit_id", table["unit_id"], True),
+                              ("facility_id", table["facility_id"], True),
+                              ("sector", table["sector"], True),
+                              ("allocation", pa.array(result.unit_allocation), True)],
+                             ",\n    ")
+    yield b'\n  ],\n  "facilities": [\n    '
+    yield from _json_objects([("facility_id", pa.array(result.facility_ids, pa.string()), True),
+                              ("allocation", pa.array(result.facility_allocation), False)],
+                             ",\n    ")
+    yield ('\n  ],\n  "totals": ' + json.dumps(result.totals()) + "\n}\n").encode()
 
 
 def write_batch(result: BatchAllocation, columns: Columns, fmt: str, out: str | None) -> None:
     """Write `fmt` to `out` atomically, or to standard output."""
-    pieces: list[bytes | pa.Buffer]
+    pieces: Iterable[bytes | pa.Buffer]
     if fmt == "parquet":
         import pyarrow.parquet as pq
 

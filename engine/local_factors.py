@@ -29,6 +29,10 @@ class FactorSource:
     row: int | None
 
 
+# Shared, not made per call: the exact path looks a factor up for every unit.
+DEFAULT_SOURCE = FactorSource(DEFAULT, None, None)
+
+
 @dataclass(frozen=True)
 class LocalFactors:
     path: str | None = None
@@ -36,7 +40,7 @@ class LocalFactors:
     factors: dict[tuple[str, str], FactorSource] = field(default_factory=dict)
 
     def lookup(self, province: str, sector: str) -> FactorSource:
-        return self.factors.get((province, sector), FactorSource(DEFAULT, None, None))
+        return self.factors.get((province, sector), DEFAULT_SOURCE)
 
 
 NO_LOCAL_FACTORS = LocalFactors()

@@ -115,3 +115,27 @@ def test_column_validation_reports_exactly_the_record_errors(table: Any) -> None
     got = problems(lambda: validate_columns(columns_from_table(table), rules, 2017,
                                             RULES.rules))
     assert got == expected
+
+
+def test_batch_json_is_the_same_in_any_chunking_and_escapes_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from peie import batch_output
+
+    rows = generate_units(40, seed=3)
+    rows[5]["unit_id"] = 'U-"quoted"\\and\ttab'  # text that JSON must escape
+    data = tmp_path / "units.csv"
+    write_csv(data, rows)
+    columns = read_columns(data)
+    result = batch_allocate(columns, 2017, RULES, load_local_factors(None, []))
+
+    def written(chunk_rows: int) -> bytes:
+        monkeypatch.setattr(batch_output, "CHUNK_ROWS", chunk_rows)
+        out = tmp_path / f"out{chunk_rows}.json"
+        batch_output.write_batch(result, columns, "json", str(out))
+        return out.read_bytes()
+
+    whole = written(1 << 16)
+    assert written(7) == written(40) == whole
+    document = json.loads(whole)
+    assert [u["unit_id"] for u in document["units"]] == [r["unit_id"] for r in rows]
+    assert len(document["facilities"]) == len(result.facility_ids)
