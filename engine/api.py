@@ -21,7 +21,7 @@ from typing import Any
 
 from peie.dsl.model import Rule
 
-from .allocation import Allocation, evaluate_units, facility_totals
+from .allocation import Allocation, collector_paused, evaluate_units, facility_totals
 from .compiler import CompiledRule
 from .errors import UsageError
 from .explain import Node, explain_unit
@@ -102,7 +102,8 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
     in_force = ruleset.require_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
     table = read_data(data)
-    records = validate_table(table, in_force, year, ruleset.rules)
+    with collector_paused():
+        records = validate_table(table, in_force, year, ruleset.rules)
     return ruleset, in_force, table, records, factors
 
 

@@ -49,7 +49,21 @@ def allocation_json(result: Allocation) -> dict[str, Any]:
 
 
 def json_text(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """JSON laid out as the batch path writes it: a list of records one record a line,
+    a flat object on one line, the rest indented. Records go through the C encoder
+    (indented output would take the pure-Python one: seconds for 100 000 units)."""
+    items = (f"  {json.dumps(key, ensure_ascii=False)}: {_json_value(value)}"
+             for key, value in document.items())
+    return "{\n" + ",\n".join(items) + "\n}\n"
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "[\n" + ",\n".join("    " + json.dumps(v, ensure_ascii=False)
+                                   for v in value) + "\n  ]"
+    if isinstance(value, dict) and not any(isinstance(v, dict | list) for v in value.values()):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
