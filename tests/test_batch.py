@@ -139,3 +139,24 @@ def test_batch_json_is_the_same_in_any_chunking_and_escapes_text(
     document = json.loads(whole)
     assert [u["unit_id"] for u in document["units"]] == [r["unit_id"] for r in rows]
     assert len(document["facilities"]) == len(result.facility_ids)
+
+
+def test_cells_with_white_space_are_read_as_the_exact_reader_reads_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """' F-1' and 'F-1 ' are one facility, ' air ' is air, and a blank cell is empty, on
+    both paths alike."""
+    data = tmp_path / "padded.csv"
+    data.write_text(
+        "facility_id,unit_id,sector,province,category,cooling,electricity_supplied_mwh,"
+        "heat_supplied_gj,heat_ratio,calorific_value_kcal_per_kg,clinker_t,"
+        "coprocessed_waste_t,molten_aluminium_t\n"
+        " F-1,U-1,power,hebei,sc_600, air ,1000,0,0,,,,\n"
+        "F-1 ,U-2 ,power, hebei,sc_300,water,2000,5,0,,,,\n"
+        "F-2,U-3,cement,hebei,,,,,,, 5000 ,  ,\n", encoding="utf-8")
+    results = []
+    for batch in ([], ["--batch"]):
+        assert main(["allocate", str(data), "--year", "2017", "--format", "json", *batch]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    exact, batch_result = results
+    assert batch_result["facilities"] == exact["facilities"]
+    assert [f["facility_id"] for f in exact["facilities"]] == ["F-1", "F-2"]
