@@ -92,3 +92,10 @@ def test_both_outcomes_are_exercised() -> None:
 
     collect()
     assert outcomes == {True, False}
+
+
+def test_the_schema_of_every_bundled_rule_is_a_well_formed_json_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    for rule in load_rules().rules:
+        Draft202012Validator.check_schema(record_schema(rule))  # raises if malformed
