@@ -21,6 +21,8 @@ from .errors import UsageError
 def load_version(spec: str) -> Rule:
     """A rule file from the working tree, or FILE@GITREV from git."""
     path, at, rev = spec.rpartition("@")
+    if Path(spec).is_dir():
+        raise UsageError(f"{spec}: a directory; give one rule file (one sector's version)")
     if Path(spec).exists() or not at:
         return api.load_rules([spec]).rules[0]
     text = _git_show(Path(path), rev, spec)

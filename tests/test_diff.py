@@ -105,6 +105,8 @@ def test_bad_diffs_are_reported_not_raised(tmp_path: Path, cli) -> None:  # type
                       .replace("allocation =", "allocation"), encoding="utf-8")
     status, _, err = cli("diff", str(RULES / "cement.rule"), str(broken))
     assert status == 1 and f"{broken}:" in err and "Traceback" not in err
+    status, _, err = cli("diff", str(RULES), str(RULES / "power-2019.rule"))
+    assert status == 1 and "a directory; give one rule file" in err
     status, _, err = cli("diff", str(RULES / "power.rule"),
                          str(RULES / "power-2019.rule"), "--format", "csv")
     assert status == 1 and "give --data" in err
