@@ -136,6 +136,9 @@ def cmd_trueup(args: argparse.Namespace) -> int:
     final = api.allocate(args.data, args.year, rules=args.rules,
                          local_factors=args.local_factors)
     with _open_ledger(args) as ledger:
+        if not ledger.has_run(args.year, "preallocation"):
+            print(f"warning: no pre-allocation of {args.year} is recorded in {ledger.path}; "
+                  "every facility is settled as a new entrant", file=sys.stderr)
         items = trueups(final, ledger.preallocations(args.year), final.data_path)
         outcome = ledger.record(year=args.year, stage="trueup",
                                 issuances=trueup_issuances(items),

@@ -222,6 +222,13 @@ class Ledger:
                 return RecordOutcome(current["id"], "unchanged")
             if reason is None:
                 raise LedgerConflict(self._conflict_message(current, provenance, stage, year))
+        settled = self._current(year, "trueup") if stage == "preallocation" else None
+        if settled is not None:
+            raise LedgerConflict(
+                f"the true-up of {year} is recorded (run {settled['id']}), settled against the "
+                "pre-allocation on record; a new pre-allocation now would break "
+                "pre-allocation + true-up = final. Correct the true-up instead "
+                "(trueup --supersede --reason TEXT): it settles any difference")
         cursor = self.db.execute(
             "INSERT INTO runs (year, stage, recorded_at, command, rules_json, data_sha256,"
             " local_factors_sha256, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

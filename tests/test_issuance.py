@@ -201,3 +201,16 @@ with Ledger({str(ledger)!r}, _fault=die) as second:
     rows = dump(ledger)
     assert len(rows) == 2 and rows[0][4] == "first" and rows[1][1:] == ("F-1", "power", 10,
                                                                       None, None)
+
+
+def test_a_preallocation_cannot_change_after_the_trueup(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ledger = str(tmp_path / "ledger.sqlite")
+    status, _, err = cli("trueup", str(VERIFIED), "--year", "2017", "--ledger", ledger)
+    assert status == 0 and "warning: no pre-allocation of 2017 is recorded" in err
+    status, _, err = cli("preallocate", str(BASE), "--year", "2017", "--ledger", ledger)
+    assert status == 1 and "the true-up of 2017 is recorded (run 1)" in err
+    before = dump(Path(ledger))
+    status, _, err = cli("preallocate", str(BASE), "--year", "2017", "--ledger", ledger,
+                         "--supersede", "--reason", "late")
+    assert status == 1 and "Correct the true-up instead" in err
+    assert dump(Path(ledger)) == before
