@@ -208,3 +208,10 @@ def test_check_diff_and_write(cli, tmp_path: Path) -> None:  # type: ignore[no-u
     assert status == 0 and "0 files would be reformatted, 1 already formatted" in err
     status, _, err = cli("fmt", str(tmp_path / "missing.rule"))
     assert status == 1 and "no such file" in err
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_windows_line_ends_and_tabs_come_out_canonical(name: str) -> None:
+    text = SOURCES[name]
+    assert format_text(text.replace("\n", "\r\n")) == text
+    assert format_text(text.replace("    ", "\t")) == text
