@@ -28,11 +28,16 @@ CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
 
 
 def facilities_table(result: BatchAllocation) -> pa.Table:
-    return pa.table({
+    """Facility allocations; what they were computed from rides along as the schema's
+    metadata (`peie.provenance`), which parquet keeps in the file."""
+    table = pa.table({
         "facility_id": pa.array(result.facility_ids, pa.string()),
         "sector": pa.array(result.facility_sector.tolist(), pa.string()),
         "allocation": pa.array(result.facility_allocation, pa.int64()),
     })
+    rows = report.provenance_rows(result.year, result.rules, result.data_sha256,
+                                  result.local_factors_sha256)
+    return table.replace_schema_metadata({"peie.provenance": json.dumps(dict(rows))})
 
 
 def _json_text(values: pa.Array | pa.ChunkedArray, quoted: bool) -> pa.Array | pa.ChunkedArray:
@@ -138,7 +143,10 @@ def batch_table(result: BatchAllocation) -> str:
     for sector, rule in sorted(result.rules.items()):
         lines.append(f"  rules {sector}: {rule.version} ({rule.status}), sha256 "
                      f"{rule.sha256[:16]}")
-    lines.append(f"  data sha256 {result.data_sha256[:16]}\n")
+    lines.append(f"  data sha256 {result.data_sha256[:16]}")
+    if result.local_factors_sha256:
+        lines.append(f"  local factors sha256 {result.local_factors_sha256[:16]}")
+    lines.append("")
     totals = result.totals()
     counts = {s: int((result.facility_sector == s).sum()) for s in totals}
     counts["all"] = len(result.facility_ids)

@@ -32,6 +32,20 @@ def provenance(result: Allocation) -> dict[str, Any]:
     return provenance_of(result.year, result.rules, result.data_sha256)
 
 
+def provenance_rows(year: int, rules: Mapping[str, Rule], data_sha256: str,
+                    local_factors_sha256: str | None) -> list[tuple[str, str]]:
+    """What a result was computed from, as (item, value) rows for outputs without a
+    header of their own (the xlsx `provenance` sheet, parquet file metadata)."""
+    rows = [("year", str(year))]
+    for sector, rule in sorted(rules.items()):
+        rows += [(f"rules {sector} version", rule.version),
+                 (f"rules {sector} sha256", rule.sha256)]
+    rows.append(("data sha256", data_sha256))
+    if local_factors_sha256:
+        rows.append(("local factors sha256", local_factors_sha256))
+    return rows
+
+
 def allocation_json(result: Allocation) -> dict[str, Any]:
     """The JSON contract of `peie allocate --format json`."""
     out = provenance(result)
@@ -144,6 +158,8 @@ def allocation_xlsx(result: Allocation, path: str | os.PathLike[str]) -> None:
         "facilities": (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
         "totals": (("sector", "allocation"), list(result.totals().items())),
+        "provenance": (("item", "value"), provenance_rows(
+            result.year, result.rules, result.data_sha256, result.local_factors_sha256)),
     })
 
 

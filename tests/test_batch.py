@@ -77,6 +77,9 @@ def test_cli_batch_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     table = pq.read_table(parquet).to_pydict()
     assert dict(zip(table["facility_id"], table["allocation"], strict=True)) == {
         f["facility_id"]: f["allocation"] for f in exact["facilities"]}
+    provenance = json.loads(pq.read_schema(parquet).metadata[b"peie.provenance"])
+    assert provenance["data sha256"] == exact["data_sha256"]
+    assert provenance["rules cement sha256"] == exact["rules"]["cement"]["sha256"]
 
 
 SAMPLE_ROWS = read_table(ROOT / "samples" / "units_2017.csv")

@@ -65,9 +65,13 @@ def test_allocate_is_reproducible_and_order_of_formats_agree(cli, tmp_path: Path
     xlsx = tmp_path / "a.xlsx"
     assert cli("allocate", str(SAMPLE), "--year", "2017", "--format", "xlsx",
                "--out", str(xlsx))[0] == 0
-    sheet = load_workbook(xlsx)["facilities"]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(xlsx)
+    rows = list(book["facilities"].iter_rows(values_only=True))
     assert {r[0]: r[2] for r in rows[1:]} == facilities
+    provenance = dict(list(book["provenance"].iter_rows(values_only=True))[1:])
+    document = json.loads(first)
+    assert provenance["rules power sha256"] == document["rules"]["power"]["sha256"]
+    assert provenance["data sha256"] == document["data_sha256"]
 
 
 def test_table_output_shows_totals_per_sector(cli) -> None:  # type: ignore[no-untyped-def]
