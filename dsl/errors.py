@@ -10,8 +10,14 @@ A diagnostic is rendered the way compilers do, so editors and people can jump to
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def display_width(text: str) -> int:
+    """Columns on a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @dataclass(frozen=True, order=True)
@@ -42,11 +48,10 @@ class Diagnostic:
         if not 1 <= self.span.line <= len(lines):
             return head
         text = lines[self.span.line - 1].rstrip("\n")
-        if self.span.end_line == self.span.line:
-            width = max(1, self.span.end_column - self.span.column)
-        else:
-            width = max(1, len(text) - self.span.column + 1)
-        caret = " " * (self.span.column - 1) + "^" * width
+        start = self.span.column - 1
+        end = self.span.end_column - 1 if self.span.end_line == self.span.line else len(text)
+        # Columns as a terminal shows them, so the caret stands under a label in Chinese too.
+        caret = " " * display_width(text[:start]) + "^" * max(1, display_width(text[start:end]))
         return f"{head}\n    {text}\n    {caret}"
 
 

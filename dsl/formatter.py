@@ -25,7 +25,6 @@ The layout:
 from __future__ import annotations
 
 import bisect
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +33,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 
 from .errors import Diagnostic, RuleError, Span
+from .errors import display_width as width
 from .parser import parse
 
 WIDTH = 100
@@ -78,11 +78,6 @@ class Line:
     @property
     def end(self) -> int:
         return self.indent + width(self.text)
-
-
-def width(text: str) -> int:
-    """Columns on a terminal: wide (CJK) characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _leaves(node: Node | None) -> Iterator[tuple[Token, str]]:

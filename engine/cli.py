@@ -170,7 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def report_error(error: PeieError, issuing: bool = True) -> None:
+ISSUING = {"preallocate", "trueup"}
+
+
+def report_error(error: PeieError, command: str = "") -> None:
+    """The error on stderr; after data problems, what the command did not do."""
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
@@ -179,8 +183,10 @@ def report_error(error: PeieError, issuing: bool = True) -> None:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in the data"
-              + ("; nothing was issued" if issuing else ""), file=sys.stderr)
+        outcome = ("; nothing was issued" if command in ISSUING else
+                   "" if command == "check" else "; nothing was written")
+        print(f"{count} problem{'s' if count != 1 else ''} in the data{outcome}",
+              file=sys.stderr)
     else:
         print(f"peie: error: {error}", file=sys.stderr)
 
@@ -193,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.check_output_path(args.out)  # before anything is issued or computed
         return int(args.run(args))
     except PeieError as error:
-        report_error(error, issuing=args.command != "check")
+        report_error(error, args.command)
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours

@@ -113,7 +113,7 @@ def _condition_text(rule: Rule, item: Input) -> str:
 
 
 def _range_text(item: Input) -> str:
-    return f"in {item.range} ({item.decl.name} at line {item.decl.span.line})"
+    return f"in {item.range} (input {item.decl.name}, {item.decl.span.file}:{item.decl.span.line})"
 
 
 class _SectorValidator:
