@@ -228,8 +228,12 @@ def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> 
 
 
 def _records(table: Table, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
-    year = rule.effective[0]
-    return validate_table(table, {rule.sector: rule}, year, known)
+    """The rows as this version reads them; problems say which version found them."""
+    try:
+        return validate_table(table, {rule.sector: rule}, rule.effective[0], known)
+    except DataError as error:
+        raise DataError([replace(p, message=f"under {rule.version}: {p.message}")
+                         for p in error.problems]) from None
 
 
 def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
