@@ -41,7 +41,7 @@ STEP = 4  # indentation of rows and continuation lines
 COLUMN_GAP = 2
 
 _UNIT_PARTS = {"unit", "unit_factor", "unit_mul", "unit_div", "unit_one", "unit_percent"}
-_BLOCKS = {"enum_decl": "enum_member", "table_decl": "table_row", "bracket_decl": "bracket_row"}
+_BLOCKS = {"enum_decl", "table_decl", "bracket_decl"}  # declarations with rows in braces
 # Operators a long line may break before; a comparison and a power are chains of two.
 _CHAINS = {"add": "sum", "sub": "sum", "mul": "product", "div": "product", "and_": "and",
            "or_": "or", "compare": "compare", "pow": "power"}
