@@ -65,10 +65,6 @@ class RuleDiff:
     def changes(self) -> list[Change]:
         return [c for e in self.edits for c in e.changes]
 
-    def header(self, key: str, file: ast.RuleFile) -> str:
-        return next((" ".join(d.value) for d in file.decls
-                     if isinstance(d, ast.Header) and d.key == key), "?")
-
 
 # ---- matching declarations ---------------------------------------------------------
 
