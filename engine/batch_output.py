@@ -139,14 +139,9 @@ def write_batch(result: BatchAllocation, columns: Columns, fmt: str, out: str | 
 
 def batch_table(result: BatchAllocation) -> str:
     lines = [f"Free allocation {result.year} (batch: float64, {result.recomputed} facilities "
-             "settled on the exact path)"]
-    for sector, rule in sorted(result.rules.items()):
-        lines.append(f"  rules {sector}: {rule.version} ({rule.status}), sha256 "
-                     f"{rule.sha256[:16]}")
-    lines.append(f"  data sha256 {result.data_sha256[:16]}")
-    if result.local_factors_sha256:
-        lines.append(f"  local factors sha256 {result.local_factors_sha256[:16]}")
-    lines.append("")
+             "settled on the exact path)",
+             *report.provenance_lines(result.rules, result.data_sha256,
+                                      result.local_factors_sha256, paths=False), ""]
     totals = result.totals()
     counts = {s: int((result.facility_sector == s).sum()) for s in totals}
     counts["all"] = len(result.facility_ids)

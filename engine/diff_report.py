@@ -14,6 +14,7 @@ from peie.dsl.diff import Change, RuleDiff
 from peie.dsl.model import Rule
 
 from .allocation import decimal_text
+from .report import aligned
 
 if TYPE_CHECKING:  # the impact module brings numpy; `peie check` need not load it
     from .impact import FacilityImpact, Impact
@@ -175,22 +176,15 @@ def impact_text(result: Impact, top: int, markdown: bool = False) -> str:
     if markdown:
         return _impact_markdown(head, header, total_row, moved, still, rows, len(gains))
     numbers = {1, 2, 3, 4}
-    lines = [head, "", *_aligned([header, total_row], numbers), "",
+    lines = [head, "", *aligned([header, total_row], numbers), "",
              "Where the change comes from (sequential substitution, see docs/versions.md):"]
-    lines += _aligned([*moved, (_tonnes(totals["change"], sign=True), "total")], {0})
+    lines += aligned([*moved, (_tonnes(totals["change"], sign=True), "total")], {0})
     lines.append("")
     if still:
         lines += ["Edits with no effect on this data: " + "; ".join(still), ""]
     lines += [f"Largest gains and losses (up to {top} each):",
-              *_aligned([header, *rows], numbers)]
+              *aligned([header, *rows], numbers)]
     return "\n".join(lines) + "\n"
-
-
-def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
-                      for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-            for r in rows]
 
 
 def _impact_markdown(head: str, header: tuple[str, ...], total: tuple[str, ...],

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,29 +95,39 @@ def allocation_csv(result: Allocation) -> str:
     return csv_text(("facility_id", "sector", "units", "allocation", "exact_allocation"), rows)
 
 
+def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
+    """Rows of cells in columns two spaces apart; the columns in `right` right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
+                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in rows]
+
+
 def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
                right: Sequence[bool] | None = None) -> list[str]:
+    """A table for people: the header, a rule of dashes, the rows."""
     cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    align = right or [False] * len(header)
-    lines = []
-    for n, row in enumerate(cells):
-        lines.append("  ".join(c.rjust(w) if a else c.ljust(w)
-                               for c, w, a in zip(row, widths, align, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    dashes = ["-" * max(len(r[i]) for r in cells) for i in range(len(header))]
+    return aligned([cells[0], dashes, *cells[1:]],
+                   {i for i, flag in enumerate(right or ()) if flag})
+
+
+def provenance_lines(rules: Mapping[str, Rule], data_sha256: str,
+                     local_factors_sha256: str | None, paths: bool = True) -> list[str]:
+    """The head of a table: each rule version and the hashes a result comes from."""
+    lines = [f"  rules {sector}: {rule.version} ({rule.status}), "
+             + (f"{rule.path}, " if paths else "") + f"sha256 {rule.sha256[:16]}"
+             for sector, rule in sorted(rules.items())]
+    lines.append(f"  data sha256 {data_sha256[:16]}")
+    if local_factors_sha256:
+        lines.append(f"  local factors sha256 {local_factors_sha256[:16]}")
     return lines
 
 
 def allocation_table(result: Allocation) -> str:
-    lines = [f"Free allocation {result.year}"]
-    for sector, rule in sorted(result.rules.items()):
-        lines.append(f"  rules {sector}: {rule.version} ({rule.status}), {rule.path}, "
-                     f"sha256 {rule.sha256[:16]}")
-    lines.append(f"  data sha256 {result.data_sha256[:16]}")
-    if result.local_factors_sha256:
-        lines.append(f"  local factors sha256 {result.local_factors_sha256[:16]}")
-    lines.append("")
+    lines = [f"Free allocation {result.year}",
+             *provenance_lines(result.rules, result.data_sha256, result.local_factors_sha256),
+             ""]
     rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
             for f in result.facilities]
     lines += text_table(("facility", "sector", "units", "allocation tCO2"), rows,
