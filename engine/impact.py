@@ -183,10 +183,17 @@ def _steps(diff: RuleDiff, evaluator: _Evaluator
     applied: list[Edit] = []
     steps: list[Step] = []
     values: list[list[Decimal]] = []
+    last: tuple[list[Edit], list[Decimal]] | None = None  # the last group that worked
 
     def works(group: list[Edit]) -> list[Decimal] | None:
+        nonlocal last
+        if last is not None and last[0] == applied + group:
+            return last[1]  # the group _smallest_group settled on: evaluated already
         rule = _hybrid(diff.old, applied + group)
-        return evaluator.units(rule) if rule is not None else None
+        units = evaluator.units(rule) if rule is not None else None
+        if units is not None:
+            last = applied + group, units
+        return units
 
     def attempt(group: list[Edit]) -> bool:
         units = works(group)
