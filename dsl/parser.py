@@ -398,12 +398,12 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     return ast.RuleFile(path, text, digest, tuple(decls))
 
 
-def parse_file(path: str | os.PathLike[str]) -> ast.RuleFile:
-    """Read and parse one rule file; unreadable files are reported like syntax errors."""
+def read_rule_text(path: str | os.PathLike[str]) -> str:
+    """A rule file's text; an unreadable or non-UTF-8 file is reported like a syntax error."""
     name = os.fspath(path)
     try:
         raw = Path(name).read_bytes()
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except OSError as error:
         reason = error.strerror or str(error)
         problem = Diagnostic(Span(name, 1, 1, 1, 1), f"cannot read file: {reason}")
@@ -413,4 +413,8 @@ def parse_file(path: str | os.PathLike[str]) -> ast.RuleFile:
         raise RuleError(
             [Diagnostic(Span(name, line, 1, line, 2), "file is not valid UTF-8 text")]
         ) from None
-    return parse(text, name)
+
+
+def parse_file(path: str | os.PathLike[str]) -> ast.RuleFile:
+    """Read and parse one rule file."""
+    return parse(read_rule_text(path), os.fspath(path))

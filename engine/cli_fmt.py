@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peie.dsl.errors import RuleError
 from peie.dsl.formatter import format_text
+from peie.dsl.parser import read_rule_text
 
 from . import report
 from .errors import UsageError
@@ -34,13 +35,6 @@ def _files(given: list[str]) -> list[Path]:
     return paths
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: cannot read: {error}") from error
-
-
 def cmd_fmt(args: argparse.Namespace) -> int:
     if args.files == ["-"]:
         text = sys.stdin.read()
@@ -54,8 +48,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     changed: dict[Path, tuple[str, str]] = {}
     problems: list[RuleError] = []
     for path in paths:
-        text = _read(path)
         try:
+            text = read_rule_text(path)
             formatted = format_text(text, str(path))
         except RuleError as error:
             problems.append(error)
