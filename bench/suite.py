@@ -254,11 +254,18 @@ def table(measures: Sequence[Measure]) -> list[str]:
     return text_table(("measure", "value", "target", "met"), rows, (False, True, True, False))
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--units", type=int, default=TARGET_UNITS)
+    parser.add_argument("--units", type=_positive, default=TARGET_UNITS)
     parser.add_argument("--seed", type=int, default=2017)
-    parser.add_argument("--repeat", type=int, default=5,
+    parser.add_argument("--repeat", type=_positive, default=5,
                         help="in-process timings are the best of these, others the median")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args(argv)
