@@ -18,6 +18,7 @@ from .local_factors import FactorSource, LocalFactors
 from .progress import Progress
 from .records import UnitRecord
 
+_ZERO, _ONE = Decimal(0), Decimal(1)
 _MODES = {
     "half_up": decimal.ROUND_HALF_UP,
     "half_even": decimal.ROUND_HALF_EVEN,
@@ -29,9 +30,11 @@ _MODES = {
 def round_amount(exact: Decimal, rounding: ast.RoundingDecl) -> int:
     """Whole tonnes as the rule's rounding says (a step of 1 tCO2, or a multiple of it)."""
     step = rounding.quantum.scaled
+    mode = _MODES[rounding.mode]
+    if step == 1:
+        return int(exact.quantize(_ONE, rounding=mode, context=CONTEXT))
     with decimal.localcontext(CONTEXT):
-        steps = (exact / step).quantize(Decimal(1), rounding=_MODES[rounding.mode])
-        return int(steps * step)
+        return int((exact / step).quantize(_ONE, rounding=mode) * step)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -135,13 +138,13 @@ def facility_totals(units: Sequence[UnitAllocation]) -> list[FacilityAllocation]
     grouped: dict[str, list[UnitAllocation]] = {}
     for unit in units:
         grouped.setdefault(unit.record.facility_id, []).append(unit)
-    facilities = []
     with decimal.localcontext(CONTEXT), collector_paused():
-        for facility_id, members in grouped.items():
-            exact = sum((u.allocation for u in members), Decimal(0))
-            rule = members[0].rule
-            facilities.append(FacilityAllocation(
-                facility_id, rule.sector, exact, round_amount(exact, rule.rounding),
-                tuple(u.unit_id for u in members),
-            ))
-    return facilities
+        return [_facility(facility_id, members) for facility_id, members in grouped.items()]
+
+
+def _facility(facility_id: str, members: list[UnitAllocation]) -> FacilityAllocation:
+    rule = members[0].rule
+    exact = sum([u.allocation for u in members], _ZERO)
+    return FacilityAllocation(facility_id, rule.sector, exact,
+                              round_amount(exact, rule.rounding),
+                              tuple([u.record.unit_id for u in members]))
