@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peie.dsl.model import Rule
 
@@ -30,6 +30,13 @@ from .readers import Table, read_table, table_from_records
 from .records import UnitRecord, validate_table
 from .ruleset import RuleSet, rules_from_text
 from .ruleset import load_rules as _load_rule_files
+
+if TYPE_CHECKING:
+    from .columns import Columns
+
+    DataFile = Table | Columns  # where the records came from: .path and .sha256
+
+COLUMNAR_BYTES = 1 << 20  # ~10 000 rows
 
 RulesLike = RuleSet | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 DataLike = object  # a Table, a path, an iterable of dicts, or a DataFrame-like
@@ -95,16 +102,35 @@ class AllocationRun(Allocation):
 
 
 def prepare(data: DataLike, year: int, rules: RulesLike = None,
-            local_factors: FactorsLike = None) -> tuple[RuleSet, dict[str, Rule], Table,
+            local_factors: FactorsLike = None) -> tuple[RuleSet, dict[str, Rule], DataFile,
                                                         list[UnitRecord], LocalFactors]:
-    """Load and validate everything an allocation needs; nothing is evaluated yet."""
+    """Load and validate everything an allocation needs; nothing is evaluated yet.
+
+    A CSV file of COLUMNAR_BYTES or more is read by columns (peie.columns), which pays
+    for importing pyarrow and numpy (~0.15 s) and saves ~20 us a row; the records and
+    any errors are the same either way."""
     ruleset = load_rules(rules)
     in_force = ruleset.require_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
-    table = read_data(data)
     with collector_paused():
-        records = validate_table(table, in_force, year, ruleset.rules)
-    return ruleset, in_force, table, records, factors
+        if _large_csv(data):
+            from .columns import read_columns, unit_records
+
+            columns = read_columns(data)  # type: ignore[arg-type]
+            return (ruleset, in_force, columns,
+                    unit_records(columns, in_force, year, ruleset.rules), factors)
+        table = read_data(data)
+        return ruleset, in_force, table, validate_table(table, in_force, year,
+                                                        ruleset.rules), factors
+
+
+def _large_csv(data: DataLike) -> bool:
+    if not isinstance(data, str | os.PathLike) or not os.fspath(data).lower().endswith(".csv"):
+        return False
+    try:
+        return os.path.getsize(data) >= COLUMNAR_BYTES
+    except OSError:
+        return False  # the reader says what is wrong with the path
 
 
 def allocate(data: DataLike, year: int, *, rules: RulesLike = None,

@@ -1,4 +1,5 @@
-"""Columnar ingest and validation for the batch path (pyarrow and numpy; no per-row Python).
+"""Columnar ingest and validation (pyarrow and numpy; no per-row Python), for the batch
+path and, on large files, for the exact path's records.
 
 Cells are read as the exact reader reads them: stripped of surrounding white space, and
 empty text as no value. Validation by columns only decides *whether* every row is
@@ -18,16 +19,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from peie.dsl.model import EnumType, Range, Rule
+from peie.dsl.model import EnumType, NumType, Range, Rule
 
 from .readers import Row, Table, read_table
-from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, validate_table
+from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, UnitRecord, validate_table
 
 PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 NON_NEGATIVE = Range(Decimal(0), True, None, False)
@@ -42,6 +44,8 @@ class Columns:
     sha256: str
     table: pa.Table
     source: Table | None = None  # the exact reader's rows, where they were read
+    # Row i is line i + 2 of the file (no blank lines, no cell over several lines).
+    numbered: bool = True
     _cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
@@ -100,14 +104,20 @@ class Columns:
 
     def exact_rows(self) -> Table:
         """The file as the exact path reads it, row numbers included."""
+        if self.source is None and Path(self.path).exists():
+            self.source = read_table(self.path)
         if self.source is not None:
             return self.source
-        if Path(self.path).exists():
-            return read_table(self.path)
         return self.rows(np.arange(self.size))
 
     def rows(self, indices: np.ndarray) -> Table:
-        """Selected rows in the per-record form (CSV row numbers: index + 2)."""
+        """Selected rows in the per-record form, numbered as the exact reader numbers
+        them. (For columns that validated: the exact reader skips rows with no cell
+        filled, which such columns do not have, so its rows are the columns' rows.)"""
+        if self.source is not None or not self.numbered:
+            every = self.exact_rows().rows
+            return Table(self.path, self.sha256, self.columns,
+                         tuple(every[int(i)] for i in indices))
         if len(indices) <= FEW_ROWS:  # a take gathers from every chunk; slices do not
             picked = pa.concat_tables([self.table.slice(int(i), 1) for i in indices]
                                       or [self.table.slice(0, 0)])
@@ -127,17 +137,33 @@ def read_columns(path: str | os.PathLike[str]) -> Columns:
     if Path(name).suffix.lower() != ".csv" or not Path(name).exists():
         return columns_from_table(read_table(name))
     raw = Path(name).read_bytes()
-    first_line = raw[: raw.find(b"\n")] if b"\n" in raw else raw
-    header = first_line.decode("utf-8-sig", "replace").strip().split(",")
+    names = _plain_header(raw[: raw.find(b"\n")] if b"\n" in raw else raw)
+    if names is None:
+        return columns_from_table(read_table(name))  # read (or refused) as the exact reader does
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in header}, strings_can_be_null=True))
+                column_types={n: pa.string() for n in names}, strings_can_be_null=True))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return columns_from_table(read_table(name))  # the exact reader words the error
-    table = table.rename_columns([n.lstrip("\ufeff").strip() for n in table.column_names])
-    return Columns(name, hashlib.sha256(raw).hexdigest(), _stripped(table))
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    return Columns(name, hashlib.sha256(raw).hexdigest(), _stripped(table),
+                   numbered=lines == table.num_rows + 1)
+
+
+def _plain_header(line: bytes) -> list[str] | None:
+    """The column names of a header line with nothing for the exact reader to word: UTF-8,
+    no quotes, every name given once."""
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    names = [n.strip() for n in text.split(",")]
+    if '"' in text or "" in names or len(set(names)) != len(names):
+        return None
+    return names
 
 
 def _stripped(table: pa.Table) -> pa.Table:
@@ -276,6 +302,62 @@ def validate_columns(columns: Columns, rules: Mapping[str, Rule], year: int,
     every = list(all_rules)
     if not all_valid(columns, rules, every):
         validate_table(columns.exact_rows(), rules, year, every)
+
+
+def unit_records(columns: Columns, rules: Mapping[str, Rule], year: int,
+                 all_rules: Iterable[Rule]) -> list[UnitRecord]:
+    """The exact path's records, error for error those of peie.records.validate_table, but
+    made straight from the columns when these are certainly valid (no per-row checks)."""
+    every = list(all_rules)
+    if columns.source is None and columns.numbered and all_valid(columns, rules, every):
+        try:
+            return _records(columns, rules)
+        except InvalidOperation:
+            pass  # a number pyarrow read and Decimal does not: the record check words it
+    return validate_table(columns.exact_rows(), rules, year, every)
+
+
+def _records(columns: Columns, rules: Mapping[str, Rule]) -> list[UnitRecord]:
+    """Records of valid columns, in the rows' order; cells as peie.records converts them."""
+    sector_codes, sectors = columns.encoded("sector")
+    if len(sectors) == 1:
+        return _sector_records(columns.table, rules[sectors[0]], np.arange(columns.size))
+    parts = [np.flatnonzero(sector_codes == code) for code in range(len(sectors))]
+    made = [record for sector, rows in zip(sectors, parts, strict=True)
+            for record in _sector_records(columns.table.take(pa.array(rows)), rules[sector],
+                                          rows)]
+    return [made[i] for i in np.argsort(np.concatenate(parts), kind="stable").tolist()]
+
+
+def _sector_records(part: pa.Table, rule: Rule, rows: np.ndarray) -> list[UnitRecord]:
+    def cells(name: str) -> list[Any]:
+        """Text, None where empty (identity columns of valid data are never empty)."""
+        return part[name].to_pylist() if name in part.column_names else [None] * len(rows)
+
+    def numbers(name: str) -> list[Any]:
+        return [None if c is None else Decimal(c) for c in cells(name)]
+
+    inputs = []
+    defaulted: dict[int, set[str]] = {}
+    for name, item in rule.inputs.items():
+        values = numbers(name) if isinstance(item.type, NumType) else cells(name)
+        if item.default is not None:
+            for i in (i for i, v in enumerate(values) if v is None):
+                values[i] = item.default
+                defaulted.setdefault(i, set()).add(name)
+        inputs.append(values)
+    accounting = [(n, numbers(n)) for n in ACCOUNTING_COLUMNS if n in part.column_names]
+    names = tuple(rule.inputs)
+    nothing: frozenset[str] = frozenset()
+    return [
+        UnitRecord(number, facility, unit, rule.sector, province,
+                   dict(zip(names, values, strict=True)),
+                   frozenset(defaulted[i]) if i in defaulted else nothing,
+                   {n: column[i] for n, column in accounting if column[i] is not None})
+        for i, (number, facility, unit, province, values) in enumerate(zip(
+            (rows + 2).tolist(), cells("facility_id"), cells("unit_id"), cells("province"),
+            zip(*inputs, strict=True) if inputs else [()] * len(rows), strict=True))
+    ]
 
 
 def decimal_or_nan(text: object) -> float:
