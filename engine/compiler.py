@@ -17,7 +17,7 @@ from typing import Any
 
 from peie.dsl import ast
 from peie.dsl.errors import PeieError
-from peie.dsl.model import LOCAL_FACTOR, Bracket, Rule
+from peie.dsl.model import LOCAL_FACTOR, Bracket, Range, Rule
 
 # Exact enough for every 2017 formula (their products need ~43 digits); no rounding
 # happens at this precision on any plausible input, and rounding of issued amounts is
@@ -42,14 +42,11 @@ def _missing(name: str, rule: Rule) -> Any:
     )
 
 
-def _bracket_value(bracket: Bracket, x: Decimal, rule: Rule) -> Decimal:
-    index = bracket.select(x)
-    if index < 0:
-        raise EvaluationError(
-            f"{x} lies outside every row of bracket '{bracket.decl.name}' "
-            f"({rule.path}:{bracket.decl.span.line})"
-        )
-    return bracket.values[index]
+def _outside_bracket(bracket: Bracket, x: Decimal, rule: Rule) -> Any:
+    raise EvaluationError(
+        f"{x} lies outside every row of bracket '{bracket.decl.name}' "
+        f"({rule.path}:{bracket.decl.span.line})"
+    )
 
 
 def _ensure_failed(index: int, value: Decimal, rule: Rule) -> Any:
@@ -64,9 +61,12 @@ def _ensure_failed(index: int, value: Decimal, rule: Rule) -> Any:
 class CompiledRule:
     rule: Rule
     allocation: Callable[[Row, Decimal], Decimal]
+    # The same over columns: (one list per input, in the rule's order, local factors)
+    allocation_columns: Callable[..., list[Decimal]]
     trace: Callable[[Row, Decimal], dict[str, Any]]
     emissions: Callable[[Row, Decimal], Decimal] | None
     preallocation_basis: Callable[[Row, Decimal], Decimal]  # the allocation, unless declared
+    preallocation_basis_columns: Callable[..., list[Decimal]]
     source: str  # the generated Python, kept for inspection and debugging
 
     def allocate(self, row: Row, local_factor: Decimal) -> Decimal:
@@ -78,7 +78,7 @@ class _Generator:
     def __init__(self, rule: Rule):
         self.rule = rule
         self.constants: dict[str, Any] = {
-            "_missing": _missing, "_bracket_value": _bracket_value,
+            "_missing": _missing, "_outside_bracket": _outside_bracket,
             "_ensure_failed": _ensure_failed, "RULE": rule,
         }
         self._ids = itertools.count()
@@ -103,10 +103,36 @@ class _Generator:
         if name in rule.params:
             return self.const(rule.params[name].value.scaled)
         if name in rule.brackets:
-            bracket = rule.brackets[name]
-            subject = self.name(ast.Name(bracket.decl.subject))
-            return f"_bracket_value({self.const(bracket)}, {subject}, RULE)"
+            return self.bracket(rule.brackets[name])
         return f"l_{name}"
+
+    def within(self, rng: Range, x: str, value: str | None = None) -> str:
+        """A test that `x` lies in `rng`; with `value`, the test first binds x to it, so
+        an expression is evaluated once however often the test reads it."""
+        first = f"({x} := {value})" if value is not None else x
+        tests = []
+        if rng.low is not None:
+            tests.append(f"{self.const(rng.low)} {'<=' if rng.low_closed else '<'} {first}")
+            first = x
+        if rng.high is not None:
+            tests.append(f"{first} {'<=' if rng.high_closed else '<'} {self.const(rng.high)}")
+        return f"({' and '.join(tests)})" if tests else "True"
+
+    def bracket(self, bracket: Bracket) -> str:
+        """The row's value: one conditional expression over the subject, read once (the
+        first row's test binds it; a bracket's rows are contiguous, so every later test
+        runs after the first)."""
+        x = f"b_{bracket.decl.name}"
+        subject = self.name(ast.Name(bracket.decl.subject))
+        rows = list(zip(bracket.ranges, bracket.values, strict=True))
+        if len(rows) == 1 and rows[0][0].low is None and rows[0][0].high is None:
+            return self.const(rows[0][1])
+        choice = f"_outside_bracket({self.const(bracket)}, {x}, RULE)"
+        for index in reversed(range(len(rows))):
+            rng, value = rows[index]
+            test = self.within(rng, x, subject if index == 0 else None)
+            choice = f"{self.const(value)} if {test} else {choice}"
+        return f"({choice})"
 
     def expr(self, e: ast.Expr | ast.Condition) -> str:
         if isinstance(e, ast.Number):
@@ -139,40 +165,60 @@ class _Generator:
         return self.expr(e)
 
     def read_inputs(self) -> list[str]:
-        return [f"    i_{n} = row.get({n!r})" for n in self.rule.inputs]
+        return [f"i_{n} = row.get({n!r})" for n in self.rule.inputs]
 
     def compute_lets(self) -> list[str]:
-        return [f"    l_{d.name} = {self.expr(d.expr)}" for d in self.rule.lets]
+        return [f"l_{d.name} = {self.expr(d.expr)}" for d in self.rule.lets]
 
-    def body(self, formula: ast.FormulaDecl | None = None) -> list[str]:
-        """Inputs, lets, ensures, then `allocation = ` the formula (the allocation's own
-        unless another is given)."""
+    def computation(self, formula: ast.FormulaDecl | None = None) -> list[str]:
+        """Lets, ensures, then `allocation = ` the formula (the allocation's own unless
+        another is given): one unit's work once its inputs are read."""
         rule = self.rule
-        lines = self.read_inputs() + self.compute_lets()
+        lines = self.compute_lets()
         for index, ensure in enumerate(rule.ensures):
             value = self.name(ast.Name(ensure.decl.name))
-            test = f"not {self.const(ensure.range)}.contains({value})"
+            test = f"not {self.within(ensure.range, f'e_{index}', value)}"
             if ensure.decl.when is not None:
                 test = f"{self.expr(ensure.decl.when)} and {test}"
-            lines.append(f"    if {test}: _ensure_failed({index}, {value}, RULE)")
-        lines.append(f"    allocation = {self.expr((formula or rule.allocation).expr)}")
+            lines.append(f"if {test}: _ensure_failed({index}, e_{index}, RULE)")
+        lines.append(f"allocation = {self.expr((formula or rule.allocation).expr)}")
         return lines
 
+    def over_row(self, name: str, formula: ast.FormulaDecl | None = None) -> list[str]:
+        """`name(row, lf)`: one unit, its inputs read from a mapping."""
+        return [f"def {name}(row, lf):", *_indent(self.read_inputs() + self.computation(
+            formula)), "    return allocation", ""]
+
+    def over_columns(self, name: str, formula: ast.FormulaDecl | None = None) -> list[str]:
+        """`name(c_<input>..., lfs)`: many units, each input a column in the rule's input
+        order; one loop, no call or mapping per unit."""
+        columns = [f"c_{n}" for n in self.rule.inputs]
+        targets = [f"i_{n}" for n in self.rule.inputs]
+        return [f"def {name}({', '.join([*columns, 'lfs'])}):", "    out = []",
+                f"    for {', '.join([*targets, 'lf'])}, in zip({', '.join([*columns, 'lfs'])}):",
+                *_indent(self.computation(formula), 8), "        out.append(allocation)",
+                "    return out", ""]
+
     def source(self) -> str:
-        body = self.body()
         names = [d.name for d in self.rule.lets]
         trace_items = ", ".join(f"{n!r}: l_{n}" for n in names)
-        parts = ["def allocation(row, lf):", *body, "    return allocation", "",
-                 "def trace(row, lf):", *body,
+        basis = self.rule.preallocation_basis
+        parts = [*self.over_row("allocation"), *self.over_columns("allocation_columns"),
+                 "def trace(row, lf):", *_indent(self.read_inputs() + self.computation()),
                  f"    return {{{trace_items}{', ' if trace_items else ''}"
                  "'allocation': allocation}", ""]
-        if self.rule.preallocation_basis is not None:
-            parts += ["def preallocation_basis(row, lf):",
-                      *self.body(self.rule.preallocation_basis), "    return allocation", ""]
+        if basis is not None:
+            parts += [*self.over_row("preallocation_basis", basis),
+                      *self.over_columns("preallocation_basis_columns", basis)]
         if self.rule.emissions is not None:
-            parts += ["def emissions(row, lf):", *self.read_inputs(), *self.compute_lets(),
+            parts += ["def emissions(row, lf):",
+                      *_indent(self.read_inputs() + self.compute_lets()),
                       f"    return {self.expr(self.rule.emissions.expr)}", ""]
         return "\n".join(parts)
+
+
+def _indent(lines: list[str], spaces: int = 4) -> list[str]:
+    return [" " * spaces + line for line in lines]
 
 
 def _load(generator: _Generator, source: str, name: str) -> dict[str, Any]:
@@ -185,7 +231,7 @@ def condition_function(rule: Rule, condition: ast.Condition) -> Callable[..., bo
     """One condition of `rule` as a function of (row, local factor, let values): the
     explainer uses it to tell which branch of an if/else a unit took."""
     generator = _Generator(rule)
-    lines = ["def test(row, lf, lets):", *generator.read_inputs()]
+    lines = ["def test(row, lf, lets):", *_indent(generator.read_inputs())]
     lines += [f"    l_{d.name} = lets.get({d.name!r})" for d in rule.lets]
     lines.append(f"    return {generator.expr(condition)}")
     return _load(generator, "\n".join(lines), rule.path)["test"]  # type: ignore[no-any-return]
@@ -198,8 +244,11 @@ def compile_rule(rule: Rule) -> CompiledRule:
     return CompiledRule(
         rule=rule,
         allocation=namespace["allocation"],
+        allocation_columns=namespace["allocation_columns"],
         trace=namespace["trace"],
         emissions=namespace.get("emissions"),
         preallocation_basis=namespace.get("preallocation_basis", namespace["allocation"]),
+        preallocation_basis_columns=namespace.get("preallocation_basis_columns",
+                                                  namespace["allocation_columns"]),
         source=source,
     )
