@@ -7,9 +7,8 @@ row is reported, with file, row, unit and field; nothing is evaluated when any i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
@@ -28,8 +27,9 @@ IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
 ACCOUNTING_COLUMNS = ("verified_emissions_t",)
 
 
-@dataclass(frozen=True)
-class UnitRecord:
+class UnitRecord(NamedTuple):
+    """One validated row (a NamedTuple, like peie.allocation.UnitAllocation)."""
+
     row: int
     facility_id: str
     unit_id: str
