@@ -1,22 +1,25 @@
 """The batch path: float64 evaluation of checked rules over numpy columns.
 
-For what-if runs and impact work on whole-country datasets. The AST is interpreted once
-per column batch (not per unit), so the cost is numpy's. Whole tonnes issued must not
-depend on float error: a facility whose float total lies within EDGE_TOLERANCE of a
-rounding edge, and any unit whose float result is not finite or breaks an `ensure`, is
-computed again on the exact path, so facility results equal the exact path's.
+For what-if runs and impact work on whole-country datasets. Each rule is compiled once
+into numpy closures (peie.vector), which evaluate a sector's rows a chunk at a time, so
+the cost is numpy's, in cache. Whole tonnes issued must not depend on float error: a
+facility whose float total lies within EDGE_TOLERANCE of a rounding edge, and any unit
+whose float result is not finite or breaks an `ensure` (every unit of a rule that does
+not vectorise), is computed again on the exact path, so facility results equal the exact
+path's; the units' allocations are then the exact path's too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
 
 from peie.dsl import ast
-from peie.dsl.model import LOCAL_FACTOR, EnumType, Rule, Type
+from peie.dsl.model import EnumType, Rule
 
 from .allocation import evaluate_units, facility_totals
 from .columns import Columns, decimal_or_nan, validate_columns
@@ -24,168 +27,91 @@ from .local_factors import LocalFactors
 from .progress import Progress
 from .records import validate_table
 from .ruleset import RuleSet
+from .vector import NotVectorisable, Units, vectorise
 
 EDGE_TOLERANCE = 1e-6  # tCO2
+CHUNK_ROWS = 1 << 15  # rows evaluated at once: their temporaries fit in a core's cache
+Rows = np.ndarray | slice  # indices of rows, or a run of them
 
 
-class _Vector:
-    """Evaluates one rule's expressions over arrays (numbers as float64, codes as int64
-    indices into their enum's members, -1 where empty)."""
+def _chunks(rows: np.ndarray | None, size: int) -> Iterator[Rows]:
+    """The rows (every row of `size` when None) in pieces of CHUNK_ROWS."""
+    count = size if rows is None else len(rows)
+    for start in range(0, count, CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, count)
+        yield slice(start, stop) if rows is None else rows[start:stop]
 
-    def __init__(self, rule: Rule, numbers: Mapping[str, np.ndarray],
-                 codes: Mapping[str, np.ndarray], local_factor: np.ndarray | float, size: int):
-        self.rule = rule
-        self.env: dict[str, np.ndarray] = {**numbers, **codes}
-        self.local_factor = local_factor
-        self.size = size
 
-    def members(self, enum: str) -> list[str]:
-        return [m.code for m in self.rule.enums[enum].members]
+def _take(values: np.ndarray, rows: Rows) -> np.ndarray:
+    """The values of the rows: a view for a run, a copy for indices."""
+    return values[rows] if isinstance(rows, slice) else np.take(values, rows)
 
-    def type_of(self, e: ast.Expr) -> Type | None:
-        if isinstance(e, ast.Name):
-            return self.rule.types.get(e.id)
-        if isinstance(e, ast.Lookup):
-            return self.rule.tables[e.table].type
-        if isinstance(e, ast.Conditional):
-            return self.type_of(e.then)
-        return None
 
-    def name(self, name: str) -> np.ndarray:
-        rule = self.rule
-        if name == LOCAL_FACTOR:
-            return np.broadcast_to(np.asarray(self.local_factor, dtype=float), (self.size,))
-        if name in self.env:
-            return self.env[name]
-        if name in rule.params:
-            return np.full(self.size, float(rule.params[name].value.scaled))
-        if name in rule.brackets:
-            bracket = rule.brackets[name]
-            subject = self.name(bracket.decl.subject)
-            out = np.full(self.size, np.nan)
-            for rng, value in zip(bracket.ranges, bracket.values, strict=True):
-                inside = ~np.isnan(subject)
-                if rng.low is not None:
-                    inside &= (subject >= float(rng.low)) if rng.low_closed else (
-                        subject > float(rng.low))
-                if rng.high is not None:
-                    inside &= (subject <= float(rng.high)) if rng.high_closed else (
-                        subject < float(rng.high))
-                out[inside] = float(value)
-            self.env[name] = out  # an ensure or a second formula may read it again
-            return out
-        # An input absent from the data: every cell empty.
-        typ = rule.types.get(name)
-        return np.full(self.size, -1) if isinstance(typ, EnumType) else np.full(self.size,
-                                                                                np.nan)
+class _Reader:
+    """The columns of the inputs that a rule reads, ready to be cut into units."""
 
-    def expr(self, e: ast.Expr | ast.Condition) -> np.ndarray:
-        if isinstance(e, ast.Number):
-            return np.full(self.size, float(e.value))
-        if isinstance(e, ast.Name):
-            return self.name(e.id)
-        if isinstance(e, ast.Lookup):
-            table = self.rule.tables[e.table]
-            key = self.expr(e.key).astype(np.int64)
-            keys = self.members(table.decl.key_enum)
-            if isinstance(table.type, EnumType):
-                targets = self.members(table.type.enum)
-                mapped = np.array([targets.index(str(table.values[k])) for k in keys] + [-1])
+    def __init__(self, columns: Columns, rule: Rule, names: Iterable[str]):
+        self.columns = columns
+        self.constants: dict[str, float] = {}  # inputs with a default that no column has
+        self.numbers: dict[str, tuple[np.ndarray, float | None]] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        for name in names:
+            item = rule.inputs[name]
+            default = None if item.default is None else float(item.default)
+            if name not in columns.columns:  # every cell empty
+                if default is not None:
+                    self.constants[name] = default
+            elif isinstance(item.type, EnumType):
+                members = tuple(m.code for m in rule.enums[item.type.enum].members)
+                self.codes[name] = columns.codes(name, members)
             else:
-                mapped = np.array([float(table.values[k]) for k in keys] + [np.nan])
-            return mapped[np.where(key < 0, len(keys), key)]
-        if isinstance(e, ast.Binary):
-            left, right = self.expr(e.left), self.expr(e.right)
-            if e.op == "+":
-                return left + right
-            if e.op == "-":
-                return left - right
-            if e.op == "*":
-                return left * right
-            if e.op == "/":
-                return left / right
-            return np.power(left, right)
-        if isinstance(e, ast.Negate):
-            return -self.expr(e.operand)
-        if isinstance(e, ast.Conditional):
-            return np.where(self.expr(e.condition), self.expr(e.then), self.expr(e.otherwise))
-        if isinstance(e, ast.Compare):
-            left, right = self.side(e.left, e.right), self.side(e.right, e.left)
-            return {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-                    ">": np.greater, ">=": np.greater_equal}[e.op](left, right)
-        if isinstance(e, ast.InSet):
-            typ = self.type_of(e.subject)
-            assert isinstance(typ, EnumType)
-            codes = self.members(typ.enum)
-            return np.isin(self.expr(e.subject), [codes.index(m.id) for m in e.members])
-        if isinstance(e, ast.Logical):
-            both = (self.expr(e.left), self.expr(e.right))
-            return np.logical_and(*both) if e.op == "and" else np.logical_or(*both)
-        return np.logical_not(self.expr(e.operand))
+                self.numbers[name] = columns.floats(name), default
 
-    def side(self, e: ast.Expr, other: ast.Expr) -> np.ndarray:
-        if isinstance(e, ast.Name) and e.id not in self.rule.types:  # a bare code
-            typ = self.type_of(other)
-            assert isinstance(typ, EnumType)
-            return np.full(self.size, self.members(typ.enum).index(e.id))
-        return self.expr(e)
+    def units(self, rows: Rows, local_factor: np.ndarray | float = 1.0) -> Units:
+        numbers: dict[str, np.ndarray | float] = dict(self.constants)
+        for name, (floats, default) in self.numbers.items():
+            numbers[name] = self._numbers(name, floats, default, rows)
+        codes = {name: _take(values, rows) for name, values in self.codes.items()}
+        size = len(range(self.columns.size)[rows]) if isinstance(rows, slice) else len(rows)
+        return Units(size, numbers, codes, local_factor)
 
-    def allocation(self) -> tuple[np.ndarray, np.ndarray]:
-        """Unit allocations and a mask of units the exact path must redo."""
-        with np.errstate(all="ignore"):
-            for let in self.rule.lets:
-                self.env[let.name] = self.expr(let.expr)
-            result = self.expr(self.rule.allocation.expr).astype(float)
-            redo = ~np.isfinite(result)
-            for ensure in self.rule.ensures:
-                value = self.name(ensure.decl.name)
-                rng = ensure.range
-                outside = np.zeros(self.size, dtype=bool)
-                if rng.low is not None:
-                    outside |= value < float(rng.low)
-                if rng.high is not None:
-                    outside |= value > float(rng.high)
-                if ensure.decl.when is not None:
-                    outside &= self.expr(ensure.decl.when)
-                redo |= outside
-        return result, redo
-
-
-def _inputs(columns: Columns, rule: Rule, rows: np.ndarray
-            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The rule's inputs for the selected rows: numbers as floats, codes as indices."""
-    numbers, codes = {}, {}
-    for name, item in rule.inputs.items():
-        if name not in columns.columns:
-            continue
-        if isinstance(item.type, EnumType):
-            members = tuple(m.code for m in rule.enums[item.type.enum].members)
-            codes[name] = columns.codes(name, members)[rows]
-            continue
-        values = columns.floats(name)[rows]
-        filled = columns.filled(name)[rows]
-        odd = np.flatnonzero(filled & np.isnan(values))  # '1,000' and such: few, if any
+    def _numbers(self, name: str, floats: np.ndarray, default: float | None, rows: Rows
+                 ) -> np.ndarray:
+        """NaN where empty, unless the rule gives a default. The column's own cached
+        array is never changed."""
+        values = _take(floats, rows)
+        empty = np.isnan(values)
+        if not empty.any():
+            return values
+        values = values.copy() if isinstance(rows, slice) else values
+        filled = _take(self.columns.filled(name), rows)
+        odd = np.flatnonzero(empty & filled)  # '1,000' and such: few, if any
         if len(odd):
-            texts = columns.table[name].take(pa.array(rows[odd])).to_pylist()
+            where = odd + rows.start if isinstance(rows, slice) else rows[odd]
+            texts = self.columns.table[name].take(pa.array(where)).to_pylist()
             values[odd] = [decimal_or_nan(t) for t in texts]
-        if item.default is not None:
-            values[~filled] = float(item.default)
-        numbers[name] = values
-    return numbers, codes
+        if default is not None:
+            values[empty & ~filled] = default
+        return values
 
 
 def unit_allocations(columns: Columns, rule: Rule, local_factor: np.ndarray) -> np.ndarray:
     """Every row's allocation under `rule`, float64, NaN where it cannot be evaluated
-    (ensures not applied): for what-if steps that are never issued."""
-    numbers, codes = _inputs(columns, rule, np.arange(columns.size))
-    return _Vector(rule, numbers, codes, local_factor, columns.size).allocation()[0]
+    (ensures not applied): for what-if steps that are never issued. Raises
+    NotVectorisable for a rule the batch path cannot evaluate."""
+    vector = vectorise(rule)
+    reader = _Reader(columns, rule, vector.inputs)
+    out = np.empty(columns.size)
+    for rows in _chunks(None, columns.size):
+        out[rows] = vector.allocation(reader.units(rows, local_factor[rows]))
+    return out
 
 
 def condition_mask(columns: Columns, rule: Rule, condition: ast.Condition,
                    rows: np.ndarray) -> np.ndarray:
     """A condition over code inputs, for the selected rows."""
-    _, codes = _inputs(columns, rule, rows)
-    return np.asarray(_Vector(rule, {}, codes, 1.0, len(rows)).expr(condition))
+    vector = vectorise(rule)
+    return vector.condition(condition, _Reader(columns, rule, vector.reads(condition)).units(rows))
 
 
 @dataclass
@@ -195,10 +121,19 @@ class BatchAllocation:
     data_sha256: str
     local_factors_sha256: str | None
     facility_ids: list[str]
-    facility_sector: np.ndarray
     facility_allocation: np.ndarray  # int64, whole tonnes, equal to the exact path's
     unit_allocation: np.ndarray  # float64 tCO2, in the rows' order; not issued
     recomputed: int  # facilities computed again on the exact path
+    sector_names: list[str] = field(repr=False)
+    unit_facility: np.ndarray = field(repr=False)  # index into facility_ids, per row
+    unit_sector: np.ndarray = field(repr=False)  # index into sector_names, per row
+
+    @cached_property
+    def facility_sector(self) -> np.ndarray:
+        """Each facility's sector (an object array), made when first asked for."""
+        names = np.array([*self.sector_names, ""], dtype=object)
+        return names[_facility_sectors(self.unit_facility, self.unit_sector,
+                                       len(self.facility_ids))]
 
     def totals(self) -> dict[str, int]:
         totals = {s: int(self.facility_allocation[self.facility_sector == s].sum())
@@ -207,29 +142,30 @@ class BatchAllocation:
         return totals
 
 
-def _local_factors(columns: Columns, rows: np.ndarray, sector: str,
-                   factors: LocalFactors) -> np.ndarray | float:
-    codes, provinces = columns.encoded("province")
+def _facility_sectors(unit_facility: np.ndarray, unit_sector: np.ndarray, count: int
+                      ) -> np.ndarray:
+    """Each facility's sector code (every unit of a facility is of one sector)."""
+    codes = np.zeros(count, dtype=np.int64)
+    codes[unit_facility] = unit_sector
+    return codes
+
+
+def _local_factors(columns: Columns, sector: str, factors: LocalFactors) -> np.ndarray | None:
+    """The sector's factor for each province of the data (and 1 for none), or None when
+    every one is 1."""
+    _, provinces = columns.encoded("province")
     per_province = np.array([float(factors.lookup(p, sector).factor) for p in provinces]
                             + [1.0])
-    if (per_province == 1.0).all():
-        return 1.0  # no province of the data has a factor for this sector
-    return per_province[codes[rows]]
+    return None if (per_province == 1.0).all() else per_province
 
 
-_ROUNDING: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "half_up": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),
-    "half_even": np.round,
-    "down": np.trunc,
-    "up": lambda x: np.sign(x) * np.ceil(np.abs(x)),
+# Whole steps of a magnitude |x| by rounding mode; the sign is put back after.
+_WHOLE_STEPS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "half_up": lambda m: np.floor(np.add(m, 0.5)),
+    "half_even": np.rint,
+    "down": np.floor,
+    "up": np.ceil,
 }
-
-
-def _near_edge(steps: np.ndarray, mode: str) -> np.ndarray:
-    fraction = np.abs(steps) - np.floor(np.abs(steps))
-    if mode.startswith("half"):
-        return np.abs(fraction - 0.5) < EDGE_TOLERANCE
-    return np.minimum(fraction, 1 - fraction) < EDGE_TOLERANCE
 
 
 def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
@@ -249,66 +185,108 @@ def evaluate_columns(columns: Columns, year: int, ruleset: RuleSet,
     allocation, redo = _allocations_by_sector(columns, rules, factors)
     index, facility_ids = columns.encoded("facility_id")
     count = len(facility_ids)
-    totals = np.bincount(index, weights=np.where(redo, 0.0, allocation), minlength=count)
-    facility_sector_code = np.zeros(count, dtype=np.int64)
-    facility_sector_code[index] = sector_codes
-    result, exact_needed = _round(totals, facility_sector_code, sector_names, rules)
-    exact_needed[index[redo]] = True
+    redone = np.flatnonzero(redo)
+    weights = allocation
+    if len(redone):  # left out of the totals: their facilities are computed exactly
+        weights = allocation.copy()
+        weights[redone] = 0.0
+    totals = np.bincount(index, weights=weights, minlength=count)
+    result, exact_needed = _round(
+        totals, lambda: _facility_sectors(index, sector_codes, count), sector_names, rules)
+    exact_needed[index[redone]] = True
     if exact_needed.any():
-        _recompute(columns, ruleset, rules, year, factors, index, exact_needed, result)
-    names = np.array(sector_names + [""], dtype=object)
-    return BatchAllocation(
-        year, rules, columns.sha256, factors.sha256, facility_ids,
-        names[facility_sector_code] if count else np.array([], dtype=object), result,
-        allocation, int(exact_needed.sum()))
+        _recompute(columns, ruleset, rules, year, factors, exact_needed, result, allocation)
+    return BatchAllocation(year, rules, columns.sha256, factors.sha256, facility_ids, result,
+                           allocation, int(exact_needed.sum()), sector_names, index,
+                           sector_codes)
 
 
-def _round(totals: np.ndarray, sector_codes: np.ndarray, sector_names: list[str],
-           rules: Mapping[str, Rule]) -> tuple[np.ndarray, np.ndarray]:
+def _round(totals: np.ndarray, facility_sectors: Callable[[], np.ndarray],
+           sector_names: list[str], rules: Mapping[str, Rule]
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Facility totals rounded as their sectors' rules say (sectors that round alike, as
     a rule, together), and a mask of those too near a rounding edge for floats to settle."""
     alike: dict[tuple[str, float], list[int]] = {}
     for code, sector in enumerate(sector_names):
         rounding = rules[sector].rounding
         alike.setdefault((rounding.mode, float(rounding.quantum.scaled)), []).append(code)
+    if len(alike) == 1:  # no sector codes needed
+        ((mode, step),) = alike
+        return _rounded(totals, mode, step)
     result = np.zeros(len(totals), dtype=np.int64)
     near = np.zeros(len(totals), dtype=bool)
+    sector_codes = facility_sectors()
     for (mode, step), codes in alike.items():
-        mine = slice(None) if len(alike) == 1 else np.isin(sector_codes, codes)
-        steps = totals[mine] / step
-        result[mine] = (_ROUNDING[mode](steps) * step).astype(np.int64)
-        near[mine] = _near_edge(steps, mode)
+        mine = np.isin(sector_codes, codes)
+        result[mine], near[mine] = _rounded(totals[mine], mode, step)
     return result, near
+
+
+def _rounded(totals: np.ndarray, mode: str, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Totals rounded to whole steps, and a mask of those within EDGE_TOLERANCE of a
+    rounding edge (half steps for the half modes, whole steps for the others)."""
+    steps = totals / step
+    magnitude = np.abs(steps)
+    whole = _WHOLE_STEPS[mode](magnitude)
+    rounded = np.multiply(np.copysign(whole, steps, out=whole), step, out=whole)
+    fraction = np.subtract(magnitude, np.floor(magnitude), out=magnitude)
+    if mode.startswith("half"):
+        near = np.abs(np.subtract(fraction, 0.5, out=fraction), out=fraction) < EDGE_TOLERANCE
+    else:
+        near = np.minimum(fraction, np.subtract(1, fraction)) < EDGE_TOLERANCE
+    return rounded.astype(np.int64), near
 
 
 def _allocations_by_sector(columns: Columns, rules: Mapping[str, Rule], factors: LocalFactors
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Every unit's float allocation, and a mask of the units the exact path must redo."""
+    """Every unit's float allocation, and a mask of the units the exact path must redo
+    (all of a sector whose rule does not vectorise)."""
     sector_codes, sector_names = columns.encoded("sector")
     allocation = np.zeros(columns.size)
     redo = np.zeros(columns.size, dtype=bool)
+    one_sector = len(sector_names) == 1  # its rows need no index
     with Progress("allocating units (batch)", columns.size) as progress:
         for code, sector in enumerate(sector_names):
-            rows = np.flatnonzero(sector_codes == code)
-            rule = rules[sector]
-            numbers, codes = _inputs(columns, rule, rows)
-            vector = _Vector(rule, numbers, codes,
-                             _local_factors(columns, rows, sector, factors), len(rows))
-            allocation[rows], redo[rows] = vector.allocation()
-            progress.update(progress.done + len(rows))
+            rows = None if one_sector else np.flatnonzero(sector_codes == code)
+            try:
+                _sector_allocations(columns, rules[sector], rows, factors, allocation, redo,
+                                    progress)
+            except NotVectorisable:
+                redo[slice(None) if rows is None else rows] = True
     return allocation, redo
 
 
+def _sector_allocations(columns: Columns, rule: Rule, rows: np.ndarray | None,
+                        factors: LocalFactors, allocation: np.ndarray, redo: np.ndarray,
+                        progress: Progress) -> None:
+    vector = vectorise(rule)
+    reader = _Reader(columns, rule, vector.inputs)
+    per_province = _local_factors(columns, rule.sector, factors)
+    province_codes, _ = columns.encoded("province")
+    for chunk in _chunks(rows, columns.size):
+        local_factor = 1.0 if per_province is None else per_province[
+            _take(province_codes, chunk)]
+        units = reader.units(chunk, local_factor)
+        allocation[chunk], redo_units = vector.evaluate(units)
+        if redo_units.any():
+            redo[chunk] = redo_units
+        progress.update(progress.done + units.size)
+
+
 def _recompute(columns: Columns, ruleset: RuleSet, rules: Mapping[str, Rule], year: int,
-               factors: LocalFactors, index: np.ndarray, needed: np.ndarray,
-               result: np.ndarray) -> None:
-    """The exact path for the facilities the floats cannot settle (errors raised there)."""
+               factors: LocalFactors, needed: np.ndarray, result: np.ndarray,
+               allocation: np.ndarray) -> None:
+    """The exact path for the facilities the floats cannot settle (errors raised there):
+    their results, and their units' allocations."""
+    index, _ = columns.encoded("facility_id")
     rows = np.flatnonzero(needed[index])
     table = columns.rows(rows)
     sectors = {row.cells.get("sector") for row in table.rows}
     rules = {s: r for s, r in rules.items() if s in sectors}  # validators only for these
     records = validate_table(table, rules, year, ruleset.rules)
     compiled = {s: ruleset.compiled(r) for s, r in rules.items()}
+    units = evaluate_units(records, compiled, factors, columns.path)
+    allocation[rows] = [float(u.allocation) for u in units]
     position = {r.facility_id: index[row] for r, row in zip(records, rows, strict=True)}
-    for facility in facility_totals(evaluate_units(records, compiled, factors, columns.path)):
+    for facility in facility_totals(units):
         result[position[facility.facility_id]] = facility.allocation

@@ -44,6 +44,7 @@ from .errors import DataError, DataProblem, UsageError
 from .local_factors import LocalFactors
 from .readers import Table
 from .records import UnitRecord, validate_table
+from .vector import NotVectorisable
 
 # Sums of parts are exact: allocations carry at most ~60 significant digits.
 EXACT = decimal.Context(prec=400)
@@ -160,7 +161,7 @@ class _Evaluator:
         assert self.columns is not None
         try:
             floats = unit_allocations(self.columns, rule, self.local)
-        except (KeyError, ValueError, IndexError, AssertionError):  # codes the rule lacks
+        except NotVectorisable:
             return self._exact(rule)
         if not np.isfinite(floats).all():
             return self._exact(rule)

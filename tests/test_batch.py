@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peie
-from bench.synth import generate_units, write_csv
-from peie.batch import batch_allocate
+from bench.synth import generate_units, only_sectors, write_csv
+from peie.api import read_data, unit_allocation
+from peie.batch import batch_allocate, unit_allocations
 from peie.cli import main
 from peie.columns import columns_from_table, read_columns, validate_columns
+from peie.compiler import EvaluationError
+from peie.dsl.model import EnumType
 from peie.errors import DataError
-from peie.local_factors import load_local_factors
+from peie.impact import impact
+from peie.local_factors import NO_LOCAL_FACTORS, load_local_factors
 from peie.readers import read_table
 from peie.records import validate_table
-from peie.ruleset import load_rules
+from peie.ruleset import RuleSet, load_rules, rules_from_text
+from peie.vector import FEW_EDGES, NotVectorisable
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORS = ROOT / "samples" / "local_factors.csv"
@@ -163,3 +171,195 @@ def test_cells_with_white_space_are_read_as_the_exact_reader_reads_them(
     exact, batch_result = results
     assert batch_result["facilities"] == exact["facilities"]
     assert [f["facility_id"] for f in exact["facilities"]] == ["F-1", "F-2"]
+
+
+# ---- the compiled evaluation (peie.vector) against the exact path ----------------------
+
+HEAD = """sector test "测试"
+version "v1"
+status draft
+effective 2017 to 2018
+published 2017-01-01
+source "tests"
+preallocation 50 % of base year 2015
+rounding facility half_up to 1 tCO2
+"""
+
+
+def a_rule(body: str) -> Any:
+    return rules_from_text(HEAD + body, "test.rule").rules[0]
+
+
+def exact_or_none(rule: Any, cells: dict[str, str | None]) -> Decimal | None:
+    """One row's exact allocation (defaults filled in), or None where it fails."""
+    values: dict[str, Decimal | str | None] = {}
+    for name, item in rule.inputs.items():
+        cell = cells.get(name)
+        value = cell if cell is None or isinstance(item.type, EnumType) else Decimal(cell)
+        values[name] = item.default if value is None else value
+    try:
+        return unit_allocation(rule, values)
+    except EvaluationError:
+        return None
+
+
+def assert_like_exact(rule: Any, rows: list[dict[str, str | None]]) -> None:
+    """unit_allocations: the exact value in float, and NaN where the exact path fails."""
+    columns = columns_from_table(read_data(rows))
+    floats = unit_allocations(columns, rule, np.ones(len(rows)))
+    for row, got in zip(rows, floats.tolist(), strict=True):
+        want = exact_or_none(rule, row)
+        assert (math.isnan(got), got) == (want is None, pytest.approx(
+            float(want if want is not None else "nan"), rel=1e-12, nan_ok=True)), row
+
+
+def bracket_rule(rows: int) -> Any:
+    """Rows [0, 1] (1, 2) [2, 3] (3, 4) ... and (rows - 1, inf): closed and open edges
+    by turns; more than FEW_EDGES rows are looked up by np.searchsorted."""
+    lines = [f"    {'[' if k % 2 == 0 else '('}{k} t, {k + 1} t{']' if k % 2 == 0 else ')'}"
+             f"  -> {k + 1}" for k in range(rows - 1)]
+    last = "[" if (rows - 1) % 2 == 0 else "("
+    lines.append(f"    {last}{rows - 1} t, inf)  -> {rows}")
+    return a_rule("input x: t in [0, inf) \"x\"\ninput y: tCO2 in [0, inf) \"y\"\n"
+                  "bracket rate \"r\" over x {\n" + "\n".join(lines) + "\n}\n"
+                  "allocation = y * rate\n")
+
+
+@pytest.mark.parametrize("rows", [4, FEW_EDGES + 8])
+def test_brackets_take_the_row_closed_at_an_edge(rows: int) -> None:
+    xs = [str(k / 2) for k in range(2 * rows + 2)]
+    xs += ["1.000000001", "0.999999999", "1e3", "-1", "-0.5", "0"]  # '1e3': not plain
+    assert_like_exact(bracket_rule(rows), [{"x": x, "y": "7.25"} for x in xs])
+
+
+CODES = """enum kind "种类" {
+    a  "A"
+    b  "B"
+    c  "C"
+}
+enum grade "等级" {
+    hi  "高"
+    lo  "低"
+}
+input kind: kind "种类" optional
+input grade: grade "等级"
+input y: tCO2 in [0, inf) "y"
+input extra: tCO2 in [0, inf) "e" default 3 tCO2
+table kind_factor "kf" by kind in 1 {
+    a  1.5
+    b  2
+    c  0.37
+}
+table grade_factor "gf" by grade in 1 {
+    hi  1.1
+    lo  0.9
+}
+table grade_of_kind "gk" by kind -> grade {
+    a  hi
+    b  lo
+    c  hi
+}
+param scale "s" = 1.3
+let boost = if grade_of_kind[kind] == hi and grade != lo then 2 else 1
+allocation = y * kind_factor[kind] * scale * grade_factor[grade] * boost + extra
+"""
+
+
+def test_lookups_folded_over_code_combinations_and_empty_codes() -> None:
+    rows = [{"kind": kind, "grade": grade, "y": "1000.5"}
+            for kind in ("a", "b", "c", None) for grade in ("hi", "lo")]
+    assert_like_exact(a_rule(CODES), rows)  # 'extra' is in no column: its default
+
+
+def unit_rows(cells: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"facility_id": f"F-{i}", "unit_id": f"U-{i}", "sector": "test",
+             "province": "hebei", **c} for i, c in enumerate(cells)]
+
+
+def both_paths(rules: Any, rows: list[dict[str, str]]) -> tuple[Any, Any]:
+    """(facility id -> tonnes or the DataError's messages) on the batch and exact paths."""
+    table = read_data(rows)
+    out = []
+    for run in (lambda: facilities_of(batch_allocate(columns_from_table(table), 2017, rules,
+                                                     NO_LOCAL_FACTORS)),
+                lambda: {f.facility_id: f.allocation for f in peie.allocate(
+                    table, 2017, rules=rules).facilities}):
+        try:
+            out.append(run())
+        except DataError as error:
+            out.append([p.message for p in error.problems])
+    return out[0], out[1]
+
+
+def test_an_ensure_open_at_an_edge_is_broken_on_it() -> None:
+    rules = rules_from_text(HEAD + 'input r: 1 in [0, 1] "r"\ninput y: tCO2 in [0, inf) "y"\n'
+                            "let f = 1 - r\nallocation = y * f\nensure f in (0, 1]\n")
+    rows = unit_rows([{"r": "0.5", "y": "10"}, {"r": "1", "y": "10"}])
+    batch, exact = both_paths(rules, rows)
+    assert batch == exact and "breaks" in batch[0]
+    batch, exact = both_paths(rules, rows[:1])
+    assert batch == exact == {"F-0": 5}
+
+
+TINY = """input x: t in [0, inf) "x"
+input y: tCO2 in [0, inf) "y"
+bracket tiny "t" over x {
+    [0 t, 1.00000000000000001 t]                    -> 1
+    (1.00000000000000001 t, 1.00000000000000002 t)  -> 2
+    [1.00000000000000002 t, inf)                    -> 3
+}
+allocation = y * tiny
+"""
+
+
+def test_a_rule_that_does_not_vectorise_is_computed_exactly() -> None:
+    rule = a_rule(TINY)  # a row narrower than floats can tell apart
+    rows = unit_rows([{"x": x, "y": "10.6"} for x in ("1", "1.00000000000000001", "2")])
+    with pytest.raises(NotVectorisable):
+        unit_allocations(columns_from_table(read_data(rows)), rule, np.ones(len(rows)))
+    rules = RuleSet([rule])
+    batch = batch_allocate(columns_from_table(read_data(rows)), 2017, rules,
+                           NO_LOCAL_FACTORS)
+    assert facilities_of(batch) == {"F-0": 11, "F-1": 11, "F-2": 32}
+    assert batch.recomputed == 3 and batch.unit_allocation.tolist() == [10.6, 10.6, 31.8]
+    assert both_paths(rules, rows)[0] == both_paths(rules, rows)[1]
+
+
+def test_impact_steps_fall_back_to_the_exact_path_where_a_rule_does_not_vectorise() -> None:
+    old = a_rule(TINY.replace("2 t)  -> 2", "2 t)  -> 2.5"))
+    new = rules_from_text(HEAD.replace("v1", "v2") + TINY, "new.rule").rules[0]
+    rows = unit_rows([{"x": x, "y": "10.6"} for x in ("1", "1.000000000000000015", "2")])
+    batch, exact = (impact(old, new, read_data(rows), NO_LOCAL_FACTORS, exact=flag)
+                    for flag in (False, True))
+    assert [(f.parts, f.change) for f in batch.facilities] == [
+        (f.parts, f.change) for f in exact.facilities]
+    assert [f.change != 0 for f in exact.facilities] == [False, True, False]
+
+
+@pytest.mark.parametrize("year", [2017, 2019, 2021, 2022])
+def test_batch_equals_exact_under_every_power_version(tmp_path: Path, year: int) -> None:
+    data = tmp_path / "units.csv"
+    units = generate_units(3000, seed=year, year=year)
+    write_csv(data, units if year < 2019 else only_sectors(iter(units), {"power"}))
+    factors = load_local_factors(FACTORS, RULES.sectors)
+    batch = batch_allocate(read_columns(data), year, RULES, factors)
+    exact = peie.allocate(data, year, local_factors=FACTORS)
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    units_exact = [float(u.allocation) for u in exact.units]
+    assert batch.unit_allocation.tolist() == pytest.approx(units_exact, rel=1e-12)
+
+
+def test_sectors_rounding_each_their_own_way_round_as_on_the_exact_path(tmp_path: Path
+                                                                         ) -> None:
+    modes = {"power": "half_even to 1", "cement": "down to 10", "aluminium": "up to 100"}
+    rules = RuleSet([rules_from_text(rule.file.text.replace(
+        "half_up to 1", modes[rule.sector]), f"{rule.sector}.rule").rules[0]
+        for rule in RULES.in_force(2017).values()])
+    assert {r.sector: r.rounding.mode for r in rules.rules} == {
+        "power": "half_even", "cement": "down", "aluminium": "up"}
+    data = tmp_path / "units.csv"
+    write_csv(data, generate_units(2000, seed=13))
+    batch = batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+    exact = peie.allocate(data, 2017, rules=rules)
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert batch.totals() == exact.totals()
