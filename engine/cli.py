@@ -126,7 +126,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
                     "facility_id": record.facility_id, "sector": record.sector,
                     "rules": {"version": unit.rule.version, "sha256": unit.rule.sha256,
                               "path": unit.rule.path},
-                    "data_sha256": table.sha256, "tree": tree.to_dict()}
+                    "data_sha256": table.sha256}
+        if factors.sha256:
+            document["local_factors_sha256"] = factors.sha256
+        document["tree"] = tree.to_dict()
         report.emit(report.json_text(document), None)
     else:
         report.emit("\n".join(tree.render()) + "\n", None)

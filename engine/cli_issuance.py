@@ -85,14 +85,20 @@ def _totals(items: list[Any], field: str) -> dict[str, int]:
     return totals
 
 
-def _emit(args: argparse.Namespace, document: dict[str, Any], header: tuple[str, ...],
-          rows: list[tuple[Any, ...]], title: str, outcome: str) -> None:
+Columns = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
+
+
+def _emit(args: argparse.Namespace, document: dict[str, Any], table: Columns,
+          machine: Columns, title: str, outcome: str) -> None:
+    """The report as JSON (`document`), CSV (`machine`: plain values, names for programs)
+    or a table for people (`table`)."""
     if args.format == "json":
         document["ledger"] = outcome
         text = report.json_text(document)
     elif args.format == "csv":
-        text = report.csv_text(header, rows)
+        text = report.csv_text(*machine)
     else:
+        header, rows = table
         lines = [title, *report.text_table(header, rows, [False, False] + [True] * (
             len(header) - 2)), ""]
         totals = [k for k in document if k.startswith("totals")]
@@ -124,10 +130,14 @@ def cmd_preallocate(args: argparse.Namespace) -> int:
     document["facilities"] = [{"facility_id": p.facility_id, "preallocation": p.preallocation}
                               for p in items]
     document["totals"] = _totals(items, "preallocation")
-    rows = [(p.facility_id, p.sector, decimal_text(p.base_allocation), f"{p.share:%}",
-             p.preallocation) for p in items]
-    _emit(args, document, ("facility", "sector", "base-year allocation", "share",
-                           "preallocation"), rows, f"Pre-allocation {args.year}", line)
+    shown = [(p.facility_id, p.sector, decimal_text(p.base_allocation), f"{p.share:%}",
+              p.preallocation) for p in items]
+    plain = [(p.facility_id, p.sector, decimal_text(p.base_allocation),
+              decimal_text(p.share), p.preallocation) for p in items]
+    _emit(args, document,
+          (("facility", "sector", "base-year allocation", "share", "preallocation"), shown),
+          (("facility_id", "sector", "base_year_allocation", "share", "preallocation"), plain),
+          f"Pre-allocation {args.year}", line)
     return 0
 
 
@@ -153,10 +163,15 @@ def cmd_trueup(args: argparse.Namespace) -> int:
     document["totals_final"] = _totals(items, "final")
     document["totals_preallocation"] = _totals(items, "preallocation")
     document["totals_trueup"] = _totals(items, "trueup")
-    rows = [(t.facility_id, t.sector, t.preallocation, t.final, f"{t.trueup:+,}",
-             "new entrant" if t.new_entrant else "") for t in items]
-    _emit(args, document, ("facility", "sector", "preallocation", "final", "trueup", ""),
-          rows, f"Final allocation and true-up {args.year} (多退少补)", line)
+    shown = [(t.facility_id, t.sector, t.preallocation, t.final, f"{t.trueup:+,}",
+              "new entrant" if t.new_entrant else "") for t in items]
+    plain = [(t.facility_id, t.sector, t.preallocation, t.final, t.trueup,
+              "true" if t.new_entrant else "false") for t in items]
+    _emit(args, document,
+          (("facility", "sector", "preallocation", "final", "trueup", ""), shown),
+          (("facility_id", "sector", "preallocation", "final", "trueup", "new_entrant"),
+           plain),
+          f"Final allocation and true-up {args.year} (多退少补)", line)
     return 0
 
 
@@ -176,8 +191,10 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
                           for s, v in run.rules.items())
         state = (f"superseded by run {run.superseded_by}: {run.supersede_reason}"
                  if run.superseded_by else "current")
+        factors = (f"; local factors {run.local_factors_sha256[:12]}"
+                   if run.local_factors_sha256 else "")
         lines.append(f"run {run.id}: {run.year} {run.stage}, {run.recorded_at}, {state}; "
-                     f"rules {rules}; data {run.data_sha256[:12]}; `{run.command}`")
+                     f"rules {rules}; data {run.data_sha256[:12]}{factors}; `{run.command}`")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

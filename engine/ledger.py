@@ -131,7 +131,7 @@ class LedgerEntry:
     amount: int
     final: int | None
     preallocation: int | None
-    rules: str
+    rules: str  # JSON text: sector -> version and sha256 (an object in JSON exports)
     data_sha256: str
     local_factors_sha256: str | None
     recorded_at: str
@@ -229,6 +229,9 @@ class Ledger:
                 "pre-allocation on record; a new pre-allocation now would break "
                 "pre-allocation + true-up = final. Correct the true-up instead "
                 "(trueup --supersede --reason TEXT): it settles any difference")
+        if current is None and reason is not None:
+            raise LedgerConflict(f"nothing to supersede: no {stage} of {year} is recorded in "
+                                 f"{self.path}; run the command without --supersede")
         cursor = self.db.execute(
             "INSERT INTO runs (year, stage, recorded_at, command, rules_json, data_sha256,"
             " local_factors_sha256, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -337,7 +340,8 @@ EXPORT_COLUMNS = tuple(LedgerEntry.__dataclass_fields__)
 
 def export_entries(entries: Sequence[LedgerEntry], fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        json.dump([asdict(e) for e in entries], out, ensure_ascii=False, indent=2)
+        json.dump([{**asdict(e), "rules": json.loads(e.rules)} for e in entries], out,
+                  ensure_ascii=False, indent=2)
         out.write("\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")

@@ -31,7 +31,12 @@ def provenance_of(year: int, rules: Mapping[str, Rule], data_sha256: str) -> dic
 
 
 def provenance(result: Allocation) -> dict[str, Any]:
-    return provenance_of(result.year, result.rules, result.data_sha256)
+    """The head of every JSON document of a result: year, rule versions and hashes, the
+    data's hash, and the local factors' hash where factors were given."""
+    out = provenance_of(result.year, result.rules, result.data_sha256)
+    if result.local_factors_sha256:
+        out["local_factors_sha256"] = result.local_factors_sha256
+    return out
 
 
 def provenance_rows(year: int, rules: Mapping[str, Rule], data_sha256: str,
@@ -51,8 +56,6 @@ def provenance_rows(year: int, rules: Mapping[str, Rule], data_sha256: str,
 def allocation_json(result: Allocation) -> dict[str, Any]:
     """The JSON contract of `peie allocate --format json`."""
     out = provenance(result)
-    if result.local_factors_sha256:
-        out["local_factors_sha256"] = result.local_factors_sha256
     out["units"] = [
         {"unit_id": u.unit_id, "facility_id": u.record.facility_id, "sector": u.record.sector,
          "allocation": decimal_text(u.allocation)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -214,3 +215,47 @@ def test_a_preallocation_cannot_change_after_the_trueup(cli, tmp_path: Path) -> 
                          "--supersede", "--reason", "late")
     assert status == 1 and "Correct the true-up instead" in err
     assert dump(Path(ledger)) == before
+
+
+def test_superseding_what_was_never_recorded_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ledger = tmp_path / "ledger.sqlite"
+    assert cli("preallocate", str(BASE), "--year", "2017", "--ledger", str(ledger))[0] == 0
+    before = dump(ledger)
+    status, out, err = cli("trueup", str(VERIFIED), "--year", "2017", "--ledger", str(ledger),
+                           "--supersede", "--reason", "corrected output")
+    assert (status, out) == (1, "")
+    assert f"nothing to supersede: no trueup of 2017 is recorded in {ledger}" in err
+    assert dump(ledger) == before
+
+
+def test_reports_for_programs_carry_plain_values_and_every_hash(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """CSV reports hold plain numbers under snake_case names; JSON reports and the ledger
+    name the local factors they were computed with."""
+    ledger = str(tmp_path / "ledger.sqlite")
+    factors = ["--local-factors", str(FACTORS), "--ledger", ledger]
+    status, out, _ = cli("preallocate", str(BASE), "--year", "2017", *factors, "--format", "csv")
+    pre = list(csv.DictReader(out.splitlines()))
+    assert status == 0 and list(pre[0]) == ["facility_id", "sector", "base_year_allocation",
+                                            "share", "preallocation"]
+    shares = {"power": "0.7", "cement": "0.5", "aluminium": "0.5"}
+    assert all(r["share"] == shares[r["sector"]] and int(r["preallocation"]) >= 0 for r in pre)
+    status, out, _ = cli("trueup", str(VERIFIED), "--year", "2017", *factors, "--format", "csv")
+    rows = list(csv.DictReader(out.splitlines()))
+    assert status == 0 and list(rows[0]) == ["facility_id", "sector", "preallocation", "final",
+                                             "trueup", "new_entrant"]
+    assert all(int(r["preallocation"]) + int(r["trueup"]) == int(r["final"])
+               and r["new_entrant"] in ("true", "false") for r in rows)
+    factors_sha = hashlib.sha256(FACTORS.read_bytes()).hexdigest()
+    for command in (["trueup", str(VERIFIED), "--year", "2017", *factors],
+                    ["position", str(VERIFIED), "--year", "2017", "--local-factors",
+                     str(FACTORS)],
+                    ["explain", str(VERIFIED), "--year", "2017", "--local-factors",
+                     str(FACTORS), "--unit", rows_of(VERIFIED)[0]["unit_id"]]):
+        status, out, err = cli(*command, "--format", "json")
+        assert status == 0, err
+        assert json.loads(out)["local_factors_sha256"] == factors_sha
+    status, out, _ = cli("ledger", "show", "--ledger", ledger)
+    assert f"local factors {factors_sha[:12]}" in out
+    status, out, _ = cli("ledger", "export", "--ledger", ledger, "--format", "json")
+    entries = json.loads(out)
+    assert entries and all(e["rules"]["power"]["version"] == "2017-draft" for e in entries)
