@@ -5,15 +5,19 @@ batch of units). What depends on codes alone (enum inputs, and the row of a brac
 value falls in) is evaluated when compiling, for every combination of those codes (at most
 FOLD_LIMIT), so that at run time it is one gather by the combination's index:
 `supply_benchmark[category] * cooling_factor[cooling]` is one table over category x
-cooling, `category in {...}` a table of booleans. Constants are folded, and a product's
+cooling, `category in {...}` a table of truth values. Constants are folded, and a product's
 factors that depend on codes alone are multiplied together first: the float result may
 then differ from the written order in the last place (totals that near a rounding edge
 are settled on the exact path anyway). Nothing of a rule file is run as code.
 
 The float semantics are the batch path's: numbers are float64, NaN where empty; codes are
 indices into their enum's members, -1 where empty; a lookup by an empty code gives NaN
-(or the empty code), a bracket NaN outside its rows; a comparison with NaN is false; both
-branches of an `if` are evaluated.
+(or the empty code), a bracket NaN outside its rows; both branches of an `if` are
+evaluated. Conditions are three-valued, as floats: 1 true, 0 false, NaN undefined, where
+the exact path would stop on an empty value (a comparison of NaN or of an empty code).
+`and` and `or` are undefined only where the exact path's short-circuit would read the
+undefined side; an `if` on an undefined condition gives NaN (or the empty code), so the
+unit goes to the exact path, which reports it.
 """
 
 from __future__ import annotations
@@ -306,24 +310,41 @@ class _Compiler:
         if isinstance(e, ast.Negate):
             return _call(np.negative, self.expr(e.operand))
         if isinstance(e, ast.Conditional):
-            test = self.expr(e.condition)
-            then, otherwise = self.expr(e.then), self.expr(e.otherwise)
-            if isinstance(test, _Const):
-                return then if test.value else otherwise
-            return _call(np.where, test, then, otherwise)
+            return self._conditional(e)
         if isinstance(e, ast.Compare):
-            return _call(_COMPARISON[e.op], self._side(e.left, e.right),
-                         self._side(e.right, e.left))
+            return self._compare(e)
         if isinstance(e, ast.InSet):
             members = self.enum_of(e.subject)
-            inside = np.zeros(len(members) + 1, dtype=bool)  # the last for an empty code
-            inside[[self._code(members, m.id) for m in e.members]] = True
+            inside = np.zeros(len(members) + 1)  # the last for an empty code: undefined
+            inside[-1] = np.nan
+            inside[[self._code(members, m.id) for m in e.members]] = 1.0
             subject = self.expr(e.subject)
             return lambda f: inside[subject(f)]
         if isinstance(e, ast.Logical):
-            logical = np.logical_and if e.op == "and" else np.logical_or
-            return _call(logical, self.expr(e.left), self.expr(e.right))
-        return _call(np.logical_not, self.expr(e.operand))
+            return _call(_and if e.op == "and" else _or, self.expr(e.left), self.expr(e.right))
+        return _call(lambda x: np.subtract(1.0, x), self.expr(e.operand))
+
+    def _conditional(self, e: ast.Conditional) -> Fn:
+        test = self.expr(e.condition)
+        then, otherwise = self.expr(e.then), self.expr(e.otherwise)
+        undefined = -1 if isinstance(self.type_of(e.then), EnumType) else np.nan
+        if isinstance(test, _Const):
+            return _Const(undefined) if np.isnan(test.value) else then if test.value \
+                else otherwise
+        return lambda f: np.where(np.equal(t := test(f), 1), then(f),
+                                  np.where(np.equal(t, 0), otherwise(f), undefined))
+
+    def _compare(self, e: ast.Compare) -> Fn:
+        left, right = self._side(e.left, e.right), self._side(e.right, e.left)
+        compare = _COMPARISON[e.op]
+        if self._is_code(e.left) or self._is_code(e.right):
+            return lambda f: _truth(compare(a := left(f), b := right(f)),
+                                    np.equal(a, -1) | np.equal(b, -1))
+        return lambda f: _truth(compare(a := left(f), b := right(f)), np.isnan(a) | np.isnan(b))
+
+    def _is_code(self, e: ast.Expr) -> bool:
+        return (isinstance(e, ast.Name) and e.id not in self.rule.types) or isinstance(
+            self.type_of(e), EnumType)
 
     def _name(self, name: str) -> Fn:
         rule = self.rule
@@ -398,9 +419,24 @@ def _call(ufunc: Callable[..., Any], *operands: Fn) -> Fn:
     return lambda f: ufunc(*(operand(f) for operand in operands))
 
 
+def _truth(holds: Any, undefined: Any) -> Any:
+    """A condition's value: 1.0 or 0.0 where `holds` says, NaN where undefined."""
+    return np.where(undefined, np.nan, np.asarray(holds, dtype=float))
+
+
+def _and(left: Any, right: Any) -> Any:
+    """`left and right` as the exact path reads it: right only where left is true."""
+    return np.where(np.equal(left, 0), 0.0, np.where(np.isnan(left), np.nan, right))
+
+
+def _or(left: Any, right: Any) -> Any:
+    return np.where(np.equal(left, 1), 1.0, np.where(np.isnan(left), np.nan, right))
+
+
 @dataclass(frozen=True)
 class _Ensure:
-    """`ensure NAME in RANGE [when ...]`: broken where value < below or value > above."""
+    """`ensure NAME in RANGE [when ...]`: broken where value < below or value > above, or
+    cannot be computed."""
 
     value: Fn
     when: Fn | None
@@ -409,12 +445,15 @@ class _Ensure:
 
     def broken(self, frame: _Frame) -> Any:
         value = self.value(frame)
-        broken: Any = False
+        broken: Any = np.isnan(value)  # a value the exact path cannot compute: it says why
         if self.below is not None:
-            broken = np.less(value, self.below)
+            broken = np.logical_or(broken, np.less(value, self.below))
         if self.above is not None:
             broken = np.logical_or(broken, np.greater(value, self.above))
-        return broken if self.when is None else np.logical_and(broken, self.when(frame))
+        # Where `when` is undefined the exact path stops too; only where it is false does
+        # it let the unit pass.
+        return broken if self.when is None else np.logical_and(
+            broken, np.not_equal(self.when(frame), 0))
 
 
 class VectorRule:

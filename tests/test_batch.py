@@ -363,3 +363,55 @@ def test_sectors_rounding_each_their_own_way_round_as_on_the_exact_path(tmp_path
     exact = peie.allocate(data, 2017, rules=rules)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
     assert batch.totals() == exact.totals()
+
+
+CONDITIONS = """enum kind "种类" {
+    a  "A"
+    b  "B"
+}
+input kind: kind "种类" optional
+input x: t in [0, inf) "x" optional
+input y: tCO2 in [0, inf) "y"
+param five "5" = 5 t
+param two "2" = 2
+param one "1" = 1
+allocation = y * (if kind == a and x > five then two else one)
+    * (if kind != b or x < five then one else two)
+"""
+ENSURED = CONDITIONS + "ensure x in [0 t, 100 t] when kind == b\n"
+
+
+def test_conditions_undefined_where_the_exact_path_stops() -> None:
+    """An empty optional value read by a condition stops the exact path; the batch path
+    gives NaN there, and only there: `and`/`or` read their right side only where the
+    exact path's short-circuit does."""
+    rule = a_rule(CONDITIONS)
+    rows: list[dict[str, str | None]] = [
+        {"kind": kind, "x": x, "y": "10"}
+        for kind in ("a", "b", None) for x in ("1", "7", "500", None)]
+    assert_like_exact(rule, rows)
+    stops = [row for row in rows if exact_or_none(rule, row) is None]
+    assert {"kind": "a", "x": None, "y": "10"} in stops  # x > five read: stops
+    assert {"kind": None, "x": "1", "y": "10"} in stops  # kind == a read: stops
+
+
+def test_batch_reports_what_the_exact_path_reports(tmp_path: Path) -> None:
+    """Data the exact path refuses while evaluating (an empty optional value that a
+    condition reads; an ensure that reads an empty value) is refused by the batch path
+    with the same problems, not allocated."""
+    rules = RuleSet([a_rule(ENSURED)])
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,kind,x,y\n"
+                    "F-1,U-1,test,p,a,7,10\n"
+                    "F-1,U-2,test,p,a,,10\n"
+                    "F-2,U-3,test,p,b,500,10\n"
+                    "F-3,U-4,test,p,b,3,10\n", encoding="utf-8")
+
+    def problems(run: Any) -> Any:
+        with pytest.raises(DataError) as raised:
+            run()
+        return raised.value.problems
+
+    exact = problems(lambda: peie.allocate(data, 2017, rules=rules))
+    batch = problems(lambda: batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS))
+    assert batch == exact and [p.unit_id for p in exact] == ["U-2", "U-3"]
