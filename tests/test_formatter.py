@@ -86,7 +86,7 @@ def _conditions(exprs: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
                   st.lists(NAMES, min_size=1, max_size=12)))
     return st.recursive(simple, lambda c: st.one_of(
         st.builds(lambda a, op, b: f"{a} {op} {b}", c, st.sampled_from(["and", "or"]), c),
-        c.map(lambda a: f"not {a}")), max_leaves=6)
+        c.map(lambda a: f"not {a}"), c.map(lambda a: f"({a})")), max_leaves=6)
 
 
 EXPRS = st.deferred(lambda: st.recursive(
