@@ -470,11 +470,20 @@ class VectorRule:
             reads |= self._compiler.reads(ast.Name(ensure.decl.name))
             if ensure.decl.when is not None:
                 reads |= self._compiler.reads(ensure.decl.when)
-        self.inputs = frozenset(reads)  # what the allocation and the ensures read
+        for let in rule.lets:
+            reads |= self._compiler.reads(ast.Name(let.name))
+        self.inputs = frozenset(reads)  # what the lets, the allocation and the ensures read
 
     @cached_property
     def _allocation(self) -> Fn:
         return self._compiler.expr(self.rule.allocation.expr)
+
+    @cached_property
+    def _lets(self) -> list[tuple[Fn, bool]]:
+        """Every let, and whether it is a code: the exact path computes each for every
+        unit, used or not, and stops where one cannot be computed (language.md §18)."""
+        return [(self._compiler.expr(name), isinstance(self._compiler.type_of(name), EnumType))
+                for name in (ast.Name(let.name) for let in self.rule.lets)]
 
     @cached_property
     def _ensures(self) -> list[_Ensure]:
@@ -504,11 +513,14 @@ class VectorRule:
 
     def evaluate(self, units: Units) -> tuple[np.ndarray, np.ndarray]:
         """Unit allocations, and a mask of the units the exact path must compute again:
-        a result that is not finite, or an ensure broken."""
+        a result that is not finite, a let that cannot be computed, or an ensure broken."""
         ensures, frame = self._ensures, _Frame(units)
         with np.errstate(all="ignore"):
             allocation = self._array(self._allocation(frame), units)
             redo = ~np.isfinite(allocation)
+            for let, code in self._lets:
+                value = let(frame)
+                redo |= np.equal(value, -1) if code else np.isnan(value)
             for ensure in ensures:
                 redo |= ensure.broken(frame)
         return allocation, redo

@@ -415,3 +415,29 @@ def test_batch_reports_what_the_exact_path_reports(tmp_path: Path) -> None:
     exact = problems(lambda: peie.allocate(data, 2017, rules=rules))
     batch = problems(lambda: batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS))
     assert batch == exact and [p.unit_id for p in exact] == ["U-2", "U-3"]
+
+
+def test_a_let_the_exact_path_cannot_compute_is_not_allocated_by_the_batch_path(
+        tmp_path: Path) -> None:
+    """The exact path computes every let for every unit (language.md §18): a let over an
+    empty optional value stops the unit even where the allocation does not use it."""
+    rules = RuleSet([a_rule("""enum kind "种类" {
+    a  "A"
+    b  "B"
+}
+input kind: kind "种类"
+input x: 1 in [0, inf) "x" optional
+input y: tCO2 in [0, inf) "y"
+let doubled = 2 * x
+allocation = y * (if kind == a then doubled else 1)
+""")])
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,kind,x,y\n"
+                    "F-1,U-1,test,p,a,7,10\n"
+                    "F-2,U-2,test,p,b,,10\n", encoding="utf-8")
+    with pytest.raises(DataError) as exact:
+        peie.allocate(data, 2017, rules=rules)
+    with pytest.raises(DataError) as batch:
+        batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+    assert batch.value.problems == exact.value.problems
+    assert [p.unit_id for p in exact.value.problems] == ["U-2"]
