@@ -67,6 +67,21 @@ class _Reader:
             else:
                 self.numbers[name] = columns.floats(name), default
 
+    @cached_property
+    def lengthy(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(short, filled) of the number columns with a cell of over 15 characters."""
+        return [(short, self.columns.filled(name)) for name in self.numbers
+                if not (short := self.columns.short(name)).all()]
+
+    def long_cells(self, rows: Rows) -> np.ndarray | bool:
+        """Rows with a number of more than 15 characters, which a double may not hold:
+        beside a bracket edge, a comparison or an ensure bound, its float can fall on the
+        other side from its exact value, so the exact path decides those units."""
+        long: np.ndarray | bool = False
+        for short, filled in self.lengthy:
+            long = long | (~_take(short, rows) & _take(filled, rows))
+        return long
+
     def units(self, rows: Rows, local_factor: np.ndarray | float = 1.0) -> Units:
         numbers: dict[str, np.ndarray | float] = dict(self.constants)
         for name, (floats, default) in self.numbers.items():
@@ -268,6 +283,7 @@ def _sector_allocations(columns: Columns, rule: Rule, rows: np.ndarray | None,
             _take(province_codes, chunk)]
         units = reader.units(chunk, local_factor)
         allocation[chunk], redo_units = vector.evaluate(units)
+        redo_units |= reader.long_cells(chunk)
         if redo_units.any():
             redo[chunk] = redo_units
         progress.update(progress.done + units.size)

@@ -38,8 +38,13 @@ FOLD_LIMIT = 4096  # the most code combinations one folded table may have
 FEW_EDGES = 32  # brackets with at most this many edges are found by comparisons
 RULES_KEPT = 64  # compiled rules kept (impact compiles one for each step it tries)
 
-_ARITHMETIC = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide,
-               "^": np.power}
+def _power(base: Any, exponent: Any) -> Any:
+    """numpy gives NaN^0 = 1 and 1^NaN = 1; an empty value stops the exact path."""
+    return np.where(np.isnan(base) | np.isnan(exponent), np.nan, np.power(base, exponent))
+
+
+_ARITHMETIC: dict[str, Callable[..., Any]] = {
+    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": _power}
 _COMPARISON = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
                ">": np.greater, ">=": np.greater_equal}
 

@@ -441,3 +441,32 @@ allocation = y * (if kind == a then doubled else 1)
         batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
     assert [p.unit_id for p in exact.value.problems] == ["U-2"]
+
+
+def test_a_number_a_double_cannot_hold_is_decided_on_the_exact_path(tmp_path: Path) -> None:
+    """2999.99999999999999999 kcal/kg is below 3000 (fuel factor 1.03), but its double is
+    3000.0 (factor 1): units with a cell of over 15 characters go to the exact path."""
+    data = tmp_path / "units.csv"
+    data.write_text(
+        "facility_id,unit_id,sector,province,category,cooling,electricity_supplied_mwh,"
+        "heat_supplied_gj,heat_ratio,calorific_value_kcal_per_kg\n"
+        "F-1,U-1,power,hebei,cfb_300_plus,water,1000000,0,0,2999.99999999999999999\n"
+        "F-2,U-2,power,hebei,cfb_300_plus,water,1000000,0,0,3000\n", encoding="utf-8")
+    batch = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    exact = peie.allocate(data, 2017)
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch)["F-1"] == round(1000000 * 0.9565 * 1.03)
+    assert batch.recomputed == 1
+
+
+def test_an_empty_value_to_the_power_zero_stops_both_paths(tmp_path: Path) -> None:
+    rules = RuleSet([a_rule('input x: 1 in [0, inf) "x" optional\n'
+                            'input y: tCO2 in [0, inf) "y"\nallocation = y * x ^ 0\n')])
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,x,y\nF-1,U-1,test,p,,10\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as exact:
+        peie.allocate(data, 2017, rules=rules)
+    with pytest.raises(DataError) as batch:
+        batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+    assert batch.value.problems == exact.value.problems
