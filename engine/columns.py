@@ -236,9 +236,15 @@ def _sector_ok(columns: Columns, rows: np.ndarray, rule: Rule, others: set[str])
             return False
         if kind == "when" and missing.any():
             from .batch import condition_mask  # the vector evaluator, shared with batch
+            from .vector import NotVectorisable
 
             assert item.decl.requirement.when is not None
-            if condition_mask(columns, rule, item.decl.requirement.when, rows[missing]).any():
+            try:
+                needed = condition_mask(columns, rule, item.decl.requirement.when,
+                                        rows[missing])
+            except NotVectorisable:
+                return False  # in doubt: the record check decides
+            if needed.any():
                 return False
     return True
 
