@@ -143,8 +143,10 @@ class _Explainer:
             row = bracket.rows[bracket.select(subject)]
             node.label, node.source = bracket.decl.label, row.source
             node.rule = self.where(row.span)
-            node.formula = f"bracket over {bracket.decl.subject}: row " + ast.span_text(
-                rule.file.text, row.span)
+            text = rule.file.text  # the row's interval and value; its source is shown apart
+            node.formula = (f"bracket over {bracket.decl.subject}: row "
+                            f"{ast.span_text(text, row.interval.span)} -> "
+                            f"{ast.span_text(text, row.value.span)}")
             node.children = [self.name(bracket.decl.subject)]
         else:
             let = next(d for d in rule.lets if d.name == name)

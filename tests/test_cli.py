@@ -105,6 +105,8 @@ def test_explain_reaches_every_data_field_and_rule_line(cli) -> None:  # type: i
     benchmark = next(n for n in nodes if n["name"].startswith("supply_benchmark["))
     assert benchmark["value"] == str(baseline.SUPPLY[unit["category"]])
     assert benchmark["source"].startswith("seed 002 L")
+    bracket = next(n for n in nodes if n["name"] == "low_calorific_factor")
+    assert bracket["source"].startswith("seed 002 L") and "source" not in bracket["formula"]
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
