@@ -44,11 +44,21 @@ def _json_text(values: pa.Array | pa.ChunkedArray, quoted: bool) -> pa.Array | p
     """Values as the text of JSON values; a quoted value's text goes between quotes that
     the caller writes, so only what a string needs escaped is escaped here."""
     text = pc.cast(values, pa.string())
-    if quoted and pc.any(pc.match_substring_regex(text, r'[\x00-\x1f"\\]')).as_py():
+    if quoted and _needs_escapes(text):
         # rare: hand these to json for the escapes (control characters, quotes, \)
         text = pa.array([json.dumps(v, ensure_ascii=False)[1:-1] for v in text.to_pylist()],
                         pa.string())
     return text
+
+
+# The bytes JSON escapes in a string: control characters, '"' and '\'. No byte of a UTF-8
+# multi-byte character is below 0x80, so the check can run over the raw bytes.
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[[*range(0x20), ord('"'), ord("\\")]] = True
+
+
+def _needs_escapes(text: pa.Array | pa.ChunkedArray) -> bool:
+    return any(_ESCAPED[np.frombuffer(data, np.uint8)].any() for data in _buffers(text))
 
 
 def _buffers(strings: pa.Array | pa.ChunkedArray) -> Iterator[pa.Buffer]:
