@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rule_texts import HEAD
 
 import peie
 from bench.synth import generate_units, only_sectors, write_csv
@@ -174,17 +175,6 @@ def test_cells_with_white_space_are_read_as_the_exact_reader_reads_them(
 
 
 # ---- the compiled evaluation (peie.vector) against the exact path ----------------------
-
-HEAD = """sector test "测试"
-version "v1"
-status draft
-effective 2017 to 2018
-published 2017-01-01
-source "tests"
-preallocation 50 % of base year 2015
-rounding facility half_up to 1 tCO2
-"""
-
 
 def a_rule(body: str) -> Any:
     return rules_from_text(HEAD + body, "test.rule").rules[0]

@@ -6,20 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from rule_texts import HEAD as RULE_HEAD
 
 from peie.dsl import ast
 from peie.dsl.formatter import format_text
 from peie.ruleset import rules_from_text
 
-HEAD = """sector test "测试"
-version "v1"
-status draft
-effective 2017 to 2018
-published 2017-01-01
-source "tests"
-preallocation 50 % of base year 2015
-rounding facility half_up to 1 tCO2
-enum kind "种类" {
+HEAD = RULE_HEAD + """enum kind "种类" {
     a  "A"
     b  "B"
     c  "C"
