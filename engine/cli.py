@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .local_factors import load_local_factors
 from .ruleset import expand_rule_paths
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+SHOWN_PROBLEMS = 100  # data problems printed on standard error; --problems FILE has all
 FACTOR_SUFFIXES = (".csv", ".yaml", ".yml")
 
 Command = Callable[[argparse.Namespace], int]
@@ -34,6 +36,9 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
     _rules_arg(parser)
     parser.add_argument("--local-factors", metavar="FILE",
                         help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
+    parser.add_argument("--problems", metavar="FILE",
+                        help=f"where the data has problems, write every one to FILE as CSV "
+                             f"(standard error shows the first {SHOWN_PROBLEMS})")
 
 
 # ---- check -------------------------------------------------------------------------
@@ -176,15 +181,28 @@ def build_parser() -> argparse.ArgumentParser:
 ISSUING = {"preallocate", "trueup"}
 
 
-def report_error(error: PeieError, command: str = "") -> None:
-    """The error on stderr; after data problems, what the command did not do."""
+def report_error(error: PeieError, command: str = "", problems_file: str | None = None
+                 ) -> None:
+    """The error on stderr; after data problems, what the command did not do. Past
+    SHOWN_PROBLEMS data problems, a count per field; all of them in `problems_file`."""
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
         print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
     elif isinstance(error, DataError):
-        for problem in error.problems:
+        for problem in error.problems[:SHOWN_PROBLEMS]:
             print(problem, file=sys.stderr)
+        hidden = error.problems[SHOWN_PROBLEMS:]
+        if hidden:
+            fields = Counter(p.field or "(the row)" for p in hidden).most_common()
+            print(f"... and {len(hidden):,} more (" + ", ".join(
+                f"{field}: {n:,}" for field, n in fields) + ")" + (
+                "" if problems_file else "; --problems FILE writes every one"),
+                file=sys.stderr)
+        if problems_file:
+            report.atomic_write(problems_file, lambda handle: handle.write(
+                report.problems_csv(error.problems)))
+            print(f"every problem: {problems_file}", file=sys.stderr)
         count = len(error.problems)
         outcome = ("; nothing was issued" if command in ISSUING else
                    "" if command == "check" else "; nothing was written")
@@ -198,11 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "out", None):
-            report.check_output_path(args.out)  # before anything is issued or computed
+        for path in (getattr(args, "out", None), getattr(args, "problems", None)):
+            if path:
+                report.check_output_path(path)  # before anything is issued or computed
         return int(args.run(args))
     except PeieError as error:
-        report_error(error, args.command)
+        report_error(error, args.command, getattr(args, "problems", None))
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours

@@ -15,7 +15,7 @@ from typing import Any
 from peie.dsl.model import Rule
 
 from .allocation import Allocation, decimal_text
-from .errors import UsageError
+from .errors import DataProblem, UsageError
 
 FORMATS = ("table", "json", "csv", "xlsx")
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
@@ -113,6 +113,13 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def problems_csv(problems: Sequence[DataProblem]) -> str:
+    """Data problems for fixing a dataset with a spreadsheet or a script."""
+    return csv_text(("file", "row", "unit_id", "field", "message"),
+                    [(p.file, "" if p.row is None else p.row, p.unit_id or "", p.field or "",
+                      p.message) for p in problems])
 
 
 def allocation_csv(result: Allocation) -> str:

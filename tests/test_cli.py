@@ -149,6 +149,36 @@ def test_every_bad_record_is_reported_and_nothing_is_issued(cli, tmp_path: Path)
     assert "problems in the data; nothing was written" in err and "Traceback" not in err
 
 
+def test_past_100_problems_a_count_per_field_and_all_in_the_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    power = next(r for r in sample_rows() if r["sector"] == "power")
+    rows = []
+    for n in range(130):
+        row = dict(power, unit_id=f"U{n:03}")
+        row["heat_ratio" if n % 2 else "cooling"] = "1.5" if n % 2 else "wter"
+        rows.append(row)
+    data = tmp_path / "bad.csv"
+    write_csv(data, rows)
+    status, _, err = cli("allocate", str(data), "--year", "2017")
+    lines = err.splitlines()
+    assert status == 1 and sum(line.startswith(f"{data}, row ") for line in lines) == 100
+    # fields by count, ties in the order met (unit 100 has the first hidden problem)
+    assert "... and 30 more (cooling: 15, heat_ratio: 15); --problems FILE writes every one" \
+        in lines
+    assert lines[-1] == "130 problems in the data; nothing was written"
+    listed = tmp_path / "problems.csv"
+    status, _, err = cli("allocate", str(data), "--year", "2017", "--problems", str(listed))
+    assert status == 1 and f"every problem: {listed}" in err
+    with open(listed, newline="", encoding="utf-8") as handle:
+        problems = list(csv.DictReader(handle))
+    assert [(p["row"], p["unit_id"], p["field"]) for p in problems] == [
+        (str(n + 2), f"U{n:03}", "heat_ratio" if n % 2 else "cooling") for n in range(130)]
+    assert {p["file"] for p in problems} == {str(data)}
+    assert "'wter' is not one of water, air" in problems[0]["message"]
+    nowhere = tmp_path / "missing" / "problems.csv"
+    status, _, err = cli("allocate", str(data), "--year", "2017", "--problems", str(nowhere))
+    assert status == 1 and str(nowhere) in err and "problems in the data" not in err
+
+
 def test_unknown_column_and_sector(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [dict(r) for r in sample_rows()[:2]]
     for r in rows:
