@@ -34,6 +34,8 @@ from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, UnitRecord, validate_
 PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 NON_NEGATIVE = Range(Decimal(0), True, None, False)
 FEW_ROWS = 1000  # Columns.rows: up to this many rows are sliced out one by one
+# The ASCII that str.strip() removes from a cell, apart from the line ends of a CSV file.
+ASCII_WHITE_SPACE = tuple(bytes([b]) for b in range(128) if chr(b).isspace() and b not in b"\r\n")
 
 
 @dataclass
@@ -149,8 +151,17 @@ def read_columns(path: str | os.PathLike[str]) -> Columns:
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return columns_from_table(read_table(name))  # the exact reader words the error
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    return Columns(name, hashlib.sha256(raw).hexdigest(), _stripped(table),
+    return Columns(name, hashlib.sha256(raw).hexdigest(),
+                   _stripped(table) if _may_need_trimming(raw) else table,
                    numbered=lines == table.num_rows + 1)
+
+
+def _may_need_trimming(raw: bytes) -> bool:
+    """Whether a cell may have white space around it. A file of ASCII without any white
+    space but line ends cannot: a byte scan saves trimming every column (a third of a
+    second per million rows)."""
+    return (not raw.isascii() or any(space in raw for space in ASCII_WHITE_SPACE)
+            or raw.count(b"\r") != raw.count(b"\r\n"))
 
 
 def _plain_header(line: bytes) -> list[str] | None:

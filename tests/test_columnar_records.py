@@ -58,14 +58,17 @@ SAMPLE = (ROOT / "samples" / "units_2017.csv").read_text(encoding="utf-8").split
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["", "   ", ",,,,,,,,,,,,,,,", '"F-1,x"', SAMPLE[0],
                                  SAMPLE[3].replace("power", "powr"), SAMPLE[4] + ",",
-                                 SAMPLE[5].replace(",", ", ", 3)]),
+                                 SAMPLE[5].replace(",", ", ", 3), SAMPLE[6].replace(",", "\t,", 2),
+                                 SAMPLE[7].replace(",", "\x1f,", 2),
+                                 SAMPLE[8].replace(",", "\u3000,", 5), SAMPLE[9] + "\r"]),
                 max_size=3),
        st.integers(1, len(SAMPLE)), st.sampled_from(["\n", "\r\n"]))
 def test_damaged_files_give_the_same_records_or_errors(
         tmp_path_factory: pytest.TempPathFactory, inserted: list[str], at: int,
         newline: str) -> None:
-    """Blank lines, rows of empty cells, quoted cells, a repeated header, bad rows: the
-    row numbers and messages are the exact reader's."""
+    """Blank lines, rows of empty cells, quoted cells, a repeated header, bad rows, cells
+    with white space around them (ASCII, U+001F, U+3000), a bare carriage return: the row
+    numbers and messages are the exact reader's."""
     lines = SAMPLE[:at] + inserted + SAMPLE[at:]
     path = tmp_path_factory.mktemp("data") / "units.csv"
     path.write_bytes(newline.join(lines).encode("utf-8"))
@@ -107,3 +110,16 @@ def test_record_lists_are_written_as_json_dumps_writes_each_record(
         "    " + json.dumps(r, ensure_ascii=False) for r in records) + "\n  ]\n}\n"
     assert text == expected
     assert json.loads(text)["units"] == records
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\x1f", "\xa0", "\u3000"])
+def test_cells_of_valid_rows_are_stripped_as_the_exact_reader_strips_them(
+        tmp_path: Path, space: str) -> None:
+    lines = list(SAMPLE)
+    lines[3] = lines[3].replace(",", space + ",", 2)  # facility and unit id
+    lines[4] = space + lines[4].replace(",", "," + space, 1)  # the same, before
+    path = tmp_path / "units.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
+    by_columns, by_rows = both(path)
+    assert isinstance(by_columns, list) and by_columns == by_rows
+
