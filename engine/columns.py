@@ -50,6 +50,9 @@ class Columns:
     numbered: bool = True
     _cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    # The checks of the data alone (_text_ok), kept: a what-if run re-checks only what
+    # depends on the rules.
+    _text_ok: bool | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -93,6 +96,26 @@ class Columns:
         if key not in self._cache:
             index = pc.fill_null(pc.index_in(self.table[name], value_set=pa.array(members)), -1)
             self._cache[key] = np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return self._cache[key]
+
+    def doubtful(self, name: str, rng: Range | None) -> np.ndarray:
+        """Cells not certainly a number inside `rng`: not a plain number (or empty), or
+        outside, or equal to a bound that a double may not represent, or too long to
+        round-trip through a double."""
+        key = ("doubtful", name, repr(rng))
+        if key not in self._cache:
+            values = self.floats(name)
+            doubtful = np.isnan(values)
+            if rng is not None:
+                short = self.short(name)
+                for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),
+                                              (rng.high, rng.high_closed, np.less)):
+                    if bound is None:
+                        continue
+                    value = float(bound)
+                    tie_ok = closed and Decimal(value) == bound
+                    doubtful |= ~(inside(values, value) | ((values == value) & tie_ok & short))
+            self._cache[key] = doubtful
         return self._cache[key]
 
     def encoded(self, name: str) -> tuple[np.ndarray, list[str]]:
@@ -198,61 +221,43 @@ def columns_from_table(table: Table) -> Columns:
     return Columns(table.path, table.sha256, pa.table(data) if data else pa.table({}), table)
 
 
-def _certainly_inside(columns: Columns, name: str, rows: np.ndarray, rng: Range | None
-                      ) -> bool:
-    values = columns.floats(name)[rows]
-    ok = ~np.isnan(values)
-    if rng is not None:
-        short = columns.short(name)[rows]
-        for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),
-                                      (rng.high, rng.high_closed, np.less)):
-            if bound is None:
-                continue
-            value = float(bound)
-            tie_ok = closed and Decimal(value) == bound
-            ok &= inside(values, value) | ((values == value) & tie_ok & short)
-    return bool(ok.all())
-
-
 def _sector_ok(columns: Columns, rows: np.ndarray, rule: Rule, others: set[str]) -> bool:
+    """Every row of the sector certainly valid under its rule; `rows` is the sector's
+    mask over all rows (masks cost less than gathering each column's rows)."""
     known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | set(rule.inputs)
     for name in columns.columns:
-        if name not in known and name not in others and columns.filled(name)[rows].any():
+        if name not in known and name not in others and (columns.filled(name) & rows).any():
             return False  # a cell of another sector's column is filled
-    for name in IDENTITY_COLUMNS:
-        if not columns.filled(name)[rows].all():
-            return False
-    present = {}
+    missing = {}
     for name, item in rule.inputs.items():
         if name not in columns.columns:
-            present[name] = np.zeros(len(rows), dtype=bool)
+            missing[name] = rows
             continue
-        filled = columns.filled(name)[rows]
-        present[name] = filled
+        filled = columns.filled(name) & rows
+        missing[name] = rows & ~filled
         if isinstance(item.type, EnumType):
             members = tuple(m.code for m in rule.enums[item.type.enum].members)
-            if (columns.codes(name, members)[rows][filled] < 0).any():
-                return False
-        elif not _certainly_inside(columns, name, rows[filled], item.range):
+            doubtful = columns.codes(name, members) < 0
+        else:
+            doubtful = columns.doubtful(name, item.range)
+        if (doubtful & filled).any():
             return False
     for name in ACCOUNTING_COLUMNS:
-        if name in columns.columns:
-            filled_rows = rows[columns.filled(name)[rows]]
-            if not _certainly_inside(columns, name, filled_rows, NON_NEGATIVE):
-                return False
+        if name in columns.columns and (columns.doubtful(name, NON_NEGATIVE)
+                                        & columns.filled(name) & rows).any():
+            return False
     for name, item in rule.inputs.items():
         kind = item.decl.requirement.kind
-        missing = ~present[name]
-        if kind == "required" and missing.any():
+        if kind == "required" and missing[name].any():
             return False
-        if kind == "when" and missing.any():
+        if kind == "when" and missing[name].any():
             from .batch import condition_mask  # the vector evaluator, shared with batch
             from .vector import NotVectorisable
 
             assert item.decl.requirement.when is not None
             try:
                 needed = condition_mask(columns, rule, item.decl.requirement.when,
-                                        rows[missing])
+                                        np.flatnonzero(missing[name]))
             except NotVectorisable:
                 return False  # in doubt: the record check decides
             if needed.any():
@@ -273,10 +278,10 @@ def _cells_clean(columns: Columns) -> bool:
 
 
 def _text_ok(columns: Columns) -> bool:
-    """Clean cells, and no unit id missing or twice."""
-    units = columns.table["unit_id"]
-    return ((columns.source is None or _cells_clean(columns)) and not units.null_count
-            and len(pc.unique(units)) == columns.size)
+    """Clean cells, identity columns filled, and no unit id twice."""
+    return ((columns.source is None or _cells_clean(columns))
+            and not any(columns.table[n].null_count for n in IDENTITY_COLUMNS)
+            and len(pc.unique(columns.table["unit_id"])) == columns.size)
 
 
 def all_valid(columns: Columns, rules: Mapping[str, Rule], all_rules: Iterable[Rule]) -> bool:
@@ -289,11 +294,15 @@ def all_valid(columns: Columns, rules: Mapping[str, Rule], all_rules: Iterable[R
         return False
     if columns.size == 0:
         return True
+    if columns._text_ok is not None:
+        return columns._text_ok and _sectors_ok(columns, rules, every)
     # The text checks are pyarrow's work alone, which runs without the GIL: on a thread
     # of their own they overlap with the rest (a third off a million rows on two cores).
     with ThreadPoolExecutor(max_workers=1) as pool:
         text_ok = pool.submit(_text_ok, columns)
-        return _sectors_ok(columns, rules, every) and text_ok.result()
+        sectors_ok = _sectors_ok(columns, rules, every)
+        columns._text_ok = text_ok.result()
+    return sectors_ok and columns._text_ok
 
 
 def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: list[Rule]) -> bool:
@@ -306,7 +315,7 @@ def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: list[Rule]) 
     if (first_sector[facility_codes] != sector_codes).any():
         return False  # a facility with units in two sectors
     for code, sector in enumerate(sectors):
-        rows = np.flatnonzero(sector_codes == code)
+        rows = sector_codes == code
         others = {n for r in every if r.sector == sector for n in r.inputs}
         if not _sector_ok(columns, rows, rules[sector], others):
             return False

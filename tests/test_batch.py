@@ -460,3 +460,24 @@ def test_an_empty_value_to_the_power_zero_stops_both_paths(tmp_path: Path) -> No
     with pytest.raises(DataError) as batch:
         batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
+
+
+def test_a_what_if_run_on_the_same_columns_checks_the_new_rule(tmp_path: Path) -> None:
+    """Columns keep the checks of the data alone between runs, not those of a rule: a draft
+    that narrows an input's range rejects a cell the first draft accepted."""
+    def drafted(high: str) -> RuleSet:
+        return RuleSet([a_rule(f"""input y: tCO2 in [0, {high}] "y"
+allocation = y
+""")])
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,y\n"
+                    "F-1,U-1,test,p,7\n"
+                    "F-2,U-2,test,p,12\n", encoding="utf-8")
+    columns = read_columns(data)
+    first = batch_allocate(columns, 2017, drafted("100"), NO_LOCAL_FACTORS)
+    assert first.facility_allocation.tolist() == [7, 12]
+    with pytest.raises(DataError) as narrower:
+        batch_allocate(columns, 2017, drafted("10"), NO_LOCAL_FACTORS)
+    assert [(p.unit_id, p.field) for p in narrower.value.problems] == [("U-2", "y")]
+    again = batch_allocate(columns, 2017, drafted("100"), NO_LOCAL_FACTORS)
+    assert again.facility_allocation.tolist() == [7, 12]
