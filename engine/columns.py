@@ -83,9 +83,10 @@ class Columns:
         return self._cache[("floats", name)]
 
     def short(self, name: str) -> np.ndarray:
-        """Cells of at most 15 characters: such decimals round-trip through a double."""
+        """Cells of at most 15 bytes: such decimals round-trip through a double. (Bytes,
+        not characters, are cheaper to count; a longer cell is only in more doubt.)"""
         if ("short", name) not in self._cache:
-            short = pc.fill_null(pc.less_equal(pc.utf8_length(self.table[name]), 15), False)
+            short = pc.fill_null(pc.less_equal(pc.binary_length(self.table[name]), 15), False)
             self._cache[("short", name)] = np.asarray(short.to_numpy(zero_copy_only=False),
                                                       dtype=bool)
         return self._cache[("short", name)]
