@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -46,19 +46,29 @@ class Measure:
 
 
 def best_of(repeat: int, run: Callable[[], T]) -> tuple[float, T]:
-    """The shortest of `repeat` timings of run(), and its result. Each run starts after a
-    full garbage collection, with the previous result freed, so that one run's garbage is
-    not collected on the next one's time."""
-    best = math.inf
-    result: T | None = None
+    """The shortest of `repeat` timings of run(), and its result."""
+    return best_of_each(repeat, [run])[0]
+
+
+def best_of_each(repeat: int, runs: Sequence[Callable[[], T]]) -> list[tuple[float, T]]:
+    """For each run, the shortest of `repeat` timings and its result. The runs take turns
+    (a, b, a, b, ...), so that a spell of load on this shared machine slows both sides
+    of a ratio, not one. Each run starts after a full garbage collection, with its
+    previous result freed, so that one run's garbage is not collected on another's time."""
+    best = [math.inf] * len(runs)
+    results: list[T | None] = [None] * len(runs)
     for _ in range(max(1, repeat)):
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - start)
-    assert result is not None
-    return best, result
+        for index, run in enumerate(runs):
+            results[index] = None
+            gc.collect()
+            start = time.perf_counter()
+            results[index] = run()
+            best[index] = min(best[index], time.perf_counter() - start)
+    timed = []
+    for seconds, result in zip(best, results, strict=True):
+        assert result is not None
+        timed.append((seconds, result))
+    return timed
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from peie.local_factors import NO_LOCAL_FACTORS
 from peie.report import text_table
 
 from . import baseline, numpy_baseline
-from .measure import ROOT, BenchError, Measure, agree, best_of, median_run
+from .measure import ROOT, BenchError, Measure, agree, best_of, best_of_each, median_run
 from .synth import iter_units, write_csv
 
 YEAR = 2017
@@ -76,11 +76,11 @@ def measure_exact(data: Path, repeat: int) -> list[Measure]:
     """Evaluation only: the Decimal baseline from the CSV's rows (text), the engine from
     its validated records, each timed over every unit of `data`."""
     rows = _rows(data)
-    decimal_s, units = best_of(repeat, lambda: baseline.unit_allocations(rows, {}))
     ruleset, in_force, table, records, factors = api.prepare(data, YEAR)
     compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
-    exact_s, evaluated = best_of(
-        repeat, lambda: evaluate_units(records, compiled, factors, table.path))
+    (decimal_s, units), (exact_s, evaluated) = best_of_each(repeat, [
+        lambda: baseline.unit_allocations(rows, {}),
+        lambda: evaluate_units(records, compiled, factors, table.path)])
     agree("exact path units vs bench.baseline",
           {u.unit_id: u.allocation for u in evaluated}, units)
     agree("exact path facilities vs bench.baseline",
@@ -107,11 +107,10 @@ def measure_batch(data: Path, repeat: int) -> tuple[list[Measure], dict[str, int
     columns = read_columns(data)
     first_s, _ = best_of(1, lambda: batch_allocate(columns, YEAR, ruleset, NO_LOCAL_FACTORS))
     inputs = numpy_baseline.inputs(columns)
-    numpy_s, tonnes = best_of(repeat, lambda: numpy_baseline.facility_tonnes(inputs))
-    evaluate_s, _ = best_of(
-        repeat, lambda: evaluate_columns(columns, YEAR, ruleset, NO_LOCAL_FACTORS))
-    batch_s, result = best_of(
-        repeat, lambda: batch_allocate(columns, YEAR, ruleset, NO_LOCAL_FACTORS))
+    (numpy_s, tonnes), (evaluate_s, _), (batch_s, result) = best_of_each(repeat, [
+        lambda: numpy_baseline.facility_tonnes(inputs),
+        lambda: evaluate_columns(columns, YEAR, ruleset, NO_LOCAL_FACTORS),
+        lambda: batch_allocate(columns, YEAR, ruleset, NO_LOCAL_FACTORS)])
     expected = dict(zip(inputs.facility_ids, tonnes.tolist(), strict=True))
     agree("batch path facilities vs bench.numpy_baseline",
           dict(zip(result.facility_ids, result.facility_allocation.tolist(), strict=True)),
