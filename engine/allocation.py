@@ -90,6 +90,9 @@ class Allocation:
     def facility(self, facility_id: str) -> FacilityAllocation | None:
         return next((f for f in self.facilities if f.facility_id == facility_id), None)
 
+    def unit(self, unit_id: str) -> UnitAllocation | None:
+        return next((u for u in self.units if u.unit_id == unit_id), None)
+
 
 @contextmanager
 def collector_paused() -> Iterator[None]:

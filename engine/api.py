@@ -89,14 +89,10 @@ class AllocationRun(Allocation):
     data_path: str = ""
     compiled: Mapping[str, CompiledRule] | None = None
 
-    def unit(self, unit_id: str):  # type: ignore[no-untyped-def]
-        found = next((u for u in self.units if u.unit_id == unit_id), None)
-        if found is None:
-            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
-        return found
-
     def explain(self, unit_id: str) -> Node:
         unit = self.unit(unit_id)
+        if unit is None:
+            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
         assert self.compiled is not None
         return explain_unit(unit, self.compiled[unit.record.sector], self.data_path)
 
