@@ -196,9 +196,11 @@ def write_xlsx(path: str | os.PathLike[str], sheets: dict[str, tuple[Sequence[st
 
 def allocation_xlsx(result: Allocation, path: str | os.PathLike[str]) -> None:
     write_xlsx(path, {
-        "units": (("unit_id", "facility_id", "sector", "province", "allocation"),
+        # A spreadsheet number holds ~15 digits: the exact value beside it, as text.
+        "units": (("unit_id", "facility_id", "sector", "province", "allocation",
+                   "allocation_exact"),
                   [(u.unit_id, u.record.facility_id, u.record.sector, u.record.province,
-                    decimal_text(u.allocation)) for u in result.units]),
+                    float(u.allocation), decimal_text(u.allocation)) for u in result.units]),
         "facilities": (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
         "totals": (("sector", "allocation"), list(result.totals().items())),

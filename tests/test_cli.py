@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import subprocess
 import sys
 from decimal import Decimal
@@ -68,6 +69,12 @@ def test_allocate_is_reproducible_and_order_of_formats_agree(cli, tmp_path: Path
     book = load_workbook(xlsx)
     rows = list(book["facilities"].iter_rows(values_only=True))
     assert {r[0]: r[2] for r in rows[1:]} == facilities
+    units = {u["unit_id"]: u["allocation"] for u in json.loads(first)["units"]}
+    sheet = list(book["units"].iter_rows(values_only=True))
+    assert sheet[0][4:] == ("allocation", "allocation_exact")
+    assert {r[0]: r[5] for r in sheet[1:]} == units
+    assert all(isinstance(r[4], float) and math.isclose(r[4], float(Decimal(r[5])),
+                                                        rel_tol=1e-14) for r in sheet[1:])
     provenance = dict(list(book["provenance"].iter_rows(values_only=True))[1:])
     document = json.loads(first)
     assert provenance["rules power sha256"] == document["rules"]["power"]["sha256"]
