@@ -26,8 +26,10 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _rules_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", nargs="+", metavar="DIR_OR_FILE",
-                        help="rule files or directories of them (default: the bundled rules)")
+    # One value per --rules (given again for more): a list would swallow DATA after it.
+    parser.add_argument("--rules", action="append", metavar="DIR_OR_FILE",
+                        help="a rule file or a directory of them; repeat for more "
+                             "(default: the bundled rules)")
 
 
 def _data_args(parser: argparse.ArgumentParser) -> None:

@@ -225,6 +225,18 @@ def test_a_broken_rule_file_gives_positions_and_status_1(cli, tmp_path: Path) ->
     assert status == 1 and "clinker_bench" in err
 
 
+def test_rules_may_come_before_the_data_and_be_given_again(cli) -> None:  # type: ignore[no-untyped-def]
+    _, bundled, _ = cli("allocate", str(SAMPLE), "--year", "2017", "--format", "json")
+    rules = ROOT / "rules"
+    status, before, err = cli("allocate", "--rules", str(rules), str(SAMPLE), "--year", "2017",
+                              "--format", "json")
+    assert (status, err) == (0, "") and before == bundled
+    status, files, err = cli("allocate", str(SAMPLE), "--year", "2017", "--format", "json",
+                             *[a for s in ("power", "cement", "aluminium")
+                               for a in ("--rules", str(rules / f"{s}.rule"))])
+    assert (status, err) == (0, "") and files == bundled
+
+
 def test_console_command_exit_statuses() -> None:
     peie = [sys.executable, "-m", "peie.cli"]
     ok = subprocess.run([*peie, "check", "--quiet"], capture_output=True, text=True)
