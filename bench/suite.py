@@ -279,8 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     notes = [f"exact path and Decimal baseline on {min(args.units, EXACT_UNITS):,} units "
              "(a file of that many, same seed)",
-             f"in process: best of {args.repeat}; batch path on columns already read and "
-             "converted to numbers (the first call, which converts them, is shown apart)",
+             f"in process: best of {args.repeat}, the sides of a ratio taking turns; batch "
+             "path on columns already read, converted to numbers and checked for what "
+             "depends on the data alone (the first call, which does that, is shown apart)",
              f"new processes: median of {args.repeat} ({COLD_RUNS} for `peie check`); peak "
              "memory: the largest",
              "every engine result above was checked equal to its baseline's"]
