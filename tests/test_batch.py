@@ -481,3 +481,23 @@ allocation = y
     assert [(p.unit_id, p.field) for p in narrower.value.problems] == [("U-2", "y")]
     again = batch_allocate(columns, 2017, drafted("100"), NO_LOCAL_FACTORS)
     assert again.facility_allocation.tolist() == [7, 12]
+
+
+def test_data_the_evaluation_trips_on_is_reported_by_the_check(tmp_path: Path) -> None:
+    """The check runs beside the evaluation; where bad data makes the evaluation fail
+    (a sector without rules, a unit settled exactly), the check's DataError is raised,
+    the same as the exact path's."""
+    rows = [dict(r.cells) for r in SAMPLE_ROWS.rows[:12]]
+    rows[3]["sector"] = "powr"
+    rows[5]["unit_id"] = rows[4]["unit_id"]
+    data = tmp_path / "units.csv"
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(SAMPLE_ROWS.columns))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(DataError) as exact:
+        peie.allocate(data, 2017)
+    with pytest.raises(DataError) as batch:
+        batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    assert batch.value.problems == exact.value.problems
+    assert [p.field for p in exact.value.problems] == ["sector", "unit_id"]
