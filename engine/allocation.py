@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import gc
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,19 +95,35 @@ class Allocation:
         return next((u for u in self.units if u.unit_id == unit_id), None)
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while records and results are made by the
-    hundred thousand. They form no reference cycles, so nothing is left uncollected, but
-    a full collector pass among them costs as much as the arithmetic (bench/RESULTS.md).
-    Re-entrant: an inner pause leaves the collector as the outer one found it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class _CollectorPause:
+    """Python's cyclic garbage collector paused while records and results are made by
+    the hundred thousand. They form no reference cycles, so nothing is left uncollected,
+    but a full collector pass among them costs as much as the arithmetic
+    (bench/RESULTS.md). Re-entrant and shared by threads (batch_allocate checks on one):
+    the last pause to end leaves the collector as the first one found it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pauses = 0
+        self._was_enabled = True
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._pauses == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._pauses += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pauses -= 1
+                if self._pauses == 0 and self._was_enabled:
+                    gc.enable()
+
+
+collector_paused = _CollectorPause()
 
 
 def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, CompiledRule],

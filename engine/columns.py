@@ -124,8 +124,10 @@ class Columns:
         if ("encoded", name) not in self._cache:
             encoded = self.table[name].combine_chunks().dictionary_encode()
             indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-            self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
+            # The values first: another thread (batch_allocate's check) takes the codes'
+            # presence to mean both are there.
             self._distinct[name] = encoded.dictionary.to_pylist()
+            self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
         return self._cache[("encoded", name)], self._distinct[name]
 
     def exact_rows(self) -> Table:

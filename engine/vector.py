@@ -23,6 +23,7 @@ unit goes to the exact path, which reports it.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -553,15 +554,17 @@ class VectorRule:
 
 
 _RULES: OrderedDict[int, VectorRule] = OrderedDict()
+_RULES_LOCK = threading.Lock()  # batch_allocate's check asks from a thread of its own
 
 
 def vectorise(rule: Rule) -> VectorRule:
     """The rule compiled, once: kept (with the rule, so its id stays its own) for the
     last RULES_KEPT rules asked for."""
     key = id(rule)
-    if key not in _RULES or _RULES[key].rule is not rule:
-        _RULES[key] = VectorRule(rule)
-        while len(_RULES) > RULES_KEPT:
-            _RULES.popitem(last=False)
-    _RULES.move_to_end(key)
-    return _RULES[key]
+    with _RULES_LOCK:
+        if key not in _RULES or _RULES[key].rule is not rule:
+            _RULES[key] = VectorRule(rule)
+            while len(_RULES) > RULES_KEPT:
+                _RULES.popitem(last=False)
+        _RULES.move_to_end(key)
+        return _RULES[key]
