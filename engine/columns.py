@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,21 +104,29 @@ class Columns:
         """Cells not certainly a number inside `rng`: not a plain number (or empty), or
         outside, or equal to a bound that a double may not represent, or too long to
         round-trip through a double."""
-        key = ("doubtful", name, repr(rng))
-        if key not in self._cache:
-            values = self.floats(name)
-            doubtful = np.isnan(values)
-            if rng is not None:
-                short = self.short(name)
-                for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),
-                                              (rng.high, rng.high_closed, np.less)):
-                    if bound is None:
-                        continue
-                    value = float(bound)
-                    tie_ok = closed and Decimal(value) == bound
-                    doubtful |= ~(inside(values, value) | ((values == value) & tie_ok & short))
-            self._cache[key] = doubtful
-        return self._cache[key]
+        values = self.floats(name)
+        doubtful = np.isnan(values)
+        if rng is not None:
+            short = self.short(name)
+            for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),
+                                          (rng.high, rng.high_closed, np.less)):
+                if bound is None:
+                    continue
+                value = float(bound)
+                tie_ok = closed and Decimal(value) == bound
+                doubtful |= ~(inside(values, value) | ((values == value) & tie_ok & short))
+        return doubtful
+
+    def per_sector(self, key: tuple[str, ...], marked: Callable[[], np.ndarray]
+                   ) -> np.ndarray:
+        """How many rows of each sector (by its code in encoded('sector')) `marked()`
+        marks, kept under `key`: a later run of the checks on the same data costs a
+        lookup per check, not a pass over a column."""
+        if ("per sector", *key) not in self._cache:
+            codes, sectors = self.encoded("sector")
+            counted = codes[marked() & (codes >= 0)]
+            self._cache[("per sector", *key)] = np.bincount(counted, minlength=len(sectors))
+        return self._cache[("per sector", *key)]
 
     def encoded(self, name: str) -> tuple[np.ndarray, list[str]]:
         """Dictionary codes of a text column (-1 where empty), and the distinct values."""
@@ -224,48 +233,65 @@ def columns_from_table(table: Table) -> Columns:
     return Columns(table.path, table.sha256, pa.table(data) if data else pa.table({}), table)
 
 
-def _sector_ok(columns: Columns, rows: np.ndarray, rule: Rule, others: set[str]) -> bool:
-    """Every row of the sector certainly valid under its rule; `rows` is the sector's
-    mask over all rows (masks cost less than gathering each column's rows)."""
+def _sector_ok(columns: Columns, code: int, rule: Rule, others: set[str]) -> bool:
+    """Every row of the sector (`code` in encoded('sector')) certainly valid under its
+    rule, from counts per sector of filled and doubtful cells."""
+    names = set(columns.columns)
+
+    def filled(name: str) -> int:
+        if name not in names:
+            return 0
+        return int(columns.per_sector(("filled", name), partial(columns.filled, name))[code])
+
+    def any_doubtful(name: str, rng: Range | None) -> bool:
+        return bool(columns.per_sector(("doubtful", name, repr(rng)),
+                                       partial(_filled_and_doubtful, columns, name, rng))[code])
+
+    size = int(columns.per_sector(("rows",), partial(np.ones, columns.size, dtype=bool))[code])
     known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | set(rule.inputs)
-    for name in columns.columns:
-        if name not in known and name not in others and (columns.filled(name) & rows).any():
-            return False  # a cell of another sector's column is filled
-    missing = {}
+    if any(filled(n) for n in names - known - others):
+        return False  # a cell of another sector's column is filled
     for name, item in rule.inputs.items():
-        if name not in columns.columns:
-            missing[name] = rows
+        if name not in names:
             continue
-        filled = columns.filled(name) & rows
-        missing[name] = rows & ~filled
         if isinstance(item.type, EnumType):
             members = tuple(m.code for m in rule.enums[item.type.enum].members)
-            doubtful = columns.codes(name, members) < 0
-        else:
-            doubtful = columns.doubtful(name, item.range)
-        if (doubtful & filled).any():
+            if columns.per_sector(("unknown code", name, *members),
+                                  partial(_unknown_codes, columns, name, members))[code]:
+                return False
+        elif any_doubtful(name, item.range):
             return False
-    for name in ACCOUNTING_COLUMNS:
-        if name in columns.columns and (columns.doubtful(name, NON_NEGATIVE)
-                                        & columns.filled(name) & rows).any():
-            return False
+    if any(any_doubtful(name, NON_NEGATIVE) for name in ACCOUNTING_COLUMNS if name in names):
+        return False
     for name, item in rule.inputs.items():
         kind = item.decl.requirement.kind
-        if kind == "required" and missing[name].any():
+        if kind == "required" and filled(name) < size:
             return False
-        if kind == "when" and missing[name].any():
+        if kind == "when" and filled(name) < size:
             from .batch import condition_mask  # the vector evaluator, shared with batch
             from .vector import NotVectorisable
 
             assert item.decl.requirement.when is not None
+            sector_codes, _ = columns.encoded("sector")
+            missing = sector_codes == code
+            if name in names:
+                missing &= ~columns.filled(name)
             try:
                 needed = condition_mask(columns, rule, item.decl.requirement.when,
-                                        np.flatnonzero(missing[name]))
+                                        np.flatnonzero(missing))
             except NotVectorisable:
                 return False  # in doubt: the record check decides
             if needed.any():
                 return False
     return True
+
+
+def _filled_and_doubtful(columns: Columns, name: str, rng: Range | None) -> np.ndarray:
+    return columns.filled(name) & columns.doubtful(name, rng)
+
+
+def _unknown_codes(columns: Columns, name: str, members: tuple[str, ...]) -> np.ndarray:
+    return columns.filled(name) & (columns.codes(name, members) < 0)
 
 
 def _cells_clean(columns: Columns) -> bool:
@@ -323,9 +349,8 @@ def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: list[Rule]) 
     if (sector_codes < 0).any() or any(s not in rules for s in sectors):
         return False
     for code, sector in enumerate(sectors):
-        rows = sector_codes == code
         others = {n for r in every if r.sector == sector for n in r.inputs}
-        if not _sector_ok(columns, rows, rules[sector], others):
+        if not _sector_ok(columns, code, rules[sector], others):
             return False
     return True
 

@@ -20,7 +20,7 @@ from bench.synth import generate_units, only_sectors, write_csv
 from peie.api import read_data, unit_allocation
 from peie.batch import batch_allocate, unit_allocations
 from peie.cli import main
-from peie.columns import columns_from_table, read_columns, validate_columns
+from peie.columns import columns_from_table, read_columns, unit_records, validate_columns
 from peie.compiler import EvaluationError
 from peie.dsl.model import EnumType
 from peie.errors import DataError
@@ -501,3 +501,30 @@ def test_data_the_evaluation_trips_on_is_reported_by_the_check(tmp_path: Path) -
         batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
     assert [p.field for p in exact.value.problems] == ["sector", "unit_id"]
+
+
+def test_an_input_required_when_its_condition_holds_is_checked_by_columns(
+        tmp_path: Path) -> None:
+    """A circulating-fluidised-bed unit needs its calorific value; other power units
+    leave it empty. On the column check as on the record check."""
+    rows = [dict(r.cells) for r in SAMPLE_ROWS.rows]
+    cfb = next(r for r in rows if (r.get("category") or "").startswith("cfb"))
+    others = [r for r in rows if r["sector"] == "power" and r is not cfb]
+    assert cfb.get("calorific_value_kcal_per_kg") and not all(
+        r.get("calorific_value_kcal_per_kg") for r in others)
+    data = tmp_path / "units.csv"
+    write_csv(data, rows)
+    allowed = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    assert facilities_of(allowed) == {f.facility_id: f.allocation
+                                      for f in peie.allocate(data, 2017).facilities}
+    cfb["calorific_value_kcal_per_kg"] = ""
+    write_csv(data, rows)
+    with pytest.raises(DataError) as exact:
+        peie.allocate(data, 2017)
+    with pytest.raises(DataError) as batch:
+        batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    with pytest.raises(DataError) as records:  # the exact path's records of a large file
+        unit_records(read_columns(data), RULES.require_year(2017), 2017, RULES.rules)
+    assert batch.value.problems == exact.value.problems == records.value.problems
+    assert [(p.unit_id, p.field) for p in exact.value.problems] == [
+        (cfb["unit_id"], "calorific_value_kcal_per_kg")]
