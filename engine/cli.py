@@ -38,6 +38,10 @@ def _data_args(parser: argparse.ArgumentParser) -> None:
     _rules_arg(parser)
     parser.add_argument("--local-factors", metavar="FILE",
                         help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
+    _problems_arg(parser)
+
+
+def _problems_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", metavar="FILE",
                         help=f"where the data has problems, write every one to FILE as CSV "
                              f"(standard error shows the first {SHOWN_PROBLEMS})")
@@ -175,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_explain)
 
     cli_issuance.add_parsers(sub, _data_args)
-    cli_diff.add_diff_command(sub)
+    _problems_arg(cli_diff.add_diff_command(sub))  # for --data
     cli_fmt.add_fmt_command(sub)
     return parser
 

@@ -50,7 +50,7 @@ def _git_show(path: Path, rev: str, spec: str) -> str:
 def cmd_diff(args: argparse.Namespace) -> int:
     old, new = load_version(args.old), load_version(args.new)
     if args.data is None:
-        for flag in ("year", "local_factors", "exact"):
+        for flag in ("year", "local_factors", "exact", "problems"):
             if getattr(args, flag) not in (None, False):
                 raise UsageError(f"--{flag.replace('_', '-')} goes with --data")
         if args.format == "csv":
@@ -82,7 +82,8 @@ def _count(text: str) -> int:
     return value
 
 
-def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
+                     ) -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="what changed between two versions of a sector's rules, "
                                     "and (with --data) what it does to every facility")
     p.add_argument("old", metavar="OLD", help="rule file, or FILE@GITREV")
@@ -98,3 +99,4 @@ def add_diff_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
                    help="largest gains and losses to list (default 10)")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     p.set_defaults(run=cmd_diff)
+    return p

@@ -4,6 +4,7 @@ attribution's exact sum (property)."""
 
 from __future__ import annotations
 
+import csv
 import decimal
 import json
 import random
@@ -110,6 +111,17 @@ def test_bad_diffs_are_reported_not_raised(tmp_path: Path, cli) -> None:  # type
     status, _, err = cli("diff", str(RULES / "power.rule"),
                          str(RULES / "power-2019.rule"), "--format", "csv")
     assert status == 1 and "give --data" in err
+    listed = tmp_path / "problems.csv"
+    status, _, err = cli("diff", str(RULES / "power.rule"), str(RULES / "power-2019.rule"),
+                         "--problems", str(listed))
+    assert status == 1 and "--problems goes with --data" in err
+    status, _, err = cli("diff", str(RULES / "power.rule"), str(RULES / "power-2019.rule"),
+                         "--data", str(SAMPLE_2017), "--problems", str(listed))
+    with open(listed, newline="", encoding="utf-8") as handle:
+        problems = list(csv.DictReader(handle))
+    assert status == 1 and f"every problem: {listed}" in err and problems
+    assert {(p["field"], p["message"]) for p in problems} == {
+        ("pure_condensing", "under 2019-2020-plan: is required but empty")}
 
 
 def test_batch_and_exact_steps_attribute_alike() -> None:
