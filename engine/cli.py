@@ -187,28 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
 ISSUING = {"preallocate", "trueup"}
 
 
-def report_error(error: PeieError, command: str = "", problems_file: str | None = None
-                 ) -> None:
-    """The error on stderr; after data problems, what the command did not do. Past
-    SHOWN_PROBLEMS data problems, a count per field; all of them in `problems_file`."""
+def report_error(error: PeieError, command: str = "", problems_file: str | None = None,
+                 can_list: bool = False) -> None:
+    """The error on stderr; after data problems, what the command did not do.
+    `can_list`: the command has --problems (`problems_file`, when given)."""
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
         print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
     elif isinstance(error, DataError):
-        for problem in error.problems[:SHOWN_PROBLEMS]:
-            print(problem, file=sys.stderr)
-        hidden = error.problems[SHOWN_PROBLEMS:]
-        if hidden:
-            fields = Counter(p.field or "(the row)" for p in hidden).most_common()
-            print(f"... and {len(hidden):,} more (" + ", ".join(
-                f"{field}: {n:,}" for field, n in fields) + ")" + (
-                "" if problems_file else "; --problems FILE writes every one"),
-                file=sys.stderr)
-        if problems_file:
-            report.atomic_write(problems_file, lambda handle: handle.write(
-                report.problems_csv(error.problems)))
-            print(f"every problem: {problems_file}", file=sys.stderr)
+        _report_problems(error, problems_file, can_list)
         count = len(error.problems)
         outcome = ("; nothing was issued" if command in ISSUING else
                    "" if command == "check" else "; nothing was written")
@@ -216,6 +204,26 @@ def report_error(error: PeieError, command: str = "", problems_file: str | None 
               file=sys.stderr)
     else:
         print(f"peie: error: {error}", file=sys.stderr)
+
+
+def _report_problems(error: DataError, problems_file: str | None, can_list: bool) -> None:
+    """The first SHOWN_PROBLEMS problems, then a count per field of the rest; every one
+    in `problems_file`."""
+    for problem in error.problems[:SHOWN_PROBLEMS]:
+        print(problem, file=sys.stderr)
+    hidden = error.problems[SHOWN_PROBLEMS:]
+    if hidden:
+        fields = Counter(p.field or "(the row)" for p in hidden).most_common()
+        hint = "; --problems FILE writes every one" if can_list and not problems_file else ""
+        print(f"... and {len(hidden):,} more (" + ", ".join(
+            f"{field}: {n:,}" for field, n in fields) + ")" + hint, file=sys.stderr)
+    if problems_file:
+        try:
+            report.atomic_write(problems_file, lambda handle: handle.write(
+                report.problems_csv(error.problems)))
+            print(f"every problem: {problems_file}", file=sys.stderr)
+        except PeieError as failed:
+            print(f"peie: error: {failed}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report.check_output_path(path)  # before anything is issued or computed
         return int(args.run(args))
     except PeieError as error:
-        report_error(error, args.command, getattr(args, "problems", None))
+        report_error(error, args.command, getattr(args, "problems", None),
+                     can_list=hasattr(args, "problems"))
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours
