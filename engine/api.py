@@ -109,15 +109,23 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
     in_force = ruleset.require_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
     with collector_paused():
-        if _large_csv(data):
-            from .columns import read_columns, unit_records
+        data_file = read_data_file(data)
+        if isinstance(data_file, Table):
+            records = validate_table(data_file, in_force, year, ruleset.rules)
+        else:
+            from .columns import unit_records
 
-            columns = read_columns(data)  # type: ignore[arg-type]
-            return (ruleset, in_force, columns,
-                    unit_records(columns, in_force, year, ruleset.rules), factors)
-        table = read_data(data)
-        return ruleset, in_force, table, validate_table(table, in_force, year,
-                                                        ruleset.rules), factors
+            records = unit_records(data_file, in_force, year, ruleset.rules)
+        return ruleset, in_force, data_file, records, factors
+
+
+def read_data_file(data: DataLike) -> DataFile:
+    """Like read_data, but a CSV file of COLUMNAR_BYTES or more by columns."""
+    if _large_csv(data):
+        from .columns import read_columns
+
+        return read_columns(data)  # type: ignore[arg-type]
+    return read_data(data)
 
 
 def _large_csv(data: DataLike) -> bool:
@@ -159,6 +167,7 @@ def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
 
 
 __all__ = [
-    "AllocationRun", "allocate", "load_rules", "prepare", "read_data", "read_local_factors",
+    "AllocationRun", "allocate", "load_rules", "prepare", "read_data", "read_data_file",
+    "read_local_factors",
     "unit_allocation",
 ]

@@ -64,7 +64,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     known = api.load_rules().rules
     factors = api.read_local_factors(args.local_factors, {old.sector})
-    result = impact(old, new, api.read_data(args.data), factors, known, exact=args.exact)
+    result = impact(old, new, api.read_data_file(args.data), factors, known, exact=args.exact)
     if args.format == "json":
         text = diff_report.impact_json(result, args.top)
     elif args.format == "csv":

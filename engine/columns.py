@@ -47,8 +47,10 @@ class Columns:
     sha256: str
     table: pa.Table
     source: Table | None = None  # the exact reader's rows, where they were read
-    # Row i is line i + 2 of the file (no blank lines, no cell over several lines).
+    # Row i is line i + 2 of the file (no blank lines, no cell over several lines), or
+    # line lines[i] for rows selected from such a file (of_sector).
     numbered: bool = True
+    lines: np.ndarray | None = field(default=None, repr=False)
     _cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # The checks of the data alone (all_valid), kept: a what-if run re-checks only what
@@ -139,10 +141,40 @@ class Columns:
             self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
         return self._cache[("encoded", name)], self._distinct[name]
 
+    def line_numbers(self, rows: np.ndarray) -> np.ndarray:
+        """The file's line of each of `rows` (meaningful when `numbered`)."""
+        return rows + 2 if self.lines is None else self.lines[rows]
+
+    def of_sector(self, sector: str) -> Columns:
+        """The rows of one sector, numbered as in the whole file."""
+        if self.source is None and not self.numbered:  # only the exact reader knows lines
+            return columns_from_table(self.exact_rows()).of_sector(sector)
+        codes, sectors = self.encoded("sector")
+        rows = np.flatnonzero(codes == sectors.index(sector)) if sector in sectors else \
+            np.arange(0)
+        source = None if self.source is None else Table(
+            self.path, self.sha256, self.source.columns,
+            tuple(self.source.rows[i] for i in rows.tolist()))
+        return Columns(self.path, self.sha256, self.table.take(pa.array(rows, type=pa.int64())),
+                       source, self.numbered, self.line_numbers(rows))
+
+    def rows_filled(self) -> int:
+        """Rows with a cell filled (the exact reader passes over the others)."""
+        filled = np.zeros(self.size, dtype=bool)
+        for name in self.columns:
+            filled |= self.filled(name)
+        return int(filled.sum())
+
     def exact_rows(self) -> Table:
-        """The file as the exact path reads it, row numbers included."""
+        """The file as the exact path reads it, row numbers included (of the selected
+        rows only, for the rows of one sector)."""
         if self.source is None and Path(self.path).exists():
-            self.source = read_table(self.path)
+            whole = read_table(self.path)
+            if self.lines is not None:
+                wanted = set(self.lines.tolist())
+                whole = Table(whole.path, whole.sha256, whole.columns,
+                              tuple(r for r in whole.rows if r.number in wanted))
+            self.source = whole
         if self.source is not None:
             return self.source
         return self.rows(np.arange(self.size))
@@ -162,8 +194,8 @@ class Columns:
             picked = self.table.take(pa.array(indices, type=pa.int64()))
         data = picked.to_pydict()
         names = self.columns
-        rows = tuple(Row(int(r) + 2, {n: data[n][i] for n in names})
-                     for i, r in enumerate(indices))
+        rows = tuple(Row(line, {n: data[n][i] for n in names})
+                     for i, line in enumerate(self.line_numbers(np.asarray(indices)).tolist()))
         return Table(self.path, self.sha256, names, rows)
 
 
@@ -380,18 +412,20 @@ def _records(columns: Columns, rules: Mapping[str, Rule]) -> list[UnitRecord]:
     """Records of valid columns, in the rows' order; cells as peie.records converts them."""
     sector_codes, sectors = columns.encoded("sector")
     if len(sectors) == 1:
-        return _sector_records(columns.table, rules[sectors[0]], np.arange(columns.size))
+        return _sector_records(columns.table, rules[sectors[0]],
+                               columns.line_numbers(np.arange(columns.size)))
     parts = [np.flatnonzero(sector_codes == code) for code in range(len(sectors))]
     made = [record for sector, rows in zip(sectors, parts, strict=True)
             for record in _sector_records(columns.table.take(pa.array(rows)), rules[sector],
-                                          rows)]
+                                          columns.line_numbers(rows))]
     return [made[i] for i in np.argsort(np.concatenate(parts), kind="stable").tolist()]
 
 
-def _sector_records(part: pa.Table, rule: Rule, rows: np.ndarray) -> list[UnitRecord]:
+def _sector_records(part: pa.Table, rule: Rule, lines: np.ndarray) -> list[UnitRecord]:
+    """The records of one sector's rows (`part`), at these lines of the file."""
     def cells(name: str) -> list[Any]:
         """Text, None where empty (identity columns of valid data are never empty)."""
-        return part[name].to_pylist() if name in part.column_names else [None] * len(rows)
+        return part[name].to_pylist() if name in part.column_names else [None] * len(lines)
 
     def numbers(name: str) -> list[Any]:
         return [None if c is None else Decimal(c) for c in cells(name)]
@@ -414,8 +448,8 @@ def _sector_records(part: pa.Table, rule: Rule, rows: np.ndarray) -> list[UnitRe
                    frozenset(defaulted[i]) if i in defaulted else nothing,
                    {n: column[i] for n, column in accounting if column[i] is not None})
         for i, (number, facility, unit, province, values) in enumerate(zip(
-            (rows + 2).tolist(), cells("facility_id"), cells("unit_id"), cells("province"),
-            zip(*inputs, strict=True) if inputs else [()] * len(rows), strict=True))
+            lines.tolist(), cells("facility_id"), cells("unit_id"), cells("province"),
+            zip(*inputs, strict=True) if inputs else [()] * len(lines), strict=True))
     ]
 
 

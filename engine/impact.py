@@ -38,12 +38,12 @@ from peie.dsl.model import Rule
 
 from .allocation import round_amount
 from .batch import unit_allocations
-from .columns import Columns, columns_from_table
+from .columns import Columns, columns_from_table, unit_records
 from .compiler import CONTEXT, EvaluationError, compile_rule
 from .errors import DataError, DataProblem, UsageError
 from .local_factors import LocalFactors
 from .readers import Table
-from .records import UnitRecord, validate_table
+from .records import UnitRecord
 from .vector import NotVectorisable
 
 # Sums of parts are exact: allocations carry at most ~60 significant digits.
@@ -235,39 +235,40 @@ def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> 
 # ---- the impact ------------------------------------------------------------------------
 
 
-def _records(table: Table, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
+def _records(columns: Columns, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
     """The rows as this version reads them; problems say which version found them."""
     try:
-        return validate_table(table, {rule.sector: rule}, rule.effective[0], known)
+        return unit_records(columns, {rule.sector: rule}, rule.effective[0], known)
     except DataError as error:
         raise DataError([replace(p, message=f"under {rule.version}: {p.message}")
                          for p in error.problems]) from None
 
 
-def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
+def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
            known_rules: Sequence[Rule] = (), *, exact: bool = False) -> Impact:
     """Every facility of the sector under both versions, and each step's part of the change.
 
-    `known_rules`: other loaded rules, whose columns the data may carry. Both versions are
-    always evaluated exactly; `exact` evaluates the steps between them exactly too."""
+    `data`: records, or columns (a large CSV file, peie.api.read_data_file). `known_rules`:
+    other loaded rules, whose columns the data may carry. Both versions are always
+    evaluated exactly; `exact` evaluates the steps between them exactly too."""
     if old.sector != new.sector:
         raise UsageError(f"the two versions are of different sectors: {old.sector} ({old.path})"
                          f" and {new.sector} ({new.path})")
-    rows = tuple(r for r in table.rows if r.cells.get("sector") == old.sector)
-    if not rows:
-        raise DataError([DataProblem(table.path, None, "sector",
+    columns = data if isinstance(data, Columns) else columns_from_table(data)
+    mine = columns.of_sector(old.sector)
+    if not mine.size:
+        raise DataError([DataProblem(columns.path, None, "sector",
                                      f"no units of sector '{old.sector}' in the data")])
-    mine = replace(table, rows=rows)
     known = [*known_rules, old, new]
     old_records = _records(mine, old, known)
     new_records = _records(mine, new, known)
     values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]
     local = [factors.lookup(r.province, r.sector).factor for r in old_records]
-    evaluator = _Evaluator(values, local, None if exact else columns_from_table(mine))
+    evaluator = _Evaluator(values, local, None if exact else mine)
 
     diff = diff_files(old.file, new.file)
-    ends = [_exact(old, old_records, local, table.path), _exact(new, new_records, local,
-                                                                 table.path)]
+    ends = [_exact(old, old_records, local, columns.path),
+            _exact(new, new_records, local, columns.path)]
     steps, middle = _steps(diff, evaluator)
     if exact:  # the steps run from one version's exact values to the other's
         start = ends[0]
@@ -280,8 +281,8 @@ def impact(old: Rule, new: Rule, table: Table, factors: LocalFactors,
         raise UsageError("the versions differ in value but no edit could be applied")
     facilities = _facilities(old_records, old, new, chain, ends)
     without = tuple(e for e in diff.edits if not any(e in s.edits for s in steps))
-    return Impact(old, new, diff, tuple(steps), without, tuple(facilities), table.path,
-                  table.sha256, factors.sha256, len(table.rows) - len(rows), exact)
+    return Impact(old, new, diff, tuple(steps), without, tuple(facilities), columns.path,
+                  columns.sha256, factors.sha256, columns.rows_filled() - mine.size, exact)
 
 
 def _exact(rule: Rule, records: Sequence[UnitRecord], local: Sequence[Decimal],

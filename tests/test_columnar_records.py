@@ -4,6 +4,7 @@ per-record reader, and the errors are the same."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from bench.synth import generate_units, write_csv
 from peie import api, report
 from peie.columns import read_columns, unit_records
 from peie.errors import DataError
+from peie.impact import impact
+from peie.local_factors import NO_LOCAL_FACTORS
 from peie.readers import read_table
 from peie.records import validate_table
 from peie.ruleset import load_rules
@@ -123,3 +126,59 @@ def test_cells_of_valid_rows_are_stripped_as_the_exact_reader_strips_them(
     by_columns, by_rows = both(path)
     assert isinstance(by_columns, list) and by_columns == by_rows
 
+
+
+def _country_2018() -> list[str]:
+    """Lines of a small CSV of every sector, 2018 output (what the 2019-2020 plan reads)."""
+    rows = generate_units(240, seed=5, year=2018)
+    header = list(rows[0])
+    return [",".join(header)] + [",".join(r[n] for n in header) for r in rows]
+
+
+COUNTRY_2018 = _country_2018()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, len(COUNTRY_2018)),
+                          st.sampled_from(["", ",,,,", "heat_ratio=1.7", "load_factor=2",
+                                           "pure_condensing=", "cooling= water "])),
+                max_size=3))
+def test_an_impact_read_by_columns_is_the_impact_read_by_records(
+        tmp_path_factory: pytest.TempPathFactory, damage: list[tuple[int, str]]) -> None:
+    """diff --data on a large CSV reads it by columns and takes the sector's rows with
+    their line numbers: the same impact, or the same problems at the same rows."""
+    header = COUNTRY_2018[0].split(",")
+    lines = list(COUNTRY_2018)
+    for at, change in damage:
+        if "=" in change:
+            name, value = change.split("=")
+            cells = lines[at].split(",") if at < len(lines) else []
+            if len(cells) == len(header):
+                cells[header.index(name)] = value
+                lines[at] = ",".join(cells)
+        else:
+            lines.insert(at, change)
+    path = tmp_path_factory.mktemp("data") / "units.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    old, new = RULES.in_force(2017)["power"], RULES.in_force(2019)["power"]
+
+    def run(data: Any) -> Any:
+        try:
+            result = impact(old, new, data, NO_LOCAL_FACTORS, RULES.rules)
+        except DataError as error:
+            return error.problems
+        return (result.facilities, [s.title for s in result.steps], result.other_units,
+                result.data_sha256)
+    by_columns = run(read_columns(path))
+    assert by_columns == run(read_table(path))
+
+
+def test_the_rows_of_one_sector_keep_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(COUNTRY_2018) + "\n", encoding="utf-8")
+    cement = {"cement": RULES.in_force(2017)["cement"]}
+    by_columns = unit_records(read_columns(path).of_sector("cement"), cement, 2017, RULES.rules)
+    table = read_table(path)
+    rows = tuple(r for r in table.rows if r.cells["sector"] == "cement")
+    assert by_columns == validate_table(replace(table, rows=rows), cement, 2017, RULES.rules)
+    assert [r.row for r in by_columns] != list(range(2, len(rows) + 2))  # not the first lines
