@@ -168,6 +168,5 @@ def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
 
 __all__ = [
     "AllocationRun", "allocate", "load_rules", "prepare", "read_data", "read_data_file",
-    "read_local_factors",
-    "unit_allocation",
+    "read_local_factors", "unit_allocation",
 ]
