@@ -36,7 +36,7 @@ from peie.dsl.checker import check_file
 from peie.dsl.diff import Edit, RuleDiff, diff_files
 from peie.dsl.model import Rule
 
-from .allocation import round_amount
+from .allocation import evaluate_units, round_amount
 from .batch import unit_allocations
 from .columns import Columns, columns_from_table, unit_records
 from .compiler import CONTEXT, EvaluationError, compile_rule
@@ -236,12 +236,27 @@ def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> 
 
 
 def _records(columns: Columns, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
-    """The rows as this version reads them; problems say which version found them."""
+    """The rows as this version reads them."""
     try:
         return unit_records(columns, {rule.sector: rule}, rule.effective[0], known)
     except DataError as error:
-        raise DataError([replace(p, message=f"under {rule.version}: {p.message}")
-                         for p in error.problems]) from None
+        raise _found_under(rule, error) from None
+
+
+def _exact(rule: Rule, records: Sequence[UnitRecord], factors: LocalFactors,
+           path: str) -> list[Decimal]:
+    """Each unit under a real version (ensures included); every failing unit reported."""
+    try:
+        units = evaluate_units(records, {rule.sector: compile_rule(rule)}, factors, path)
+    except DataError as error:
+        raise _found_under(rule, error) from None
+    return [u.allocation for u in units]
+
+
+def _found_under(rule: Rule, error: DataError) -> DataError:
+    """The problems, saying which version found them."""
+    return DataError([replace(p, message=f"under {rule.version}: {p.message}")
+                      for p in error.problems])
 
 
 def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
@@ -267,8 +282,8 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
     evaluator = _Evaluator(values, local, None if exact else mine)
 
     diff = diff_files(old.file, new.file)
-    ends = [_exact(old, old_records, local, columns.path),
-            _exact(new, new_records, local, columns.path)]
+    ends = [_exact(old, old_records, factors, columns.path),
+            _exact(new, new_records, factors, columns.path)]
     steps, middle = _steps(diff, evaluator)
     if exact:  # the steps run from one version's exact values to the other's
         start = ends[0]
@@ -283,27 +298,6 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
     without = tuple(e for e in diff.edits if not any(e in s.edits for s in steps))
     return Impact(old, new, diff, tuple(steps), without, tuple(facilities), columns.path,
                   columns.sha256, factors.sha256, columns.rows_filled() - mine.size, exact)
-
-
-def _exact(rule: Rule, records: Sequence[UnitRecord], local: Sequence[Decimal],
-           path: str) -> list[Decimal]:
-    """Each unit under a real version (ensures included); every failing unit reported."""
-    allocation = compile_rule(rule).allocation
-    out, problems = [], []
-    with decimal.localcontext(CONTEXT):
-        for record, factor in zip(records, local, strict=True):
-            try:
-                out.append(allocation(record.values, factor))
-            except EvaluationError as error:
-                problems.append(DataProblem(path, record.row, None,
-                                            f"under {rule.version}: {error}", record.unit_id))
-            except decimal.DecimalException as error:
-                problems.append(DataProblem(path, record.row, None, f"under {rule.version}: "
-                                            f"arithmetic failed: {type(error).__name__}",
-                                            record.unit_id))
-    if problems:
-        raise DataError(problems)
-    return out
 
 
 def _facilities(records: Sequence[UnitRecord], old: Rule, new: Rule,

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rule_texts import HEAD
 
 from peie.api import allocate, load_rules, read_data, read_local_factors
 from peie.dsl.diff import diff_files
 from peie.dsl.parser import parse, parse_file
+from peie.errors import DataError
 from peie.impact import EXACT, impact
 from peie.local_factors import NO_LOCAL_FACTORS
 from peie.ruleset import rules_from_text
@@ -191,3 +193,22 @@ def test_attribution_adds_up_to_the_change_exactly(chosen: set[str], values: lis
         assert sum(result.step_totals(), Decimal(0)) + result.rounding_total() \
             == totals["change"]
     assert len(result.steps) <= len(chosen)
+
+
+def test_a_unit_a_version_cannot_evaluate_is_reported_under_that_version(
+        tmp_path: Path) -> None:
+    """Both versions are evaluated exactly; a unit that breaks the new version's ensure is
+    named, with its row, and the version that stops it."""
+    body = 'input y: tCO2 in [0, inf) "y"\ninput r: 1 in [0, 1] "r"\nlet f = 1 - r\n'
+    old = rules_from_text(HEAD + body + "allocation = y\n", "old.rule").rules[0]
+    new = rules_from_text(HEAD.replace('"v1"', '"v2"') + body + "allocation = y * f\n"
+                          "ensure f in (0, 1]\n", "new.rule").rules[0]
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,y,r\n"
+                    "F-1,U-1,test,p,10,0.5\nF-1,U-2,test,p,10,1\nF-2,U-3,test,p,10,0\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as raised:
+        impact(old, new, read_data(data), NO_LOCAL_FACTORS)
+    [problem] = raised.value.problems
+    assert (problem.row, problem.unit_id) == (3, "U-2")
+    assert problem.message.startswith("under v2: 'f' = 0 breaks 'ensure f in (0, 1]'")
