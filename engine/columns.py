@@ -168,8 +168,8 @@ class Columns:
     def exact_rows(self) -> Table:
         """The file as the exact path reads it, row numbers included (of the selected
         rows only, for the rows of one sector)."""
-        if self.source is None and Path(self.path).exists():
-            whole = read_table(self.path)
+        if self.source is None and (Path(self.path).exists() or not self.numbered):
+            whole = read_table(self.path)  # (if the file went away: its error, not a loop)
             if self.lines is not None:
                 wanted = set(self.lines.tolist())
                 whole = Table(whole.path, whole.sha256, whole.columns,
