@@ -245,18 +245,25 @@ def _plain_header(line: bytes) -> list[str] | None:
 
 
 def _stripped(table: pa.Table) -> pa.Table:
-    """Cells as peie.readers reads them (`cell.strip() or None`); only the columns that
-    need it are rebuilt, so clean data costs one trim per column."""
+    """Cells as peie.readers reads them; only the columns that need it are rebuilt, so
+    clean data costs one trim per column."""
     for index, name in enumerate(table.column_names):
-        column = table[name]
-        trimmed = pc.utf8_trim_whitespace(column)
-        length = pc.binary_length(trimmed)
-        if pc.any(pc.or_(pc.not_equal(length, pc.binary_length(column)),
-                         pc.equal(length, 0))).as_py():
-            blank = pc.fill_null(pc.equal(length, 0), False)
-            table = table.set_column(index, name, pc.if_else(blank, pa.scalar(None, pa.string()),
-                                                             trimmed))
+        trimmed = _trimmed(table[name])
+        if trimmed is not None:
+            table = table.set_column(index, name, trimmed)
     return table
+
+
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column's cells as the exact reader reads them (`cell.strip() or None`), or
+    None when every cell already is."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    length = pc.binary_length(trimmed)
+    if not pc.any(pc.or_(pc.not_equal(length, pc.binary_length(column)),
+                         pc.equal(length, 0))).as_py():
+        return None
+    blank = pc.fill_null(pc.equal(length, 0), False)
+    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
 
 
 def columns_from_table(table: Table) -> Columns:
@@ -329,13 +336,7 @@ def _unknown_codes(columns: Columns, name: str, members: tuple[str, ...]) -> np.
 def _cells_clean(columns: Columns) -> bool:
     """No cell with surrounding white space, and no empty text that is not null, in
     columns made from rows (read_columns strips the cells it reads itself)."""
-    for name in columns.columns:
-        column = columns.table[name]
-        length = pc.binary_length(column)
-        trimmed = pc.binary_length(pc.utf8_trim_whitespace(column))
-        if pc.any(pc.or_(pc.not_equal(trimmed, length), pc.equal(length, 0))).as_py():
-            return False
-    return True
+    return all(_trimmed(columns.table[name]) is None for name in columns.columns)
 
 
 def _text_ok(columns: Columns) -> bool:
