@@ -187,16 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
 ISSUING = {"preallocate", "trueup"}
 
 
-def report_error(error: PeieError, command: str = "", problems_file: str | None = None,
-                 can_list: bool = False) -> None:
-    """The error on stderr; after data problems, what the command did not do.
-    `can_list`: the command has --problems (`problems_file`, when given)."""
+def report_error(error: PeieError, args: argparse.Namespace) -> None:
+    """The error on stderr; after data problems, what the command did not do."""
+    command = args.command
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
         print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
     elif isinstance(error, DataError):
-        _report_problems(error, problems_file, can_list)
+        _report_problems(error, args)
         count = len(error.problems)
         outcome = ("; nothing was issued" if command in ISSUING else
                    "" if command == "check" else "; nothing was written")
@@ -206,9 +205,11 @@ def report_error(error: PeieError, command: str = "", problems_file: str | None 
         print(f"peie: error: {error}", file=sys.stderr)
 
 
-def _report_problems(error: DataError, problems_file: str | None, can_list: bool) -> None:
+def _report_problems(error: DataError, args: argparse.Namespace) -> None:
     """The first SHOWN_PROBLEMS problems, then a count per field of the rest; every one
-    in `problems_file`."""
+    in the --problems file, where the command has the option and it was given."""
+    can_list = hasattr(args, "problems")
+    problems_file = args.problems if can_list else None
     for problem in error.problems[:SHOWN_PROBLEMS]:
         print(problem, file=sys.stderr)
     hidden = error.problems[SHOWN_PROBLEMS:]
@@ -235,8 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report.check_output_path(path)  # before anything is issued or computed
         return int(args.run(args))
     except PeieError as error:
-        report_error(error, args.command, getattr(args, "problems", None),
-                     can_list=hasattr(args, "problems"))
+        report_error(error, args)
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours
