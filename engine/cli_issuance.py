@@ -85,11 +85,11 @@ def _totals(items: list[Any], field: str) -> dict[str, int]:
     return totals
 
 
-Columns = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
+Layout = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
 
 
-def _emit(args: argparse.Namespace, document: dict[str, Any], table: Columns,
-          machine: Columns, title: str, outcome: str) -> None:
+def _emit(args: argparse.Namespace, document: dict[str, Any], table: Layout,
+          machine: Layout, title: str, outcome: str) -> None:
     """The report as JSON (`document`), CSV (`machine`: plain values, names for programs)
     or a table for people (`table`)."""
     if args.format == "json":
