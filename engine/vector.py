@@ -39,6 +39,7 @@ FOLD_LIMIT = 4096  # the most code combinations one folded table may have
 FEW_EDGES = 32  # brackets with at most this many edges are found by comparisons
 RULES_KEPT = 64  # compiled rules kept (impact compiles one for each step it tries)
 
+
 def _power(base: Any, exponent: Any) -> Any:
     """numpy gives NaN^0 = 1 and 1^NaN = 1; an empty value stops the exact path."""
     return np.where(np.isnan(base) | np.isnan(exponent), np.nan, np.power(base, exponent))
@@ -532,7 +533,8 @@ class VectorRule:
         return allocation, redo
 
     def condition(self, condition: ast.Condition, units: Units) -> np.ndarray:
-        """A condition of the rule over the units, as booleans."""
+        """A condition of the rule over the units, as booleans; where it is undefined
+        (an empty value read), true: in doubt, the caller's check fails."""
         if condition not in self._conditions:
             self._conditions[condition] = self._compiler.expr(condition)
         with np.errstate(all="ignore"):
