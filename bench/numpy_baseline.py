@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peie.columns import Columns
+from peie.data.columns import Columns
 
 from . import baseline
 

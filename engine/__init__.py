@@ -6,16 +6,17 @@ and `import peie.dsl` do not pay for the data and evaluation modules.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._exports import lazy_exports
 
 _EXPORTS = {
-    "Allocation": "allocation", "FacilityAllocation": "allocation",
-    "UnitAllocation": "allocation", "round_amount": "allocation",
-    "AllocationRun": "api", "allocate": "api", "load_rules": "api", "read_data": "api",
-    "read_local_factors": "api", "DataError": "errors", "DataProblem": "errors",
-    "PeieError": "errors", "RuleError": "errors", "UsageError": "errors", "Node": "explain",
-    "RuleSet": "ruleset",
+    "Allocation": ".exact.allocation", "FacilityAllocation": ".exact.allocation",
+    "UnitAllocation": ".exact.allocation", "round_amount": ".exact.allocation",
+    "AllocationRun": ".api", "allocate": ".api", "load_rules": ".api", "read_data": ".api",
+    "read_local_factors": ".api", "DataError": ".errors", "DataProblem": ".errors",
+    "PeieError": ".errors", "RuleError": ".errors", "UsageError": ".errors",
+    "Node": ".exact.explain", "RuleSet": ".ruleset",
 }
 
 __all__ = [
@@ -25,14 +26,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .allocation import Allocation, FacilityAllocation, UnitAllocation, round_amount
     from .api import AllocationRun, allocate, load_rules, read_data, read_local_factors
     from .errors import DataError, DataProblem, PeieError, RuleError, UsageError
-    from .explain import Node
+    from .exact.allocation import Allocation, FacilityAllocation, UnitAllocation, round_amount
+    from .exact.explain import Node
     from .ruleset import RuleSet
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'peie' has no attribute '{name}'")
-    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -19,20 +19,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
+from peie.data.readers import Table, read_table, table_from_records
+from peie.data.records import UnitRecord, validate_table
 from peie.dsl.model import Rule
+from peie.exact.allocation import Allocation, collector_paused, evaluate_units, facility_totals
+from peie.exact.compiler import CompiledRule
+from peie.exact.explain import Node, explain_unit
 
-from .allocation import Allocation, collector_paused, evaluate_units, facility_totals
-from .compiler import CompiledRule
 from .errors import UsageError
-from .explain import Node, explain_unit
-from .local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
-from .readers import Table, read_table, table_from_records
-from .records import UnitRecord, validate_table
 from .ruleset import RuleSet, rules_from_text
 from .ruleset import load_rules as _load_rule_files
 
 if TYPE_CHECKING:
-    from .columns import Columns
+    from peie.data.columns import Columns
 
     DataFile = Table | Columns  # where the records came from: .path and .sha256
 
@@ -102,7 +102,7 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
                                                         list[UnitRecord], LocalFactors]:
     """Load and validate everything an allocation needs; nothing is evaluated yet.
 
-    A CSV file of COLUMNAR_BYTES or more is read by columns (peie.columns), which pays
+    A CSV file of COLUMNAR_BYTES or more is read by columns (peie.data.columns), which pays
     for importing pyarrow and numpy (~0.15 s) and saves ~20 us a row; the records and
     any errors are the same either way."""
     ruleset = load_rules(rules)
@@ -113,7 +113,7 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
         if isinstance(data_file, Table):
             records = validate_table(data_file, in_force, year, ruleset.rules)
         else:
-            from .columns import unit_records
+            from peie.data.columns import unit_records
 
             records = unit_records(data_file, in_force, year, ruleset.rules)
         return ruleset, in_force, data_file, records, factors
@@ -122,7 +122,7 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
 def read_data_file(data: DataLike) -> DataFile:
     """Like read_data, but a CSV file of COLUMNAR_BYTES or more by columns."""
     if _large_csv(data):
-        from .columns import read_columns
+        from peie.data.columns import read_columns
 
         return read_columns(data)  # type: ignore[arg-type]
     return read_data(data)

@@ -31,20 +31,20 @@ from decimal import Decimal
 
 import numpy as np
 
+from peie.batch.evaluate import unit_allocations
+from peie.batch.vector import NotVectorisable
+from peie.data.columns import Columns, columns_from_table, unit_records
+from peie.data.local_factors import LocalFactors
+from peie.data.readers import Table
+from peie.data.records import UnitRecord
 from peie.dsl import ast
 from peie.dsl.checker import check_file
 from peie.dsl.diff import Edit, RuleDiff, diff_files
 from peie.dsl.model import Rule
+from peie.exact.allocation import evaluate_units, round_amount
+from peie.exact.compiler import CONTEXT, EvaluationError, compile_rule
 
-from .allocation import evaluate_units, round_amount
-from .batch import unit_allocations
-from .columns import Columns, columns_from_table, unit_records
-from .compiler import CONTEXT, EvaluationError, compile_rule
 from .errors import DataError, DataProblem, UsageError
-from .local_factors import LocalFactors
-from .readers import Table
-from .records import UnitRecord
-from .vector import NotVectorisable
 
 # Sums of parts are exact: allocations carry at most ~60 significant digits.
 EXACT = decimal.Context(prec=400)

@@ -13,8 +13,8 @@ from peie.dsl.checker import check
 from peie.dsl.errors import Diagnostic, RuleError, Span
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, parse_file
+from peie.exact.compiler import CompiledRule, compile_rule
 
-from .compiler import CompiledRule, compile_rule
 from .errors import UsageError
 
 RULE_SUFFIX = ".rule"

@@ -18,18 +18,18 @@ from rule_texts import HEAD
 import peie
 from bench.synth import generate_units, only_sectors, write_csv
 from peie.api import read_data, unit_allocation
-from peie.batch import batch_allocate, unit_allocations
+from peie.batch.evaluate import batch_allocate, unit_allocations
+from peie.batch.vector import FEW_EDGES, NotVectorisable
 from peie.cli import main
-from peie.columns import columns_from_table, read_columns, unit_records, validate_columns
-from peie.compiler import EvaluationError
+from peie.data.columns import columns_from_table, read_columns, unit_records, validate_columns
+from peie.data.local_factors import NO_LOCAL_FACTORS, load_local_factors
+from peie.data.readers import read_table
+from peie.data.records import validate_table
 from peie.dsl.model import EnumType
 from peie.errors import DataError
+from peie.exact.compiler import EvaluationError
 from peie.impact import impact
-from peie.local_factors import NO_LOCAL_FACTORS, load_local_factors
-from peie.readers import read_table
-from peie.records import validate_table
 from peie.ruleset import RuleSet, load_rules, rules_from_text
-from peie.vector import FEW_EDGES, NotVectorisable
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTORS = ROOT / "samples" / "local_factors.csv"
@@ -131,7 +131,7 @@ def test_column_validation_reports_exactly_the_record_errors(table: Any) -> None
 
 def test_batch_json_is_the_same_in_any_chunking_and_escapes_text(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from peie import batch_output
+    from peie.report import batch as batch_output
 
     rows = generate_units(40, seed=3)
     rows[5]["unit_id"] = 'U-"quoted"\\and\ttab'  # text that JSON must escape
@@ -174,7 +174,7 @@ def test_cells_with_white_space_are_read_as_the_exact_reader_reads_them(
     assert [f["facility_id"] for f in exact["facilities"]] == ["F-1", "F-2"]
 
 
-# ---- the compiled evaluation (peie.vector) against the exact path ----------------------
+# ---- the compiled evaluation (peie.batch.vector) against the exact path ----------------------
 
 def a_rule(body: str) -> Any:
     return rules_from_text(HEAD + body, "test.rule").rules[0]

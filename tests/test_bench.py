@@ -16,9 +16,9 @@ import pytest
 import peie
 from bench import baseline, numpy_baseline
 from bench.synth import generate_units, write_csv
-from peie.batch import batch_allocate
-from peie.columns import read_columns
-from peie.local_factors import NO_LOCAL_FACTORS
+from peie.batch.evaluate import batch_allocate
+from peie.data.columns import read_columns
+from peie.data.local_factors import NO_LOCAL_FACTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = 2000

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from bench.synth import generate_units, write_csv
 from peie import api, report
-from peie.columns import read_columns, unit_records
+from peie.data.columns import read_columns, unit_records
+from peie.data.local_factors import NO_LOCAL_FACTORS
+from peie.data.readers import read_table
+from peie.data.records import validate_table
 from peie.errors import DataError
 from peie.impact import impact
-from peie.local_factors import NO_LOCAL_FACTORS
-from peie.readers import read_table
-from peie.records import validate_table
 from peie.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -83,7 +83,7 @@ def test_the_column_function_equals_the_unit_function(power: list[dict[str, Any]
         lfs = factors[:len(rows)]
         columns = [[row[n] for row in rows] for n in names]
         by_unit = [compiled.allocate(row, lf) for row, lf in zip(rows, lfs, strict=True)]
-        with peie.allocation.decimal.localcontext(peie.compiler.CONTEXT):
+        with peie.exact.allocation.decimal.localcontext(peie.exact.compiler.CONTEXT):
             assert compiled.allocation_columns(*columns, lfs) == by_unit
 
 

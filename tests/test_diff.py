@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from rule_texts import HEAD
 
 from peie.api import allocate, load_rules, read_data, read_local_factors
+from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.dsl.diff import diff_files
 from peie.dsl.parser import parse, parse_file
 from peie.errors import DataError
 from peie.impact import EXACT, impact
-from peie.local_factors import NO_LOCAL_FACTORS
 from peie.ruleset import rules_from_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -184,7 +184,7 @@ def test_a_killed_process_leaves_the_ledger_as_it_was(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     script = f"""
 import os, signal
-from peie.ledger import Ledger, Issuance, Provenance
+from peie.issuance.ledger import Ledger, Issuance, Provenance
 def die(point):
     if point == "before_commit":
         os.kill(os.getpid(), signal.SIGKILL)

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import peie
-from peie.issuance import preallocations, trueups
-from peie.ledger import (
+from peie.issuance.ledger import (
     SCHEMA_VERSION,
     Issuance,
     Ledger,
@@ -22,6 +21,7 @@ from peie.ledger import (
     LedgerError,
     Provenance,
 )
+from peie.issuance.stages import preallocations, trueups
 
 PROV = Provenance({"cement": ("2017-draft", "a" * 64)}, "d" * 64, None)
 FIXED = datetime.datetime(2018, 3, 1, 9, 0, tzinfo=datetime.UTC)
@@ -136,7 +136,7 @@ def test_a_failed_record_leaves_the_ledger_as_it_was(
 def test_conservation_per_facility_and_over_any_subset(final_amounts: dict[str, int],
                                                        pre: dict[str, int],
                                                        data: st.DataObject) -> None:
-    from peie.allocation import Allocation, FacilityAllocation
+    from peie.exact.allocation import Allocation, FacilityAllocation
 
     rules = {"cement": peie.load_rules().in_force(2017)["cement"]}
     final = Allocation(2017, rules, "d", None, [], [
@@ -191,7 +191,7 @@ def test_local_factors_never_raise_any_stage_and_preallocation_is_the_rounded_sh
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facilities())
 def test_preallocating_twice_is_the_same_as_once(units: list[dict[str, object]]) -> None:
-    from peie.issuance import preallocation_issuances, provenance
+    from peie.issuance.stages import preallocation_issuances, provenance
 
     result = peie.allocate(units, 2017)
     with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite") as ledger:

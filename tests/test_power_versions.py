@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peie.api import allocate as allocate_exact
-from peie.batch import batch_allocate
+from peie.batch.evaluate import batch_allocate
 from peie.cli import main
-from peie.columns import read_columns
-from peie.compiler import CONTEXT, compile_rule
+from peie.data.columns import read_columns
+from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.dsl.errors import RuleError
-from peie.local_factors import NO_LOCAL_FACTORS
+from peie.exact.compiler import CONTEXT, compile_rule
 from peie.ruleset import load_rules, rules_from_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ import pytest
 
 import peie
 from peie import progress
-from peie.batch import batch_allocate
-from peie.columns import read_columns
-from peie.local_factors import NO_LOCAL_FACTORS
+from peie.batch.evaluate import batch_allocate
+from peie.data.columns import read_columns
+from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.progress import Progress
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "units_2017.csv"

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from peie.compiler import compile_rule
 from peie.dsl.checker import check
 from peie.dsl.errors import RuleError
 from peie.dsl.parser import parse
+from peie.exact.compiler import compile_rule
 from peie.ruleset import bundled_rule_paths, load_rules
 
 RULES = load_rules().in_force(2017)

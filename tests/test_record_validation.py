@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peie.records import ACCOUNTING_COLUMNS, _SectorValidator, record_schema
+from peie.data.records import ACCOUNTING_COLUMNS, _SectorValidator, record_schema
 from peie.ruleset import load_rules
 
 RULES = load_rules().in_force(2017)

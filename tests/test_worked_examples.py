@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from peie.compiler import CompiledRule, EvaluationError, compile_rule
+from peie.exact.compiler import CompiledRule, EvaluationError, compile_rule
 from peie.ruleset import load_rules
 
 RULES = load_rules().in_force(2017)

@@ -464,14 +464,12 @@ class _Ensure:
 
 
 class VectorRule:
-    """One rule's allocation, ensures and conditions, compiled to numpy closures: the
-    conditions when asked for, the allocation and ensures on first use (NotVectorisable
-    is raised then)."""
+    """One rule's allocation and ensures, compiled to numpy closures on first use
+    (NotVectorisable is raised then)."""
 
     def __init__(self, rule: Rule):
         self.rule = rule
         self._compiler = _Compiler(rule, fold=True)
-        self._conditions: dict[ast.Condition, Fn] = {}
         reads = self._compiler.reads(rule.allocation.expr)
         for ensure in rule.ensures:
             reads |= self._compiler.reads(ast.Name(ensure.decl.name))
@@ -531,19 +529,6 @@ class VectorRule:
             for ensure in ensures:
                 redo |= ensure.broken(frame)
         return allocation, redo
-
-    def condition(self, condition: ast.Condition, units: Units) -> np.ndarray:
-        """A condition of the rule over the units, as booleans; where it is undefined
-        (an empty value read), true: in doubt, the caller's check fails."""
-        if condition not in self._conditions:
-            self._conditions[condition] = self._compiler.expr(condition)
-        with np.errstate(all="ignore"):
-            value = self._conditions[condition](_Frame(units))
-        return np.broadcast_to(np.asarray(value, dtype=bool), (units.size,))
-
-    def reads(self, condition: ast.Condition) -> set[str]:
-        """The inputs a condition reads."""
-        return self._compiler.reads(condition)
 
     @staticmethod
     def _array(value: Any, units: Units) -> np.ndarray:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from peie.data.local_factors import FactorSource, LocalFactors
+from peie.data.records import UnitRecord
 from peie.dsl import ast
 from peie.dsl.model import Rule
+from peie.errors import DataError, DataProblem
+from peie.progress import Progress
 
 from .compiler import CONTEXT, CompiledRule, EvaluationError
-from .errors import DataError, DataProblem
-from .local_factors import FactorSource, LocalFactors
-from .progress import Progress
-from .records import UnitRecord
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 _MODES = {

@@ -14,10 +14,9 @@ from pathlib import Path
 from peie.dsl.errors import RuleError
 from peie.dsl.formatter import format_text
 from peie.dsl.parser import read_rule_text
-
-from . import report
-from .errors import UsageError
-from .ruleset import bundled_rule_paths, expand_rule_paths
+from peie.errors import UsageError
+from peie.report import common as report
+from peie.ruleset import bundled_rule_paths, expand_rule_paths
 
 
 def _files(given: list[str]) -> list[Path]:

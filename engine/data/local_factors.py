@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from peie.dsl.errors import did_you_mean
+from peie.errors import DataError, DataProblem
 
-from .errors import DataError, DataProblem
 from .readers import Table, read_table
 
 COLUMNS = ("province", "sector", "factor")

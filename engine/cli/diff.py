@@ -9,13 +9,14 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from peie import api
 from peie.dsl.checker import check
 from peie.dsl.diff import diff_files
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse
-
-from . import api, diff_report, report
-from .errors import UsageError
+from peie.errors import UsageError
+from peie.report import common as report
+from peie.report import diff as diff_report
 
 
 def load_version(spec: str) -> Rule:
@@ -60,7 +61,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                                       "markdown": diff_report.diff_markdown}[args.format]
         report.emit(render(diff, old, new), args.out)
         return 0
-    from .impact import impact  # numpy and pyarrow: loaded only when data are given
+    from peie.impact import impact  # numpy and pyarrow: loaded only when data are given
 
     known = api.load_rules().rules
     factors = api.read_local_factors(args.local_factors, {old.sector})

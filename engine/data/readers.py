@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError, DataProblem, UsageError
+from peie.errors import DataError, DataProblem, UsageError
 
 SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
 

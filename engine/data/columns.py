@@ -5,7 +5,7 @@ Cells are read as the exact reader reads them: stripped of surrounding white spa
 empty text as no value. Validation by columns only decides *whether* every row is
 certainly valid, erring on the side of doubt (a number written in an unusual form,
 a float equal to a range bound it may not represent). With any doubt, the whole file goes
-through the per-record JSON Schema validation of peie.records, so the errors reported,
+through the per-record JSON Schema validation of peie.data.records, so the errors reported,
 and the decision to go on, are exactly the exact path's. A property test holds the column
 check to never pass data that the record check rejects.
 """
@@ -27,8 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from peie.dsl import ast
 from peie.dsl.model import EnumType, NumType, Range, Rule
 
+from . import conditions
 from .readers import Row, Table, read_table
 from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, UnitRecord, validate_table
 
@@ -201,7 +203,7 @@ class Columns:
 
 def read_columns(path: str | os.PathLike[str]) -> Columns:
     """CSV through pyarrow's reader (every column as text, so nothing is guessed);
-    other formats through peie.readers."""
+    other formats through peie.data.readers."""
     name = os.fspath(path)
     if Path(name).suffix.lower() != ".csv" or not Path(name).exists():
         return columns_from_table(read_table(name))
@@ -245,7 +247,7 @@ def _plain_header(line: bytes) -> list[str] | None:
 
 
 def _stripped(table: pa.Table) -> pa.Table:
-    """Cells as peie.readers reads them; only the columns that need it are rebuilt, so
+    """Cells as peie.data.readers reads them; only the columns that need it are rebuilt, so
     clean data costs one trim per column."""
     for index, name in enumerate(table.column_names):
         trimmed = _trimmed(table[name])
@@ -307,22 +309,26 @@ def _sector_ok(columns: Columns, code: int, rule: Rule, others: set[str]) -> boo
         if kind == "required" and filled(name) < size:
             return False
         if kind == "when" and filled(name) < size:
-            from .batch import condition_mask  # the vector evaluator, shared with batch
-            from .vector import NotVectorisable
-
             assert item.decl.requirement.when is not None
             sector_codes, _ = columns.encoded("sector")
             missing = sector_codes == code
             if name in names:
                 missing &= ~columns.filled(name)
-            try:
-                needed = condition_mask(columns, rule, item.decl.requirement.when,
-                                        np.flatnonzero(missing))
-            except NotVectorisable:
-                return False  # in doubt: the record check decides
-            if needed.any():
+            if (missing & _required_when(columns, rule, item.decl.requirement.when)).any():
                 return False
     return True
+
+
+def _required_when(columns: Columns, rule: Rule, when: ast.Condition) -> np.ndarray:
+    """Rows whose codes make the `required when` condition hold."""
+    present = set(columns.columns)
+
+    def equals(name: str, code: str) -> np.ndarray:
+        if name not in present:
+            return np.zeros(columns.size, dtype=bool)
+        return columns.codes(name, (code,)) == 0
+
+    return np.broadcast_to(conditions.evaluate(when, rule.inputs, equals), (columns.size,))
 
 
 def _filled_and_doubtful(columns: Columns, name: str, rng: Range | None) -> np.ndarray:
@@ -398,7 +404,7 @@ def validate_columns(columns: Columns, rules: Mapping[str, Rule], year: int,
 
 def unit_records(columns: Columns, rules: Mapping[str, Rule], year: int,
                  all_rules: Iterable[Rule]) -> list[UnitRecord]:
-    """The exact path's records, error for error those of peie.records.validate_table, but
+    """The exact path's records, error for error those of peie.data.records.validate_table, but
     made straight from the columns when these are certainly valid (no per-row checks)."""
     every = list(all_rules)
     if columns.source is None and columns.numbered and all_valid(columns, rules, every):
@@ -410,7 +416,7 @@ def unit_records(columns: Columns, rules: Mapping[str, Rule], year: int,
 
 
 def _records(columns: Columns, rules: Mapping[str, Rule]) -> list[UnitRecord]:
-    """Records of valid columns, in the rows' order; cells as peie.records converts them."""
+    """Records of valid columns, in the rows' order; cells as peie.data.records converts them."""
     sector_codes, sectors = columns.encoded("sector")
     if len(sectors) == 1:
         return _sector_records(columns.table, rules[sectors[0]],

@@ -11,9 +11,9 @@ import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .allocation import Allocation
-from .compiler import CONTEXT, CompiledRule, EvaluationError
-from .errors import DataError, DataProblem
+from peie.errors import DataError, DataProblem
+from peie.exact.allocation import Allocation
+from peie.exact.compiler import CONTEXT, CompiledRule, EvaluationError
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from peie.dsl.model import Rule
-
-from .allocation import Allocation, decimal_text
-from .errors import DataProblem, UsageError
+from peie.errors import DataProblem, UsageError
+from peie.exact.allocation import Allocation, decimal_text
 
 FORMATS = ("table", "json", "csv", "xlsx")
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).

@@ -1,7 +1,7 @@
 """The batch path: float64 evaluation of checked rules over numpy columns.
 
 For what-if runs and impact work on whole-country datasets. Each rule is compiled once
-into numpy closures (peie.vector), which evaluate a sector's rows a chunk at a time, so
+into numpy closures (peie.batch.vector), which evaluate a sector's rows a chunk at a time, so
 the cost is numpy's, in cache. Whole tonnes issued must not depend on float error: a
 facility whose float total lies within EDGE_TOLERANCE of a rounding edge, and any unit
 whose float result is not finite or breaks an `ensure` (every unit of a rule that does
@@ -19,15 +19,14 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
-from peie.dsl import ast
+from peie.data.columns import Columns, decimal_or_nan, validate_columns
+from peie.data.local_factors import LocalFactors
+from peie.data.records import validate_table
 from peie.dsl.model import EnumType, Rule
+from peie.exact.allocation import evaluate_units, facility_totals
+from peie.progress import Progress
+from peie.ruleset import RuleSet
 
-from .allocation import evaluate_units, facility_totals
-from .columns import Columns, decimal_or_nan, validate_columns
-from .local_factors import LocalFactors
-from .progress import Progress
-from .records import validate_table
-from .ruleset import RuleSet
 from .vector import NotVectorisable, Units, vectorise
 
 EDGE_TOLERANCE = 1e-6  # tCO2
@@ -121,13 +120,6 @@ def unit_allocations(columns: Columns, rule: Rule, local_factor: np.ndarray) -> 
     for rows in _chunks(None, columns.size):
         out[rows] = vector.allocation(reader.units(rows, local_factor[rows]))
     return out
-
-
-def condition_mask(columns: Columns, rule: Rule, condition: ast.Condition,
-                   rows: np.ndarray) -> np.ndarray:
-    """A condition over code inputs, for the selected rows."""
-    vector = vectorise(rule)
-    return vector.condition(condition, _Reader(columns, rule, vector.reads(condition)).units(rows))
 
 
 @dataclass

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from peie.dsl.diff import Change, RuleDiff
 from peie.dsl.model import Rule
+from peie.exact.allocation import decimal_text
 
-from .allocation import decimal_text
-from .report import aligned
+from .common import aligned
 
 if TYPE_CHECKING:  # the impact module brings numpy; `peie check` need not load it
-    from .impact import FacilityImpact, Impact
+    from peie.impact import FacilityImpact, Impact
 
 _SYMBOL = {"added": "+", "removed": "-", "changed": "~"}
 _WIDTH = 100

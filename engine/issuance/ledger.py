@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import PeieError
+from peie.errors import PeieError
 
 DEFAULT_LEDGER_ENV = "PEIE_LEDGER"
 DEFAULT_LEDGER_NAME = "peie-ledger.sqlite"

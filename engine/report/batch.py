@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import report
-from .batch import BatchAllocation
-from .columns import Columns
-from .errors import UsageError
+from peie.batch.evaluate import BatchAllocation
+from peie.data.columns import Columns
+from peie.errors import UsageError
+
+from . import common as report
 
 FORMATS = ("table", "json", "csv", "parquet")
 CHUNK_ROWS = 1 << 16  # rows of JSON built at a time

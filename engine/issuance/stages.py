@@ -8,9 +8,10 @@ import decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .allocation import Allocation, round_amount
-from .compiler import CONTEXT
-from .errors import DataError, DataProblem
+from peie.errors import DataError, DataProblem
+from peie.exact.allocation import Allocation, round_amount
+from peie.exact.compiler import CONTEXT
+
 from .ledger import Issuance, Provenance
 
 

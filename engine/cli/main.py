@@ -13,10 +13,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import api, cli_diff, cli_fmt, cli_issuance, report
-from .errors import DataError, PeieError, RuleError, UsageError
-from .local_factors import load_local_factors
-from .ruleset import expand_rule_paths
+from peie import api
+from peie.data.local_factors import load_local_factors
+from peie.errors import DataError, PeieError, RuleError, UsageError
+from peie.report import common as report
+from peie.ruleset import expand_rule_paths
+
+from . import diff as cli_diff
+from . import fmt as cli_fmt
+from . import issuance as cli_issuance
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 SHOWN_PROBLEMS = 100  # data problems printed on standard error; --problems FILE has all
@@ -105,10 +110,10 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def allocate_batch(args: argparse.Namespace) -> int:
-    """The float64 batch path (peie.batch); facility amounts equal the exact path's."""
-    from .batch import batch_allocate
-    from .batch_output import write_batch
-    from .columns import read_columns
+    """The float64 batch path (peie.batch.evaluate); facility amounts equal the exact path's."""
+    from peie.batch.evaluate import batch_allocate
+    from peie.data.columns import read_columns
+    from peie.report.batch import write_batch
 
     if args.format == "xlsx":
         raise UsageError("--batch writes table, json, csv or parquet")
@@ -245,6 +250,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
 from peie.dsl.model import EnumType, Input, NumType, Range, Rule
+from peie.errors import DataError, DataProblem
 
-from .compiler import condition_function
-from .errors import DataError, DataProblem
+from . import conditions
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -28,7 +28,7 @@ ACCOUNTING_COLUMNS = ("verified_emissions_t",)
 
 
 class UnitRecord(NamedTuple):
-    """One validated row (a NamedTuple, like peie.allocation.UnitAllocation)."""
+    """One validated row (a NamedTuple, like peie.exact.allocation.UnitAllocation)."""
 
     row: int
     facility_id: str
@@ -51,24 +51,6 @@ def _number_schema(item: Input) -> dict[str, Any]:
     return schema
 
 
-def _condition_schema(c: ast.Condition) -> dict[str, Any]:
-    """`required when` conditions (checked to test code inputs only) as JSON Schema."""
-    if isinstance(c, ast.Logical):
-        key = "allOf" if c.op == "and" else "anyOf"
-        return {key: [_condition_schema(c.left), _condition_schema(c.right)]}
-    if isinstance(c, ast.Not):
-        return {"not": _condition_schema(c.operand)}
-    if isinstance(c, ast.InSet):
-        assert isinstance(c.subject, ast.Name)
-        codes = sorted(m.id for m in c.members)
-        return {"properties": {c.subject.id: {"enum": codes}}, "required": [c.subject.id]}
-    assert isinstance(c, ast.Compare)
-    subject, code = (c.left, c.right) if isinstance(c.right, ast.Name) else (c.right, c.left)
-    assert isinstance(subject, ast.Name) and isinstance(code, ast.Name)
-    equal = {"properties": {subject.id: {"const": code.id}}, "required": [subject.id]}
-    return equal if c.op == "==" else {"not": equal}
-
-
 def record_schema(rule: Rule) -> dict[str, Any]:
     """The JSON Schema of one unit record of `rule`'s sector (cells that are empty omitted)."""
     properties: dict[str, Any] = {
@@ -89,7 +71,8 @@ def record_schema(rule: Rule) -> dict[str, Any]:
             required.append(name)
         elif kind == "when":
             assert item.decl.requirement.when is not None
-            conditional.append({"if": _condition_schema(item.decl.requirement.when),
+            conditional.append({"if": conditions.schema(item.decl.requirement.when,
+                                                        rule.inputs),
                                 "then": {"required": [name]}})
     for name in ACCOUNTING_COLUMNS:
         properties[name] = {"type": "number", "minimum": 0}
@@ -132,7 +115,7 @@ class _SectorValidator:
         self.numeric.update(ACCOUNTING_COLUMNS)
         self.required = tuple(self.schema["required"])
         self.checks = self._cell_checks()
-        self.conditions = [(name, condition_function(rule, item.decl.requirement.when))
+        self.conditions = [(name, item.decl.requirement.when)
                            for name, item in rule.inputs.items()
                            if item.decl.requirement.when is not None]
 
@@ -167,8 +150,8 @@ class _SectorValidator:
             check = self.checks.get(name)
             if check is None or not check(value):
                 return False
-        return not any(name not in instance and test(instance, Decimal(1), {})
-                       for name, test in self.conditions)
+        return not any(name not in instance and conditions.holds(when, self.rule.inputs, instance)
+                       for name, when in self.conditions)
 
     def convert(self, cells: Mapping[str, str | None]) -> dict[str, Any]:
         """Cells as JSON values: numbers where the schema wants numbers, empties dropped."""

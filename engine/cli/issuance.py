@@ -14,18 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import api, report
-from .allocation import decimal_text
-from .errors import UsageError
-from .issuance import (
+from peie import api
+from peie.errors import UsageError
+from peie.exact.allocation import decimal_text
+from peie.issuance.ledger import Ledger, RecordOutcome, default_ledger_path, export_entries
+from peie.issuance.position import positions
+from peie.issuance.stages import (
     preallocation_issuances,
     preallocations,
     provenance,
     trueup_issuances,
     trueups,
 )
-from .ledger import Ledger, RecordOutcome, default_ledger_path, export_entries
-from .position import positions
+from peie.report import common as report
 
 AddArgs = Callable[[argparse.ArgumentParser], None]
 

@@ -1,0 +1,43 @@
+"""The exact path: rules compiled to Python over Decimal, allocations per unit and
+facility, and the explanation of a unit's allocation.
+"""
+
+from __future__ import annotations
+
+from peie._exports import lazy_exports
+
+_EXPORTS = {
+    "Allocation": ".allocation",
+    "BLOCK_UNITS": ".allocation",
+    "CONTEXT": ".compiler",
+    "CompiledRule": ".compiler",
+    "EvaluationError": ".compiler",
+    "FacilityAllocation": ".allocation",
+    "Node": ".explain",
+    "UnitAllocation": ".allocation",
+    "compile_rule": ".compiler",
+    "condition_function": ".compiler",
+    "decimal_text": ".allocation",
+    "evaluate_units": ".allocation",
+    "explain_unit": ".explain",
+    "facility_totals": ".allocation",
+    "round_amount": ".allocation",
+}
+__all__ = [
+    "Allocation",
+    "BLOCK_UNITS",
+    "CONTEXT",
+    "CompiledRule",
+    "EvaluationError",
+    "FacilityAllocation",
+    "Node",
+    "UnitAllocation",
+    "compile_rule",
+    "condition_function",
+    "decimal_text",
+    "evaluate_units",
+    "explain_unit",
+    "facility_totals",
+    "round_amount",
+]
+__getattr__ = lazy_exports(__name__, _EXPORTS)
