@@ -48,7 +48,7 @@ from peie.batch.evaluate import batch_allocate, evaluate_columns
 from peie.data.columns import read_columns
 from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.exact.allocation import evaluate_units, facility_totals
-from peie.report.common import text_table
+from peie.report.encoding import text_table
 
 from . import baseline, numpy_baseline
 from .measure import ROOT, BenchError, Measure, agree, best_of, best_of_each, median_run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,12 @@ from rule_texts import HEAD
 
 import peie
 from bench.synth import generate_units, only_sectors, write_csv
-from peie.api import read_data, unit_allocation
+from peie.api import read_data, read_local_factors, unit_allocation
 from peie.batch.evaluate import batch_allocate, unit_allocations
 from peie.batch.vector import FEW_EDGES, NotVectorisable
 from peie.cli import main
 from peie.data.columns import columns_from_table, read_columns, unit_records, validate_columns
-from peie.data.local_factors import NO_LOCAL_FACTORS, load_local_factors
+from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.data.readers import read_table
 from peie.data.records import validate_table
 from peie.dsl.model import EnumType
@@ -43,7 +44,7 @@ def facilities_of(result: Any) -> dict[str, int]:
 def test_batch_equals_exact_on_a_synthetic_country(tmp_path: Path) -> None:
     data = tmp_path / "units.csv"
     write_csv(data, generate_units(5000, seed=7))
-    factors = load_local_factors(FACTORS, RULES.sectors)
+    factors = read_local_factors(FACTORS, RULES.sectors)
     batch = batch_allocate(read_columns(data), 2017, RULES, factors)
     exact = peie.allocate(data, 2017, local_factors=FACTORS)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
@@ -61,7 +62,7 @@ def test_a_total_on_a_half_tonne_is_settled_on_the_exact_path(tmp_path: Path) ->
         writer = csv.DictWriter(handle, fieldnames=list(row))
         writer.writeheader()
         writer.writerow(row)
-    batch = batch_allocate(read_columns(data), 2017, RULES, load_local_factors(None, []))
+    batch = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
     assert facilities_of(batch) == {"F-1": 380} and batch.recomputed == 1
 
 
@@ -131,19 +132,21 @@ def test_column_validation_reports_exactly_the_record_errors(table: Any) -> None
 
 def test_batch_json_is_the_same_in_any_chunking_and_escapes_text(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from peie.api import BatchRun
     from peie.report import batch as batch_output
+    from peie.report.formats import deliver
 
     rows = generate_units(40, seed=3)
     rows[5]["unit_id"] = 'U-"quoted"\\and\ttab'  # text that JSON must escape
     data = tmp_path / "units.csv"
     write_csv(data, rows)
     columns = read_columns(data)
-    result = batch_allocate(columns, 2017, RULES, load_local_factors(None, []))
+    result = batch_allocate(columns, 2017, RULES, NO_LOCAL_FACTORS)
 
     def written(chunk_rows: int) -> bytes:
         monkeypatch.setattr(batch_output, "CHUNK_ROWS", chunk_rows)
         out = tmp_path / f"out{chunk_rows}.json"
-        batch_output.write_batch(result, columns, "json", str(out))
+        deliver("batch allocation", "json", BatchRun(result, columns), str(out), sys.stdout)
         return out.read_bytes()
 
     whole = written(1 << 16)
@@ -331,7 +334,7 @@ def test_batch_equals_exact_under_every_power_version(tmp_path: Path, year: int)
     data = tmp_path / "units.csv"
     units = generate_units(3000, seed=year, year=year)
     write_csv(data, units if year < 2019 else only_sectors(iter(units), {"power"}))
-    factors = load_local_factors(FACTORS, RULES.sectors)
+    factors = read_local_factors(FACTORS, RULES.sectors)
     batch = batch_allocate(read_columns(data), year, RULES, factors)
     exact = peie.allocate(data, year, local_factors=FACTORS)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}

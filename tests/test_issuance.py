@@ -184,11 +184,12 @@ def test_a_killed_process_leaves_the_ledger_as_it_was(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     script = f"""
 import os, signal
-from peie.issuance.ledger import Ledger, Issuance, Provenance
+from peie.issuance.ledger import Ledger, Issuance
+from peie.provenance import Provenance, RuleRef
 def die(point):
     if point == "before_commit":
         os.kill(os.getpid(), signal.SIGKILL)
-prov = Provenance({{"power": ("v", "h")}}, "d", None)
+prov = Provenance({{"power": RuleRef("v", "h")}}, "d", None)
 with Ledger({str(ledger)!r}) as first:
     first.record(year=2017, stage="preallocation", provenance=prov, command="first",
                  issuances=[Issuance("F-1", "power", 10)])

@@ -19,11 +19,11 @@ from peie.issuance.ledger import (
     Ledger,
     LedgerConflict,
     LedgerError,
-    Provenance,
 )
 from peie.issuance.stages import preallocations, trueups
+from peie.provenance import Provenance, RuleRef
 
-PROV = Provenance({"cement": ("2017-draft", "a" * 64)}, "d" * 64, None)
+PROV = Provenance({"cement": RuleRef("2017-draft", "a" * 64)}, "d" * 64, None)
 FIXED = datetime.datetime(2018, 3, 1, 9, 0, tzinfo=datetime.UTC)
 
 
@@ -64,7 +64,7 @@ def test_conflict_message_names_the_run_and_what_differs(tmp_path: Path) -> None
     with Ledger(tmp_path / "l.sqlite", now=lambda: FIXED) as ledger:
         ledger.record(year=2017, stage="preallocation", provenance=PROV, command="c",
                       issuances=[Issuance("F-1", "cement", 5)])
-        other = Provenance({"cement": ("2017-draft", "b" * 64)}, "e" * 64, None)
+        other = Provenance({"cement": RuleRef("2017-draft", "b" * 64)}, "e" * 64, None)
         with pytest.raises(LedgerConflict) as caught:
             ledger.record(year=2017, stage="preallocation", provenance=other, command="c",
                           issuances=[Issuance("F-1", "cement", 5)])
@@ -191,13 +191,13 @@ def test_local_factors_never_raise_any_stage_and_preallocation_is_the_rounded_sh
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facilities())
 def test_preallocating_twice_is_the_same_as_once(units: list[dict[str, object]]) -> None:
-    from peie.issuance.stages import preallocation_issuances, provenance
+    from peie.issuance.stages import preallocation_issuances
 
     result = peie.allocate(units, 2017)
     with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite") as ledger:
         record = {"year": 2017, "stage": "preallocation", "command": "c",
                   "issuances": preallocation_issuances(preallocations(result)),
-                  "provenance": provenance(result)}
+                  "provenance": result.provenance}
         ledger.record(**record)  # type: ignore[arg-type]
         once = state(ledger)
         assert ledger.record(**record).status == "unchanged"  # type: ignore[arg-type]

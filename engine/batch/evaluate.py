@@ -25,6 +25,7 @@ from peie.data.records import validate_table
 from peie.dsl.model import EnumType, Rule
 from peie.exact.allocation import evaluate_units, facility_totals
 from peie.progress import Progress
+from peie.provenance import Provenance
 from peie.ruleset import RuleSet
 
 from .vector import NotVectorisable, Units, vectorise
@@ -135,6 +136,11 @@ class BatchAllocation:
     sector_names: list[str] = field(repr=False)
     unit_facility: np.ndarray = field(repr=False)  # index into facility_ids, per row
     unit_sector: np.ndarray = field(repr=False)  # index into sector_names, per row
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance.of(self.year, self.rules, self.data_sha256,
+                             self.local_factors_sha256)
 
     @cached_property
     def facility_sector(self) -> np.ndarray:

@@ -6,7 +6,6 @@ The 2017 draft lets a province only be stricter than the national benchmark
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from peie.dsl.errors import did_you_mean
 from peie.errors import DataError, DataProblem
 
-from .readers import Table, read_table
+from .readers import Table
 
 COLUMNS = ("province", "sector", "factor")
 DEFAULT = Decimal(1)
@@ -101,10 +100,3 @@ def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-unty
                "benchmark)")
         return None
     return factor
-
-
-def load_local_factors(path: str | os.PathLike[str] | None,
-                       sectors: Iterable[str]) -> LocalFactors:
-    if path is None:
-        return NO_LOCAL_FACTORS
-    return parse_factors(read_table(path), sectors)

@@ -17,6 +17,7 @@ from peie.dsl import ast
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.progress import Progress
+from peie.provenance import Provenance
 
 from .compiler import CONTEXT, CompiledRule, EvaluationError
 
@@ -80,6 +81,11 @@ class Allocation:
     local_factors_sha256: str | None
     units: Sequence[UnitAllocation]
     facilities: Sequence[FacilityAllocation]
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance.of(self.year, self.rules, self.data_sha256,
+                             self.local_factors_sha256)
 
     def totals(self) -> dict[str, int]:
         totals = {sector: 0 for sector in sorted(self.rules)}

@@ -13,18 +13,17 @@ failure anywhere leaves the file as it was (rollback journal; SQLite's atomic co
 
 from __future__ import annotations
 
-import csv
 import datetime
-import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from peie.errors import PeieError
+from peie.provenance import Provenance
 
 DEFAULT_LEDGER_ENV = "PEIE_LEDGER"
 DEFAULT_LEDGER_NAME = "peie-ledger.sqlite"
@@ -74,21 +73,6 @@ class LedgerConflict(LedgerError):
 
 def default_ledger_path() -> Path:
     return Path(os.environ.get(DEFAULT_LEDGER_ENV) or DEFAULT_LEDGER_NAME)
-
-
-@dataclass(frozen=True)
-class Provenance:
-    rules: Mapping[str, tuple[str, str]]  # sector -> (version, sha256 of the rule file)
-    data_sha256: str
-    local_factors_sha256: str | None
-
-    def rules_json(self) -> str:
-        return json.dumps({s: {"version": v, "sha256": h} for s, (v, h) in
-                           sorted(self.rules.items())}, sort_keys=True)
-
-    def fingerprint(self) -> str:
-        text = json.dumps([self.rules_json(), self.data_sha256, self.local_factors_sha256])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -333,19 +317,3 @@ def _validate(stage: str, issuances: Sequence[Issuance]) -> None:
                                   or item.amount != item.final - item.preallocation):
             raise ValueError(f"true-up of {item.facility_id} breaks final = pre-allocation "
                              "+ true-up")
-
-
-EXPORT_COLUMNS = tuple(LedgerEntry.__dataclass_fields__)
-
-
-def export_entries(entries: Sequence[LedgerEntry], fmt: str, out: TextIO) -> None:
-    if fmt == "json":
-        json.dump([{**asdict(e), "rules": json.loads(e.rules)} for e in entries], out,
-                  ensure_ascii=False, indent=2)
-        out.write("\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows([getattr(e, c) for c in EXPORT_COLUMNS] for e in entries)
-    else:
-        raise ValueError(f"unknown export format {fmt!r}")

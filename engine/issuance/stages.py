@@ -12,7 +12,7 @@ from peie.errors import DataError, DataProblem
 from peie.exact.allocation import Allocation, round_amount
 from peie.exact.compiler import CONTEXT
 
-from .ledger import Issuance, Provenance
+from .ledger import Issuance
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,6 @@ class TrueUp:
     preallocation: int
     trueup: int  # final - preallocation: positive is topped up, negative taken back
     new_entrant: bool
-
-
-def provenance(result: Allocation) -> Provenance:
-    return Provenance(
-        rules={s: (r.version, r.sha256) for s, r in result.rules.items()},
-        data_sha256=result.data_sha256,
-        local_factors_sha256=result.local_factors_sha256,
-    )
 
 
 def preallocations(base: Allocation) -> list[Preallocation]:

@@ -7,10 +7,8 @@ equal the exact path's.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -18,13 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from peie.api import BatchRun
 from peie.batch.evaluate import BatchAllocation
 from peie.data.columns import Columns
-from peie.errors import UsageError
 
-from . import common as report
+from . import provenance
+from .encoding import text_table
 
-FORMATS = ("table", "json", "csv", "parquet")
 CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
 
 
@@ -36,8 +34,7 @@ def facilities_table(result: BatchAllocation) -> pa.Table:
         "sector": pa.array(result.facility_sector.tolist(), pa.string()),
         "allocation": pa.array(result.facility_allocation, pa.int64()),
     })
-    rows = report.provenance_rows(result.year, result.rules, result.data_sha256,
-                                  result.local_factors_sha256)
+    rows = provenance.rows(result.provenance)
     return table.replace_schema_metadata({"peie.provenance": json.dumps(dict(rows))})
 
 
@@ -96,9 +93,7 @@ def _json_objects(fields: list[tuple[str, pa.Array | pa.ChunkedArray, bool]],
 
 def batch_json(result: BatchAllocation, columns: Columns) -> Iterator[bytes | pa.Buffer]:
     """The JSON document in pieces, to be written one after the other."""
-    head = report.provenance_of(result.year, result.rules, result.data_sha256)
-    if result.local_factors_sha256:
-        head["local_factors_sha256"] = result.local_factors_sha256
+    head = provenance.head(result.provenance)
     head["unit_precision"] = "float64"
     table = columns.table
     body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
@@ -115,48 +110,35 @@ def batch_json(result: BatchAllocation, columns: Columns) -> Iterator[bytes | pa
     yield ('\n  ],\n  "totals": ' + json.dumps(result.totals()) + "\n}\n").encode()
 
 
-def write_batch(result: BatchAllocation, columns: Columns, fmt: str, out: str | None) -> None:
-    """Write `fmt` to `out` atomically, or to standard output."""
-    pieces: Iterable[bytes | pa.Buffer]
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        if not out:
-            raise UsageError("--format parquet writes a file: give it with --out FILE")
-        report.atomic_write(out, lambda handle: pq.write_table(facilities_table(result),
-                                                               handle), binary=True)
-        return
-    if fmt == "csv":
-        buffer = io.BytesIO()
-        pacsv.write_csv(facilities_table(result), buffer,
-                        pacsv.WriteOptions(quoting_style="needed"))
-        pieces = [buffer.getvalue()]
-    elif fmt == "json":
-        pieces = batch_json(result, columns)
-    else:
-        pieces = [batch_table(result).encode()]
-
-    def write(handle: BinaryIO) -> None:
-        for piece in pieces:
-            handle.write(memoryview(piece))
-
-    if out:
-        report.atomic_write(out, write, binary=True)
-    else:
-        sys.stdout.flush()
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+def write_json(run: BatchRun, handle: BinaryIO) -> None:
+    for piece in batch_json(run.result, run.columns):
+        handle.write(memoryview(piece))
 
 
-def batch_table(result: BatchAllocation) -> str:
+def write_csv(run: BatchRun, handle: BinaryIO) -> None:
+    pacsv.write_csv(facilities_table(run.result), handle,
+                    pacsv.WriteOptions(quoting_style="needed"))
+
+
+def write_table(run: BatchRun, handle: BinaryIO) -> None:
+    handle.write(batch_table(run).encode())
+
+
+def write_parquet(run: BatchRun, handle: BinaryIO) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(facilities_table(run.result), handle)
+
+
+def batch_table(run: BatchRun) -> str:
+    result = run.result
     lines = [f"Free allocation {result.year} (batch: float64, {result.recomputed} facilities "
              "settled on the exact path)",
-             *report.provenance_lines(result.rules, result.data_sha256,
-                                      result.local_factors_sha256, paths=False), ""]
+             *provenance.lines(result.provenance, paths=False), ""]
     totals = result.totals()
     counts = {s: int((result.facility_sector == s).sum()) for s in totals}
     counts["all"] = len(result.facility_ids)
-    lines += report.text_table(("sector", "facilities", "allocation tCO2"),
+    lines += text_table(("sector", "facilities", "allocation tCO2"),
                                [(s, counts[s], f"{t:,}") for s, t in totals.items()],
                                (False, True, True))
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from peie.dsl.diff import Change, RuleDiff
 from peie.dsl.model import Rule
 from peie.exact.allocation import decimal_text
 
-from .common import aligned
+from .encoding import aligned
 
 if TYPE_CHECKING:  # the impact module brings numpy; `peie check` need not load it
     from peie.impact import FacilityImpact, Impact

@@ -1,35 +1,19 @@
-"""The Python API for embedding peie; the command line is a thin layer over it.
-
-    import peie
-    rules = peie.load_rules()                       # the bundled 2017 rules
-    result = peie.allocate("units.csv", year=2017, rules=rules)
-    result.totals()                                 # {'aluminium': ..., 'all': ...}
-    print("\\n".join(result.explain("U-000001").render()))
-
-Every user error is raised as a peie.PeieError subclass: RuleError (with .diagnostics,
-each with file, line and column), DataError (with .problems, each with file, row, unit
-and field), UsageError.
-"""
+"""Everything an allocation reads, loaded and validated: rules, data and local factors."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
 from peie.dsl.model import Rule
-from peie.exact.allocation import Allocation, collector_paused, evaluate_units, facility_totals
-from peie.exact.compiler import CompiledRule
-from peie.exact.explain import Node, explain_unit
-
-from .errors import UsageError
-from .ruleset import RuleSet, rules_from_text
-from .ruleset import load_rules as _load_rule_files
+from peie.errors import UsageError
+from peie.exact.allocation import collector_paused
+from peie.ruleset import RuleSet, rules_from_text
+from peie.ruleset import load_rules as _load_rule_files
 
 if TYPE_CHECKING:
     from peie.data.columns import Columns
@@ -82,21 +66,6 @@ def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFac
     return parse_factors(table_from_records(rows, "<local factors>"), sectors)
 
 
-@dataclass(frozen=True)
-class AllocationRun(Allocation):
-    """An Allocation that also knows how to explain its units."""
-
-    data_path: str = ""
-    compiled: Mapping[str, CompiledRule] | None = None
-
-    def explain(self, unit_id: str) -> Node:
-        unit = self.unit(unit_id)
-        if unit is None:
-            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
-        assert self.compiled is not None
-        return explain_unit(unit, self.compiled[unit.record.sector], self.data_path)
-
-
 def prepare(data: DataLike, year: int, rules: RulesLike = None,
             local_factors: FactorsLike = None) -> tuple[RuleSet, dict[str, Rule], DataFile,
                                                         list[UnitRecord], LocalFactors]:
@@ -135,38 +104,3 @@ def _large_csv(data: DataLike) -> bool:
         return os.path.getsize(data) >= COLUMNAR_BYTES
     except OSError:
         return False  # the reader says what is wrong with the path
-
-
-def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
-             local_factors: FactorsLike = None,
-             preallocation_basis: bool = False) -> AllocationRun:
-    """Exact allocation of every unit in `data` for `year`, with facility and sector totals.
-
-    With `preallocation_basis`, each unit is evaluated with its rule's `preallocation
-    basis` formula where it declares one: what the pre-allocation share multiplies.
-    """
-    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
-    compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
-    units = evaluate_units(records, compiled, factors, table.path, preallocation_basis)
-    return AllocationRun(
-        year=year,
-        rules=in_force,
-        data_sha256=table.sha256,
-        local_factors_sha256=factors.sha256,
-        units=units,
-        facilities=facility_totals(units),
-        data_path=table.path,
-        compiled=compiled,
-    )
-
-
-def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
-                    local_factor: Decimal = Decimal(1)) -> Decimal:
-    """One unit's exact allocation from already-typed values (for what-if tools)."""
-    return RuleSet([rule]).compiled(rule).allocate(values, local_factor)
-
-
-__all__ = [
-    "AllocationRun", "allocate", "load_rules", "prepare", "read_data", "read_data_file",
-    "read_local_factors", "unit_allocation",
-]

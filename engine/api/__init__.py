@@ -1,0 +1,55 @@
+"""The Python API for embedding peie: the one application layer, which the command line
+(and any service) calls. Every command's result is built here as a typed value that
+carries its provenance; peie.report renders it.
+
+    import peie
+    rules = peie.load_rules()                       # the bundled 2017 rules
+    result = peie.allocate("units.csv", year=2017, rules=rules)
+    result.totals()                                 # {'aluminium': ..., 'all': ...}
+    print("\\n".join(result.explain("U-000001").render()))
+
+Every user error is raised as a peie.PeieError subclass: RuleError (with .diagnostics,
+each with file, line and column), DataError (with .problems, each with file, row, unit
+and field), UsageError.
+"""
+
+from .allocation import (
+    AllocationRun,
+    BatchRun,
+    Explanation,
+    allocate,
+    allocate_batch,
+    explain,
+    unit_allocation,
+)
+from .checking import CheckResult, check
+from .inputs import (
+    COLUMNAR_BYTES,
+    load_rules,
+    prepare,
+    read_data,
+    read_data_file,
+    read_local_factors,
+)
+from .issuance import (
+    LedgerView,
+    PositionReport,
+    PreallocationRun,
+    Recorded,
+    TrueUpRun,
+    ledger_entries,
+    open_ledger,
+    position,
+    preallocate,
+    trueup,
+)
+from .versions import Layout, VersionDiff, diff, impact, layout, load_version
+
+__all__ = [
+    "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CheckResult", "Explanation", "Layout",
+    "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "TrueUpRun",
+    "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
+    "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
+    "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "trueup",
+    "unit_allocation",
+]

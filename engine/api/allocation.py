@@ -1,0 +1,120 @@
+"""Allocation: the exact path, the batch path, and the explanation of one unit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from peie.dsl.model import Rule
+from peie.errors import UsageError
+from peie.exact.allocation import (
+    Allocation,
+    UnitAllocation,
+    evaluate_units,
+    facility_totals,
+)
+from peie.exact.compiler import CompiledRule
+from peie.exact.explain import Node, explain_unit
+from peie.provenance import Provenance
+from peie.ruleset import RuleSet
+
+from .inputs import DataLike, FactorsLike, RulesLike, load_rules, prepare, read_local_factors
+
+if TYPE_CHECKING:
+    from peie.batch.evaluate import BatchAllocation
+    from peie.data.columns import Columns
+
+
+@dataclass(frozen=True)
+class AllocationRun(Allocation):
+    """An Allocation that also knows how to explain its units."""
+
+    data_path: str = ""
+    compiled: Mapping[str, CompiledRule] | None = None
+
+    def explain(self, unit_id: str) -> Node:
+        unit = self.unit(unit_id)
+        if unit is None:
+            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
+        assert self.compiled is not None
+        return explain_unit(unit, self.compiled[unit.record.sector], self.data_path)
+
+
+def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
+             local_factors: FactorsLike = None,
+             preallocation_basis: bool = False) -> AllocationRun:
+    """Exact allocation of every unit in `data` for `year`, with facility and sector totals.
+
+    With `preallocation_basis`, each unit is evaluated with its rule's `preallocation
+    basis` formula where it declares one: what the pre-allocation share multiplies.
+    """
+    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
+    units = evaluate_units(records, compiled, factors, table.path, preallocation_basis)
+    return AllocationRun(
+        year=year,
+        rules=in_force,
+        data_sha256=table.sha256,
+        local_factors_sha256=factors.sha256,
+        units=units,
+        facilities=facility_totals(units),
+        data_path=table.path,
+        compiled=compiled,
+    )
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """A batch allocation with the columns it was computed from (its reports read both)."""
+
+    result: BatchAllocation
+    columns: Columns
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.result.provenance
+
+
+def allocate_batch(data: str, year: int, *, rules: RulesLike = None,
+                   local_factors: FactorsLike = None) -> BatchRun:
+    """The float64 batch path over a CSV file; facility amounts equal the exact path's."""
+    from peie.batch.evaluate import batch_allocate
+    from peie.data.columns import read_columns
+
+    ruleset = load_rules(rules)
+    factors = read_local_factors(local_factors, ruleset.sectors)
+    columns = read_columns(data)
+    return BatchRun(batch_allocate(columns, year, ruleset, factors), columns)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How one unit's allocation is computed: the tree, and what it was computed from."""
+
+    year: int
+    unit: UnitAllocation
+    tree: Node
+    provenance: Provenance
+
+
+def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
+            local_factors: FactorsLike = None) -> Explanation:
+    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    record = next((r for r in records if r.unit_id == unit_id), None)
+    if record is None:
+        raise UsageError(f"no unit '{unit_id}' in {table.path}")
+    compiled = {record.sector: ruleset.compiled(in_force[record.sector])}
+    unit = evaluate_units([record], compiled, factors, table.path)[0]
+    tree = explain_unit(unit, compiled[record.sector], table.path)
+    provenance = Provenance.of(year, {record.sector: unit.rule}, table.sha256, factors.sha256,
+                               table.path)
+    return Explanation(year, unit, tree, provenance)
+
+
+def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
+                    local_factor: Decimal = Decimal(1)) -> Decimal:
+    """One unit's exact allocation from already-typed values (for what-if tools)."""
+    return RuleSet([rule]).compiled(rule).allocate(values, local_factor)
+

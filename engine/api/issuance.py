@@ -1,0 +1,143 @@
+"""Two-stage issuance as the application runs it: compute everything first, then open
+the ledger only to record, in one transaction; and the ledger and position read back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from peie.errors import UsageError
+from peie.issuance.ledger import (
+    Ledger,
+    LedgerEntry,
+    RecordOutcome,
+    RunInfo,
+    default_ledger_path,
+)
+from peie.issuance.position import FacilityPosition, SectorPosition, positions
+from peie.issuance.stages import (
+    Preallocation,
+    TrueUp,
+    preallocation_issuances,
+    preallocations,
+    trueup_issuances,
+    trueups,
+)
+from peie.provenance import Provenance
+
+from .allocation import AllocationRun, allocate
+from .inputs import DataLike, FactorsLike, RulesLike
+
+LedgerLike = str | os.PathLike[str] | None  # None: $PEIE_LEDGER, else ./peie-ledger.sqlite
+
+
+def open_ledger(path: LedgerLike, reading: bool = False) -> Ledger:
+    """The ledger; reading one that does not exist is an error, not a new empty ledger."""
+    where = Path(path) if path else default_ledger_path()
+    if reading and not where.exists():
+        raise UsageError(f"{where}: there is no ledger here (preallocate or trueup make one)")
+    if not where.parent.is_dir():
+        raise UsageError(f"{where}: there is no directory {where.parent}")
+    return Ledger(where)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the ledger did with a run."""
+
+    ledger: Path
+    outcome: RecordOutcome
+
+
+@dataclass(frozen=True)
+class PreallocationRun:
+    base: AllocationRun  # the allocation year's rules on base-year data
+    items: Sequence[Preallocation]
+    recorded: Recorded
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.base.provenance
+
+
+@dataclass(frozen=True)
+class TrueUpRun:
+    final: AllocationRun
+    items: Sequence[TrueUp]
+    recorded: Recorded
+    preallocation_on_record: bool  # False: every facility was settled as a new entrant
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.final.provenance
+
+
+def preallocate(data: DataLike, year: int, *, ledger: LedgerLike = None,
+                rules: RulesLike = None, local_factors: FactorsLike = None,
+                command: str = "", supersede_reason: str | None = None) -> PreallocationRun:
+    """Pre-allocate `year` on base-year data and record it."""
+    base = allocate(data, year, rules=rules, local_factors=local_factors,
+                    preallocation_basis=True)
+    items = preallocations(base)
+    with open_ledger(ledger) as book:
+        outcome = book.record(year=year, stage="preallocation",
+                              issuances=preallocation_issuances(items),
+                              provenance=base.provenance, command=command,
+                              supersede_reason=supersede_reason)
+        return PreallocationRun(base, items, Recorded(book.path, outcome))
+
+
+def trueup(data: DataLike, year: int, *, ledger: LedgerLike = None,
+           rules: RulesLike = None, local_factors: FactorsLike = None,
+           command: str = "", supersede_reason: str | None = None) -> TrueUpRun:
+    """The final allocation on verified data, settled against the pre-allocation on
+    record, and recorded."""
+    final = allocate(data, year, rules=rules, local_factors=local_factors)
+    with open_ledger(ledger) as book:
+        on_record = book.has_run(year, "preallocation")
+        items = trueups(final, book.preallocations(year), final.data_path)
+        outcome = book.record(year=year, stage="trueup", issuances=trueup_issuances(items),
+                              provenance=final.provenance, command=command,
+                              supersede_reason=supersede_reason)
+        return TrueUpRun(final, items, Recorded(book.path, outcome), on_record)
+
+
+@dataclass(frozen=True)
+class PositionReport:
+    """Each facility's final allocation against its verified emissions."""
+
+    result: AllocationRun
+    facilities: Sequence[FacilityPosition]
+    sectors: Sequence[SectorPosition]
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.result.provenance
+
+
+def position(data: DataLike, year: int, *, rules: RulesLike = None,
+             local_factors: FactorsLike = None) -> PositionReport:
+    result = allocate(data, year, rules=rules, local_factors=local_factors)
+    assert result.compiled is not None
+    facilities, sectors = positions(result, dict(result.compiled), result.data_path)
+    return PositionReport(result, facilities, sectors)
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """Issuances read back from a ledger, with the runs that recorded them."""
+
+    path: Path
+    entries: Sequence[LedgerEntry]
+    runs: Sequence[RunInfo]
+
+
+def ledger_entries(ledger: LedgerLike = None, *, year: int | None = None,
+                   facility: str | None = None, include_superseded: bool = False
+                   ) -> LedgerView:
+    with open_ledger(ledger, reading=True) as book:
+        entries = book.entries(year=year, facility=facility,
+                               include_superseded=include_superseded)
+        return LedgerView(book.path, entries, book.runs(year))

@@ -1,0 +1,45 @@
+"""Arguments that several commands share."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import metadata
+
+from .errors import SHOWN_PROBLEMS
+
+
+def version() -> str:
+    try:
+        return metadata.version("peie")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
+def rules_arg(parser: argparse.ArgumentParser) -> None:
+    # One value per --rules (given again for more): a list would swallow DATA after it.
+    parser.add_argument("--rules", action="append", metavar="DIR_OR_FILE",
+                        help="a rule file or a directory of them; repeat for more "
+                             "(default: the bundled rules)")
+
+
+def local_factors_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--local-factors", metavar="FILE",
+                        help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
+
+
+def data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA", help="facility data: .csv .xlsx .json .yaml")
+    parser.add_argument("--year", type=int, required=True, help="the allocation year")
+    rules_arg(parser)
+    local_factors_arg(parser)
+    problems_arg(parser)
+
+
+def problems_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--problems", metavar="FILE",
+                        help=f"where the data has problems, write every one to FILE as CSV "
+                             f"(standard error shows the first {SHOWN_PROBLEMS})")
+
+
+def out_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")

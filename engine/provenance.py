@@ -1,0 +1,52 @@
+"""What a result was computed from: the rule versions with their hashes, the data's hash
+and the local factors' hash, so that any number issued can be reproduced.
+
+Every result (an allocation, a batch run, a pre-allocation, a true-up, an impact) offers
+one `Provenance`; peie.report renders it one way per format, and the ledger records it
+with each run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from peie.dsl.model import Rule
+
+
+class RuleRef(NamedTuple):
+    """One rule file as a result names it."""
+
+    version: str
+    sha256: str
+    path: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    rules: Mapping[str, RuleRef]  # sector -> the version used
+    data_sha256: str
+    local_factors_sha256: str | None = None
+    year: int | None = None
+    data_path: str = ""
+
+    @classmethod
+    def of(cls, year: int, rules: Mapping[str, Rule], data_sha256: str,
+           local_factors_sha256: str | None, data_path: str = "") -> Provenance:
+        refs = {sector: RuleRef(r.version, r.sha256, r.path, r.status)
+                for sector, r in sorted(rules.items())}
+        return cls(refs, data_sha256, local_factors_sha256, year, data_path)
+
+    def rules_json(self) -> str:
+        """The rules as the ledger stores them: sector -> version and sha256."""
+        return json.dumps({s: {"version": r.version, "sha256": r.sha256}
+                           for s, r in sorted(self.rules.items())}, sort_keys=True)
+
+    def fingerprint(self) -> str:
+        """Equal for runs computed from the same rules, data and local factors."""
+        text = json.dumps([self.rules_json(), self.data_sha256, self.local_factors_sha256])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()

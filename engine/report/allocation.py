@@ -1,0 +1,66 @@
+"""The report of `peie allocate` (exact path): JSON (the contract for systems), CSV per
+facility, a table for people, and an XLSX workbook."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from peie.exact.allocation import Allocation, decimal_text
+
+from . import provenance
+from .encoding import csv_text, text_table, write_xlsx
+
+
+def allocation_json(result: Allocation) -> dict[str, Any]:
+    """The JSON contract of `peie allocate --format json`."""
+    out = provenance.head(result.provenance)
+    out["units"] = [
+        {"unit_id": u.unit_id, "facility_id": u.record.facility_id, "sector": u.record.sector,
+         "allocation": decimal_text(u.allocation)}
+        for u in result.units
+    ]
+    out["facilities"] = [{"facility_id": f.facility_id, "allocation": f.allocation}
+                         for f in result.facilities]
+    out["totals"] = result.totals()
+    return out
+
+
+def allocation_csv(result: Allocation) -> str:
+    """One row per facility: what is issued."""
+    rows = [(f.facility_id, f.sector, len(f.unit_ids), f.allocation, decimal_text(f.exact))
+            for f in result.facilities]
+    return csv_text(("facility_id", "sector", "units", "allocation", "exact_allocation"), rows)
+
+
+def allocation_table(result: Allocation) -> str:
+    lines = [f"Free allocation {result.year}",
+             *provenance.lines(result.provenance),
+             ""]
+    rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
+            for f in result.facilities]
+    lines += text_table(("facility", "sector", "units", "allocation tCO2"), rows,
+                        (False, False, True, True))
+    lines.append("")
+    totals = result.totals()
+    counts = {s: sum(1 for f in result.facilities if f.sector == s) for s in totals}
+    counts["all"] = len(result.facilities)
+    units = {s: sum(1 for u in result.units if u.record.sector == s) for s in totals}
+    units["all"] = len(result.units)
+    lines += text_table(("sector", "facilities", "units", "allocation tCO2"),
+                        [(s, counts[s], units[s], f"{t:,}") for s, t in totals.items()],
+                        (False, True, True, True))
+    return "\n".join(lines) + "\n"
+
+
+def allocation_xlsx(result: Allocation, handle: BinaryIO) -> None:
+    write_xlsx(handle, {
+        # A spreadsheet number holds ~15 digits: the exact value beside it, as text.
+        "units": (("unit_id", "facility_id", "sector", "province", "allocation",
+                   "allocation_exact"),
+                  [(u.unit_id, u.record.facility_id, u.record.sector, u.record.province,
+                    float(u.allocation), decimal_text(u.allocation)) for u in result.units]),
+        "facilities": (("facility_id", "sector", "allocation"),
+                       [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
+        "totals": (("sector", "allocation"), list(result.totals().items())),
+        "provenance": (("item", "value"), provenance.rows(result.provenance)),
+    })

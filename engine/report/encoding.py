@@ -1,0 +1,94 @@
+"""The encodings every report is written in: JSON laid out for people and diffs, CSV,
+tables aligned for a terminal, and XLSX workbooks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, BinaryIO
+
+# How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
+_JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """JSON laid out as the batch path writes it: a list of records one record a line,
+    a flat object on one line, the rest indented."""
+    items = (f"  {_json(key)}: {_json_value(value)}" for key, value in document.items())
+    return "{\n" + ",\n".join(items) + "\n}\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return "[\n" + ",\n".join(_record_lines(value)) + "\n  ]"
+    if isinstance(value, dict) and not any(isinstance(v, dict | list) for v in value.values()):
+        return _json(value)
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+
+
+def _record_lines(records: list[dict[str, Any]]) -> list[str]:
+    """Each record as `json.dumps` writes it on one line, byte for byte. Records with the
+    same keys are written a column at a time: 100 000 units take ~0.1 s, not ~0.6 s."""
+    keys = list(records[0])
+    if not keys or any(list(r) != keys for r in records):
+        return ["    " + _json(r) for r in records]
+    columns = []
+    for index, key in enumerate(keys):
+        head = ("    {" if index == 0 else ", ") + _json(key) + ": "
+        values = [r[key] for r in records]
+        if all(type(v) is str for v in values):
+            encoded: Iterable[str] = map(_JSON_STRING, values)
+        elif all(type(v) is int for v in values):
+            encoded = map(str, values)
+        else:
+            encoded = map(_json, values)
+        columns.append([head + text for text in encoded])
+    columns.append(["}"] * len(records))
+    return list(map("".join, zip(*columns, strict=True)))
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
+    """Rows of cells in columns two spaces apart; the columns in `right` right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
+                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in rows]
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+               right: Sequence[bool] | None = None) -> list[str]:
+    """A table for people: the header, a rule of dashes, the rows."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    dashes = ["-" * max(len(r[i]) for r in cells) for i in range(len(header))]
+    return aligned([cells[0], dashes, *cells[1:]],
+                   {i for i, flag in enumerate(right or ()) if flag})
+
+
+def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
+                                                         Sequence[Sequence[Any]]]]) -> None:
+    """A workbook of one sheet per entry (a header row, then the rows)."""
+    from openpyxl import Workbook  # only the xlsx output pays for the import
+
+    book = Workbook()
+    assert book.active is not None
+    book.remove(book.active)
+    for title, (header, rows) in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(list(row))
+    book.save(handle)

@@ -1,0 +1,49 @@
+"""Output files: written whole or not at all, and refused before any work is done when
+they cannot be written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from peie.errors import UsageError
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
+                 binary: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename: no half-written output.
+    A file written over keeps its permissions; a new one gets the umask's."""
+    target = Path(path)
+    check_output_path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                       newline=None if binary else "") as handle:
+            write(handle)
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: there is no directory {folder}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,107 @@
+"""The one registry of output formats: for each document a command produces, the formats
+it can be written in and how. A new format, or a new document, is an entry here; the
+command line takes its `--format` choices from it.
+
+A format writes a result to an open handle (text, or bytes where `binary`); `deliver`
+sends it to a file, written whole or not at all, or to the stream the caller gives.
+Formats marked `file_only` (a workbook, Parquet) are not written to a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from peie.errors import UsageError
+
+from . import allocation, checks, diff, explain, issuance
+from .encoding import json_text
+from .files import atomic_write
+
+Write = Callable[..., None]  # (result, handle, **options) -> None
+
+
+@dataclass(frozen=True)
+class Format:
+    write: Write
+    binary: bool = False
+    file_only: bool = False
+
+
+def text(render: Callable[..., str]) -> Format:
+    """A format whose rendering is a string."""
+    return Format(lambda result, handle, **options: handle.write(render(result, **options)))
+
+
+def _diff(render: Callable[..., str]) -> Format:
+    """A semantic-diff rendering, which takes the diff and both versions."""
+    return text(lambda v: render(v.diff, v.old, v.new))
+
+
+def _batch(name: str, file_only: bool = False) -> Format:
+    """A format of the batch report, which brings numpy and pyarrow: imported when
+    written, so that the other commands do not pay for it."""
+    def write(result: Any, handle: IO[bytes]) -> None:
+        from . import batch
+
+        getattr(batch, name)(result, handle)
+
+    return Format(write, binary=True, file_only=file_only)
+
+
+DOCUMENTS: dict[str, dict[str, Format]] = {
+    "check": {"text": text(checks.check_text)},
+    "allocation": {
+        "table": text(allocation.allocation_table),
+        "json": text(lambda r: json_text(allocation.allocation_json(r))),
+        "csv": text(allocation.allocation_csv),
+        "xlsx": Format(allocation.allocation_xlsx, binary=True, file_only=True),
+    },
+    "batch allocation": {
+        "table": _batch("write_table"),
+        "json": _batch("write_json"),
+        "csv": _batch("write_csv"),
+        "parquet": _batch("write_parquet", file_only=True),
+    },
+    "explanation": {"text": text(explain.explanation_text),
+                    "json": text(explain.explanation_json)},
+    "preallocation": {"table": text(issuance.preallocation_table),
+                      "json": text(issuance.preallocation_json),
+                      "csv": text(issuance.preallocation_csv)},
+    "trueup": {"table": text(issuance.trueup_table), "json": text(issuance.trueup_json),
+               "csv": text(issuance.trueup_csv)},
+    "position": {"table": text(issuance.position_table), "json": text(issuance.position_json)},
+    "ledger": {"table": text(issuance.ledger_table)},
+    "ledger export": {"csv": text(issuance.ledger_csv), "json": text(issuance.ledger_json)},
+    "diff": {"text": _diff(diff.diff_text), "json": _diff(diff.diff_json),
+             "markdown": _diff(diff.diff_markdown)},
+    "impact": {"text": text(diff.impact_text), "json": text(diff.impact_json),
+               "markdown": text(lambda r, top: diff.impact_text(r, top, markdown=True)),
+               "csv": text(lambda r, top: diff.impact_csv(r))},
+}
+
+
+def formats(document: str) -> tuple[str, ...]:
+    """The format names of a document, in the order `--help` lists them."""
+    return tuple(DOCUMENTS[document])
+
+
+def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | None,
+            stream: IO[str], **options: Any) -> None:
+    """Write `result` as `fmt` to the file `out`, or else to `stream` (the caller's
+    standard output)."""
+    chosen = DOCUMENTS[document][fmt]
+    if out:
+        atomic_write(out, lambda handle: chosen.write(result, handle, **options),
+                     binary=chosen.binary)
+        return
+    if chosen.file_only:
+        raise UsageError(f"--format {fmt} writes a file: give it with --out FILE")
+    if chosen.binary:
+        stream.flush()
+        chosen.write(result, stream.buffer, **options)  # type: ignore[attr-defined]
+        stream.buffer.flush()  # type: ignore[attr-defined]
+    else:
+        chosen.write(result, stream, **options)

@@ -1,0 +1,45 @@
+"""A result's provenance, rendered one way per format: the head of a JSON document, the
+lines under a table's title, and (item, value) rows for files without a head of their
+own (the XLSX `provenance` sheet, Parquet metadata)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peie.provenance import Provenance
+
+
+def head(provenance: Provenance) -> dict[str, Any]:
+    """The head of every JSON document of a result: year, rule versions and hashes, the
+    data's hash, and the local factors' hash where factors were given."""
+    out: dict[str, Any] = {
+        "year": provenance.year,
+        "rules": {s: {"version": r.version, "sha256": r.sha256}
+                  for s, r in sorted(provenance.rules.items())},
+        "data_sha256": provenance.data_sha256,
+    }
+    if provenance.local_factors_sha256:
+        out["local_factors_sha256"] = provenance.local_factors_sha256
+    return out
+
+
+def rows(provenance: Provenance) -> list[tuple[str, str]]:
+    out = [("year", str(provenance.year))]
+    for sector, rule in sorted(provenance.rules.items()):
+        out += [(f"rules {sector} version", rule.version),
+                (f"rules {sector} sha256", rule.sha256)]
+    out.append(("data sha256", provenance.data_sha256))
+    if provenance.local_factors_sha256:
+        out.append(("local factors sha256", provenance.local_factors_sha256))
+    return out
+
+
+def lines(provenance: Provenance, paths: bool = True) -> list[str]:
+    """Each rule version and the hashes a result comes from, indented under a title."""
+    out = [f"  rules {sector}: {rule.version} ({rule.status}), "
+           + (f"{rule.path}, " if paths else "") + f"sha256 {rule.sha256[:16]}"
+           for sector, rule in sorted(provenance.rules.items())]
+    out.append(f"  data sha256 {provenance.data_sha256[:16]}")
+    if provenance.local_factors_sha256:
+        out.append(f"  local factors sha256 {provenance.local_factors_sha256[:16]}")
+    return out
