@@ -1,10 +1,12 @@
-"""Fixtures shared by the command-line tests."""
+"""Fixtures shared by the command-line tests, and the --update-cases switch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from expected_files import ExpectedFiles
 from hypothesis import settings
 
 from peie.cli import main
@@ -15,6 +17,29 @@ settings.register_profile("peie", deadline=None)
 settings.load_profile("peie")
 
 Cli = Callable[..., tuple[int, str, str]]
+_REWRITTEN = pytest.StashKey[list[Path]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-cases", action="store_true",
+                     help="rewrite the expected files under tests/cases/ from the actual "
+                          "output (after a deliberate change; read the diff)")
+
+
+@pytest.fixture(scope="session")
+def expected_files(pytestconfig: pytest.Config) -> ExpectedFiles:
+    files = ExpectedFiles(bool(pytestconfig.getoption("--update-cases")))
+    pytestconfig.stash[_REWRITTEN] = files.rewritten
+    return files
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    rewritten = config.stash.get(_REWRITTEN, [])
+    if config.getoption("--update-cases"):
+        terminalreporter.write_line(f"--update-cases rewrote {len(rewritten)} file(s):")
+        for path in rewritten:
+            terminalreporter.write_line(f"  {path}")
 
 
 @pytest.fixture

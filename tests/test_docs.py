@@ -1,0 +1,289 @@
+"""Every example in README.md, samples/README.md and docs/*.md is run, so a document that
+drifts from the code fails the suite.
+
+How the documents are read (the convention they already follow):
+
+- A ```python block is executed, on its own (each block of these documents imports what
+  it uses), in-process with the working directory a temporary copy of `samples/` and
+  `rules/`; what it prints on standard output and standard error is its output.
+- A ```sh block is a list of commands, one a line (`#` lines are comments), run in order
+  by `sh -c` in that same directory, with `peie` and `python` the entry points of the
+  virtual environment running the tests (sys.executable's bin directory first on PATH),
+  `bench` importable, a terminal 80 columns wide and the ledger where the command says.
+  The examples of one document share their directory, so later ones build on earlier
+  ones (the ledger's runs 1, 2, 3 in cli.md).
+- The output shown is the block right after it (```text, or a plain ```), with nothing but
+  blank lines between. Where there is one, the output of the commands (standard output
+  and standard error as they come) must be the block's text; where the prose before the
+  commands says "standard output not shown", standard error alone. Without one, every
+  command must exit 0.
+- Compared line by line, trailing spaces ignored. A line `...` in the shown output stands
+  for any number of lines (the docs' "where marked `...`, trimmed"), a line ending in
+  ` ...` for any line that starts with the text before it. Times of day
+  (2026-11-23T10:49:04+00:00) are not compared. The places the docs name for written files
+  (/tmp/peie-docs, /tmp/peie-api) are the temporary directory, and the bundled rules'
+  installed path (shown as /work/main/rules) is that of this installation.
+- Files an example uses that the document describes but does not give (cli.md's
+  /tmp/peie-docs/cement.rule, draft.rule, bad.csv) are made from that description
+  (FIXTURES).
+- Examples that cannot run here are skipped by a rule in SKIPPED, with the reason, and
+  shown as skipped tests (test_example_not_run); known failures, each with its reason,
+  are in KNOWN_FAILURES and must still fail (the list is to be emptied, not grown).
+- After a document's examples, the copies of samples/ and rules/ must be as in the
+  repository (the samples README's regeneration commands reproduce the files exactly).
+
+Inline `code` in prose is not run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import peie
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ["README.md", "samples/README.md",
+             *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+COPIED = ("samples", "rules")
+BUNDLED_RULES = Path(peie.load_rules().rules[0].path).parent
+WRITTEN_TO = ("/tmp/peie-docs", "/tmp/peie-api")  # where the docs say files went
+SHOWN_RULES = "/work/main/rules"
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+                   re.M | re.S)
+OUTPUT_INFOS = ("", "text")
+
+SKIPPED: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"python3 -m venv"),
+     "creates a virtual environment and installs from a package index (network, minutes)"),
+    (re.compile(r"-m pytest"), "runs the test suite, which this test is part of"),
+    (re.compile(r"\S@\S"), "reads a file as committed at a git revision: needs the "
+                           "repository's history, which the temporary copy has not"),
+    (re.compile(r"^cp \S+ rules/"), "stands for the reader's copy of a rule file to edit by "
+                                    "hand; the edits are the prose, not commands"),
+]
+
+# (document, line of the example's opening fence) -> why it fails today
+KNOWN_FAILURES: dict[tuple[str, int], str] = {
+    ("docs/api.md", 473): "the impact's step totals and rounding part differ from the ones "
+                          "shown in their last digits (-66647.61118380041, not ...61; "
+                          "-2.75912364178, not ...58): the float64 steps",
+    ("docs/api.md", 663): "a DataProblem's range message names the input and its rule file, "
+                          "line: '(input clinker_t, .../rules/cement.rule:13)', not "
+                          "'(clinker_t at line 13)'",
+    ("docs/api.md", 709): "peie.cli.report_error(error) raises TypeError: it takes the "
+                          "parsed arguments now, report_error(error, args)",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    doc: str
+    line: int
+    kind: str  # "sh" or "python"
+    code: str
+    shown: str | None  # the output the document shows, if it shows one
+    stderr_only: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.doc}:{self.line}"
+
+    def skip_reason(self) -> str | None:
+        for pattern, reason in SKIPPED:
+            if any(pattern.search(command) for command in self.commands()):
+                return reason
+        return None
+
+    def commands(self) -> list[str]:
+        if self.kind != "sh":
+            return []
+        return [s for line in self.code.splitlines() if (s := line.strip())
+                and not s.startswith("#")]
+
+
+def examples(doc: str) -> list[Example]:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    blocks = list(FENCE.finditer(text))
+    found = []
+    for i, block in enumerate(blocks):
+        if block["info"] not in ("sh", "python"):
+            continue
+        after = blocks[i + 1] if i + 1 < len(blocks) else None
+        shows = (after is not None and after["info"] in OUTPUT_INFOS
+                 and not text[block.end():after.start()].strip())
+        before = text[blocks[i - 1].end() if i else 0:block.start()]
+        found.append(Example(doc, text.count("\n", 0, block.start()) + 1, block["info"],
+                             block["body"], after["body"] if shows and after else None,
+                             "standard output not shown" in before))
+    return found
+
+
+ALL = [e for doc in DOCUMENTS for e in examples(doc)]
+
+
+# ---- files the documents describe but do not give ------------------------------------
+
+
+def _cement_with_two_mistakes(folder: Path) -> None:
+    text = (ROOT / "rules" / "cement.rule").read_text(encoding="utf-8")
+    text = text.replace("[50000 t, 100000 t)  -> 2 %", "[60000 t, 100000 t)  -> 2 %")
+    (folder / "cement.rule").write_text(text.replace("* local_factor\n", "* local_factr\n"),
+                                        encoding="utf-8")
+
+
+def _draft(folder: Path) -> None:
+    shutil.copy(ROOT / "tests" / "cases" / "fmt" / "draft-of-the-cli-docs.rule",
+                folder / "draft.rule")
+
+
+def _bad_csv(folder: Path) -> None:
+    """samples/units_2017.csv with the four cells cli.md describes changed."""
+    with open(ROOT / "samples" / "units_2017.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for unit, field, value in [("U-000001", "heat_ratio", "1.4"),
+                               ("U-000004", "molten_aluminium_t", ""),
+                               ("U-000005", "category", "usc_1000"),
+                               ("U-000006", "sector", "powr")]:
+        next(r for r in rows if r["unit_id"] == unit)[field] = value
+    with open(folder / "bad.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+FIXTURES: dict[str, list[Callable[[Path], None]]] = {
+    "docs/cli.md": [_cement_with_two_mistakes, _draft, _bad_csv],
+}
+
+
+# ---- running ---------------------------------------------------------------------------
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PEIE_LEDGER"}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+               PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", COLUMNS="80")
+    return env
+
+
+def run_sh(example: Example, folder: Path) -> tuple[str, list[str]]:
+    """The commands' output, and the commands that failed."""
+    output, failed = [], []
+    for command in example.commands():
+        done = subprocess.run(
+            ["sh", "-c", _placed(command, folder)], cwd=folder, env=_environment(),
+            text=True, timeout=120, stdout=subprocess.DEVNULL if example.stderr_only
+            else subprocess.PIPE, stderr=subprocess.PIPE if example.stderr_only
+            else subprocess.STDOUT)
+        output.append(done.stderr if example.stderr_only else done.stdout)
+        if done.returncode:
+            failed.append(f"{command} (exit {done.returncode})")
+    return "".join(output), failed
+
+
+def run_python(example: Example, folder: Path) -> tuple[str, list[str]]:
+    printed = io.StringIO()
+    failed = []
+    with contextlib.chdir(folder), contextlib.redirect_stdout(printed), \
+            contextlib.redirect_stderr(printed):
+        try:
+            exec(compile(_placed(example.code, folder), example.name, "exec"),
+                 {"__name__": "__main__"})
+        except Exception:
+            failed.append(traceback.format_exc(limit=-3))
+    return printed.getvalue() + "".join(failed), failed
+
+
+def _placed(text: str, folder: Path) -> str:
+    for place in WRITTEN_TO:
+        text = text.replace(place, str(folder))
+    return text
+
+
+def _lines(text: str) -> list[str]:
+    return TIME.sub("<time>", text).rstrip().splitlines()
+
+
+def shown_pattern(shown: str, folder: Path) -> re.Pattern[str]:
+    """The shown output as a pattern over the actual one (the elisions of the docstring)."""
+    parts = []
+    for line in _lines(_placed(shown, folder).replace(SHOWN_RULES, str(BUNDLED_RULES))):
+        line = line.rstrip()
+        if line.strip() == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        elif line.endswith(" ..."):
+            parts.append(re.escape(line[:-4]) + r"[^\n]*\n")
+        else:
+            parts.append(re.escape(line) + r"\n")
+    return re.compile("".join(parts))
+
+
+def problem(example: Example, folder: Path) -> str | None:
+    """What is wrong with the example, or None."""
+    run = run_sh if example.kind == "sh" else run_python
+    output, failed = run(example, folder)
+    actual = "".join(line.rstrip() + "\n" for line in _lines(output))
+    if example.shown is not None:
+        if shown_pattern(example.shown, folder).fullmatch(actual):
+            return None
+        return f"its output is not the one shown:\n{actual}"
+    return f"failed: {'; '.join(failed)}\n{output}" if failed else None
+
+
+def changed_copies(folder: Path) -> list[str]:
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for name in COPIED
+                for p in (root / name).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    before, after = files(ROOT), files(folder)
+    return sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS)
+def test_examples_of(doc: str, tmp_path: Path) -> None:
+    for name in COPIED:
+        shutil.copytree(ROOT / name, tmp_path / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for make in FIXTURES.get(doc, []):
+        make(tmp_path)
+    wrong = []
+    for example in examples(doc):
+        if example.skip_reason():
+            continue
+        found = problem(example, tmp_path)
+        known = KNOWN_FAILURES.get((example.doc, example.line))
+        if known and not found:
+            wrong.append(f"{example.name} passes now: remove it from KNOWN_FAILURES")
+        elif found and not known:
+            wrong.append(f"{example.name} {found}")
+    assert not wrong, "\n\n".join(wrong)
+    assert changed_copies(tmp_path) == [], "the examples changed samples/ or rules/"
+
+
+@pytest.mark.parametrize("example", [e for e in ALL if e.skip_reason()
+                                     or (e.doc, e.line) in KNOWN_FAILURES],
+                         ids=lambda e: e.name)
+def test_example_not_run(example: Example) -> None:
+    """Listed so that what is not run shows in the summary, with why."""
+    known = KNOWN_FAILURES.get((example.doc, example.line))
+    if known:
+        pytest.xfail(f"known failure: {known}")
+    pytest.skip(f"{example.name}: {example.skip_reason()}")
+
+
+def test_the_lists_name_real_examples() -> None:
+    assert set(KNOWN_FAILURES) <= {(e.doc, e.line) for e in ALL}
+    assert all(any(p.search(c) for e in ALL for c in e.commands()) for p, _ in SKIPPED)
