@@ -78,14 +78,6 @@ SKIPPED: list[tuple[re.Pattern[str], str]] = [
 
 # (document, line of the example's opening fence) -> why it fails today
 KNOWN_FAILURES: dict[tuple[str, int], str] = {
-    ("docs/api.md", 473): "the impact's step totals and rounding part differ from the ones "
-                          "shown in their last digits (-66647.61118380041, not ...61; "
-                          "-2.75912364178, not ...58): the float64 steps",
-    ("docs/api.md", 663): "a DataProblem's range message names the input and its rule file, "
-                          "line: '(input clinker_t, .../rules/cement.rule:13)', not "
-                          "'(clinker_t at line 13)'",
-    ("docs/api.md", 709): "peie.cli.report_error(error) raises TypeError: it takes the "
-                          "parsed arguments now, report_error(error, args)",
 }
 
 
