@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, assert_never
 
 from . import ast
+from .declarations import SECTIONS, kind_of
 
-SECTIONS = ("metadata", "enum", "input", "table", "bracket", "param", "let", "formula",
-            "ensure", "preallocation", "rounding")
+_D = TypeVar("_D", bound=ast.Decl)
 
 
 @dataclass(frozen=True)
@@ -71,22 +71,24 @@ class RuleDiff:
 
 def _key(decl: ast.Decl, text: str) -> tuple[str, str, Any]:
     """(section, display name, identity): declarations with equal identity are matched."""
-    if isinstance(decl, ast.Header):
-        return "metadata", decl.key, decl.key
-    if isinstance(decl, ast.FormulaDecl):
-        return "formula", decl.kind, decl.kind
-    if isinstance(decl, ast.PreallocationDecl):
-        return "preallocation", "share", None
-    if isinstance(decl, ast.RoundingDecl):
-        return "rounding", "facility", None
-    if isinstance(decl, ast.EnsureDecl):
-        when = "" if decl.when is None else " when " + ast.span_text(text, decl.when.span)
-        return "ensure", decl.name + when, (decl.name, decl.when)
-    section = {ast.EnumDecl: "enum", ast.InputDecl: "input", ast.TableDecl: "table",
-               ast.BracketDecl: "bracket", ast.ParamDecl: "param",
-               ast.LetDecl: "let"}[type(decl)]
-    name = decl.name
-    return section, name, name
+    section = kind_of(decl).section
+    match decl:
+        case ast.Header():
+            return section, decl.key, decl.key
+        case ast.FormulaDecl():
+            return section, decl.kind, decl.kind
+        case ast.PreallocationDecl():
+            return section, "share", None
+        case ast.RoundingDecl():
+            return section, "facility", None
+        case ast.EnsureDecl():
+            when = "" if decl.when is None else " when " + ast.span_text(text, decl.when.span)
+            return section, decl.name + when, (decl.name, decl.when)
+        case (ast.EnumDecl() | ast.InputDecl() | ast.TableDecl() | ast.BracketDecl()
+              | ast.ParamDecl() | ast.LetDecl()):
+            return section, decl.name, decl.name
+        case _:
+            assert_never(decl)
 
 
 def diff_files(old: ast.RuleFile, new: ast.RuleFile) -> RuleDiff:
@@ -142,17 +144,35 @@ class _Compare:
         if b is None:
             yield self.change("removed", None, a, None, self.told(a), None)
             return
-        compare: dict[type, Callable[[Any, Any], Iterator[Change]]] = {
-            ast.Header: self.header, ast.EnumDecl: self.rows, ast.TableDecl: self.table,
-            ast.InputDecl: self.input, ast.BracketDecl: self.bracket,
-            ast.ParamDecl: self.param, ast.LetDecl: self.formula,
-            ast.FormulaDecl: self.formula, ast.EnsureDecl: self.ensure,
-            ast.PreallocationDecl: self.preallocation, ast.RoundingDecl: self.rounding,
-        }
         if type(a) is not type(b):
             yield self.change("changed", None, a, b, self.told(a), self.tnew(b))
             return
-        yield from compare[type(a)](a, b)
+        yield from self.same_kind(a, b)
+
+    def same_kind(self, a: ast.Decl, b: ast.Decl) -> Iterator[Change]:
+        match a:
+            case ast.Header():
+                yield from self.header(a, _like(a, b))
+            case ast.EnumDecl():
+                yield from self.rows(a, _like(a, b))
+            case ast.TableDecl():
+                yield from self.table(a, _like(a, b))
+            case ast.InputDecl():
+                yield from self.input(a, _like(a, b))
+            case ast.BracketDecl():
+                yield from self.bracket(a, _like(a, b))
+            case ast.ParamDecl():
+                yield from self.param(a, _like(a, b))
+            case ast.LetDecl() | ast.FormulaDecl():
+                yield from self.formula(a, _like(a, b))
+            case ast.EnsureDecl():
+                yield from self.ensure(a, _like(a, b))
+            case ast.PreallocationDecl():
+                yield from self.preallocation(a, _like(a, b))
+            case ast.RoundingDecl():
+                yield from self.rounding(a, _like(a, b))
+            case _:
+                assert_never(a)
 
     def field(self, item: str, a: Any, b: Any, old: Any, new: Any,
               old_text: str | None, new_text: str | None, note: str | None = None
@@ -292,6 +312,12 @@ class _Compare:
         yield from self.field("mode", a, b, a.mode, b.mode, a.mode, b.mode)
         yield from self.field("step", a, b, a.quantum, b.quantum, self.told(a.quantum),
                               self.tnew(b.quantum))
+
+
+def _like(a: _D, b: ast.Decl) -> _D:
+    """b, of a's class (the caller has made sure): typed as a is."""
+    assert isinstance(b, type(a))
+    return b
 
 
 def _rows(decl: ast.EnumDecl | ast.TableDecl) -> Sequence[ast.EnumMember | ast.TableRow]:
