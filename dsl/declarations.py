@@ -39,33 +39,30 @@ def _metadata(key: str) -> DeclarationKind:
     return DeclarationKind(key, key, ast.Header, "metadata", "line", feeds_allocation=False)
 
 
-DECLARATIONS = (
+def _declarations(*rows: tuple[str, type[ast.Decl], Shape],
+                  feeds_allocation: bool) -> tuple[DeclarationKind, ...]:
+    """Declarations of (name, node, shape), each parsed by the rule `<name>_decl` and
+    listed in the section of its name (the formulas share one)."""
+    return tuple(
+        DeclarationKind(name.replace(" ", "_") + "_decl", name, node,
+                        "formula" if node is ast.FormulaDecl else name, shape, feeds_allocation)
+        for name, node, shape in rows
+    )
+
+
+DECLARATIONS = (  # in the grammar's order
     *(_metadata(key) for key in ("sector", "version", "status", "effective", "published",
                                  "source")),
-    DeclarationKind("enum_decl", "enum", ast.EnumDecl, "enum", "rows",
-                    feeds_allocation=True),
-    DeclarationKind("input_decl", "input", ast.InputDecl, "input", "requirement",
-                    feeds_allocation=True),
-    DeclarationKind("table_decl", "table", ast.TableDecl, "table", "rows",
-                    feeds_allocation=True),
-    DeclarationKind("bracket_decl", "bracket", ast.BracketDecl, "bracket", "rows",
-                    feeds_allocation=True),
-    DeclarationKind("param_decl", "param", ast.ParamDecl, "param", "line",
-                    feeds_allocation=True),
-    DeclarationKind("let_decl", "let", ast.LetDecl, "let", "formula",
-                    feeds_allocation=True),
-    DeclarationKind("allocation_decl", "allocation", ast.FormulaDecl, "formula", "formula",
-                    feeds_allocation=True),
-    DeclarationKind("emissions_decl", "emissions", ast.FormulaDecl, "formula", "formula",
-                    feeds_allocation=False),
-    DeclarationKind("ensure_decl", "ensure", ast.EnsureDecl, "ensure", "when",
-                    feeds_allocation=False),
-    DeclarationKind("preallocation_decl", "preallocation", ast.PreallocationDecl,
-                    "preallocation", "line", feeds_allocation=False),
-    DeclarationKind("preallocation_basis_decl", "preallocation basis", ast.FormulaDecl,
-                    "formula", "formula", feeds_allocation=False),
-    DeclarationKind("rounding_decl", "rounding", ast.RoundingDecl, "rounding", "line",
-                    feeds_allocation=False),
+    *_declarations(
+        ("enum", ast.EnumDecl, "rows"), ("input", ast.InputDecl, "requirement"),
+        ("table", ast.TableDecl, "rows"), ("bracket", ast.BracketDecl, "rows"),
+        ("param", ast.ParamDecl, "line"), ("let", ast.LetDecl, "formula"),
+        ("allocation", ast.FormulaDecl, "formula"), feeds_allocation=True),
+    *_declarations(
+        ("emissions", ast.FormulaDecl, "formula"), ("ensure", ast.EnsureDecl, "when"),
+        ("preallocation", ast.PreallocationDecl, "line"),
+        ("preallocation basis", ast.FormulaDecl, "formula"),
+        ("rounding", ast.RoundingDecl, "line"), feeds_allocation=False),
 )
 
 KEYWORDS = tuple(dict.fromkeys(kind.keyword for kind in DECLARATIONS))

@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar, assert_never
+from typing import Any, assert_never
 
 from . import ast
 from .declarations import SECTIONS, kind_of
-
-_D = TypeVar("_D", bound=ast.Decl)
 
 
 @dataclass(frozen=True)
@@ -144,35 +142,17 @@ class _Compare:
         if b is None:
             yield self.change("removed", None, a, None, self.told(a), None)
             return
+        compare: dict[type, Callable[[Any, Any], Iterator[Change]]] = {
+            ast.Header: self.header, ast.EnumDecl: self.rows, ast.TableDecl: self.table,
+            ast.InputDecl: self.input, ast.BracketDecl: self.bracket,
+            ast.ParamDecl: self.param, ast.LetDecl: self.formula,
+            ast.FormulaDecl: self.formula, ast.EnsureDecl: self.ensure,
+            ast.PreallocationDecl: self.preallocation, ast.RoundingDecl: self.rounding,
+        }
         if type(a) is not type(b):
             yield self.change("changed", None, a, b, self.told(a), self.tnew(b))
             return
-        yield from self.same_kind(a, b)
-
-    def same_kind(self, a: ast.Decl, b: ast.Decl) -> Iterator[Change]:
-        match a:
-            case ast.Header():
-                yield from self.header(a, _like(a, b))
-            case ast.EnumDecl():
-                yield from self.rows(a, _like(a, b))
-            case ast.TableDecl():
-                yield from self.table(a, _like(a, b))
-            case ast.InputDecl():
-                yield from self.input(a, _like(a, b))
-            case ast.BracketDecl():
-                yield from self.bracket(a, _like(a, b))
-            case ast.ParamDecl():
-                yield from self.param(a, _like(a, b))
-            case ast.LetDecl() | ast.FormulaDecl():
-                yield from self.formula(a, _like(a, b))
-            case ast.EnsureDecl():
-                yield from self.ensure(a, _like(a, b))
-            case ast.PreallocationDecl():
-                yield from self.preallocation(a, _like(a, b))
-            case ast.RoundingDecl():
-                yield from self.rounding(a, _like(a, b))
-            case _:
-                assert_never(a)
+        yield from compare[type(a)](a, b)
 
     def field(self, item: str, a: Any, b: Any, old: Any, new: Any,
               old_text: str | None, new_text: str | None, note: str | None = None
@@ -312,12 +292,6 @@ class _Compare:
         yield from self.field("mode", a, b, a.mode, b.mode, a.mode, b.mode)
         yield from self.field("step", a, b, a.quantum, b.quantum, self.told(a.quantum),
                               self.tnew(b.quantum))
-
-
-def _like(a: _D, b: ast.Decl) -> _D:
-    """b, of a's class (the caller has made sure): typed as a is."""
-    assert isinstance(b, type(a))
-    return b
 
 
 def _rows(decl: ast.EnumDecl | ast.TableDecl) -> Sequence[ast.EnumMember | ast.TableRow]:
