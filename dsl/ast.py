@@ -7,6 +7,8 @@ semantic diff rely on this).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,11 +21,46 @@ def _span() -> Span:
     return field(default=NOWHERE, compare=False, repr=False)  # type: ignore[no-any-return]
 
 
+class Node:
+    """A node of the tree. Its children are found from its dataclass fields, so a pass
+    that only looks for sub-nodes need not know every kind of node."""
+
+    __slots__ = ()
+
+    def children(self) -> tuple[Node, ...]:
+        """The nodes directly below, in field order (the nodes of a tuple in its order)."""
+        found: list[Node] = []
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, Node):
+                found.append(value)
+            elif isinstance(value, tuple | list):
+                found.extend(item for item in value if isinstance(item, Node))
+        return tuple(found)
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it, in pre-order: each node before its children."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+_FIELD_NAMES: dict[type[Node], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Node]) -> tuple[str, ...]:
+    """A node class's field names, read from its dataclass fields once."""
+    if cls not in _FIELD_NAMES:
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # every node is a dataclass
+        _FIELD_NAMES[cls] = tuple(f.name for f in fields)
+    return _FIELD_NAMES[cls]
+
+
 # ---- units and quantities ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class UnitRef:
+class UnitRef(Node):
     """A unit as written, e.g. tCO2/MWh -> (("tCO2", 1), ("MWh", -1)); '1' and '%' -> ()."""
 
     factors: tuple[tuple[str, int], ...]
@@ -34,7 +71,7 @@ class UnitRef:
 
 
 @dataclass(frozen=True)
-class Quantity:
+class Quantity(Node):
     value: Decimal
     unit: UnitRef | None
     span: Span = _span()
@@ -46,13 +83,13 @@ class Quantity:
 
 
 @dataclass(frozen=True)
-class Bound:
+class Bound(Node):
     value: Quantity | None  # None is infinity
     closed: bool
 
 
 @dataclass(frozen=True)
-class Interval:
+class Interval(Node):
     lower: Bound
     upper: Bound
     span: Span = _span()
@@ -62,20 +99,20 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class Number:
+class Number(Node):
     value: Decimal  # already scaled when written with %
     text: str = field(default="", compare=False)
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Name:
+class Name(Node):
     id: str
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Lookup:
+class Lookup(Node):
     table: str
     key: Expr
     span: Span = _span()
@@ -83,7 +120,7 @@ class Lookup:
 
 
 @dataclass(frozen=True)
-class Binary:
+class Binary(Node):
     op: str  # + - * / ^
     left: Expr
     right: Expr
@@ -91,13 +128,13 @@ class Binary:
 
 
 @dataclass(frozen=True)
-class Negate:
+class Negate(Node):
     operand: Expr
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Conditional:
+class Conditional(Node):
     condition: Condition
     then: Expr
     otherwise: Expr
@@ -105,7 +142,7 @@ class Conditional:
 
 
 @dataclass(frozen=True)
-class Compare:
+class Compare(Node):
     op: str  # == != < <= > >=
     left: Expr
     right: Expr
@@ -113,14 +150,14 @@ class Compare:
 
 
 @dataclass(frozen=True)
-class InSet:
+class InSet(Node):
     subject: Expr
     members: tuple[Name, ...]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Logical:
+class Logical(Node):
     op: str  # and / or
     left: Condition
     right: Condition
@@ -128,11 +165,13 @@ class Logical:
 
 
 @dataclass(frozen=True)
-class Not:
+class Not(Node):
     operand: Condition
     span: Span = _span()
 
 
+# The unions a pass matches on, case by case: `case _: assert_never(node)` makes mypy
+# report a pass that misses a kind.
 Expr = Number | Name | Lookup | Binary | Negate | Conditional
 Condition = Compare | InSet | Logical | Not
 
@@ -141,14 +180,14 @@ Condition = Compare | InSet | Logical | Not
 
 
 @dataclass(frozen=True)
-class EnumMember:
+class EnumMember(Node):
     code: str
     label: str
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class EnumDecl:
+class EnumDecl(Node):
     name: str
     label: str | None
     members: tuple[EnumMember, ...]
@@ -156,7 +195,7 @@ class EnumDecl:
 
 
 @dataclass(frozen=True)
-class Requirement:
+class Requirement(Node):
     """How an input may be absent: kind is 'required', 'optional', 'default' or 'when'."""
 
     kind: str
@@ -165,7 +204,7 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class InputDecl:
+class InputDecl(Node):
     name: str
     type: UnitRef  # an enum name is written where a unit goes; the checker tells them apart
     range: Interval | None
@@ -175,7 +214,7 @@ class InputDecl:
 
 
 @dataclass(frozen=True)
-class TableRow:
+class TableRow(Node):
     key: str
     label: str | None
     value: Decimal | str  # a number, or an enum code
@@ -184,7 +223,7 @@ class TableRow:
 
 
 @dataclass(frozen=True)
-class TableDecl:
+class TableDecl(Node):
     name: str
     label: str | None
     key_enum: str
@@ -197,7 +236,7 @@ class TableDecl:
 
 
 @dataclass(frozen=True)
-class BracketRow:
+class BracketRow(Node):
     interval: Interval
     value: Quantity
     source: str | None
@@ -205,7 +244,7 @@ class BracketRow:
 
 
 @dataclass(frozen=True)
-class BracketDecl:
+class BracketDecl(Node):
     name: str
     label: str | None
     subject: str
@@ -215,7 +254,7 @@ class BracketDecl:
 
 
 @dataclass(frozen=True)
-class ParamDecl:
+class ParamDecl(Node):
     name: str
     label: str | None
     value: Quantity
@@ -224,7 +263,7 @@ class ParamDecl:
 
 
 @dataclass(frozen=True)
-class LetDecl:
+class LetDecl(Node):
     name: str
     label: str | None
     expr: Expr
@@ -232,7 +271,7 @@ class LetDecl:
 
 
 @dataclass(frozen=True)
-class FormulaDecl:
+class FormulaDecl(Node):
     """`allocation = ...`, `emissions = ...` or `preallocation basis = ...`."""
 
     kind: str
@@ -241,7 +280,7 @@ class FormulaDecl:
 
 
 @dataclass(frozen=True)
-class EnsureDecl:
+class EnsureDecl(Node):
     name: str
     interval: Interval
     when: Condition | None
@@ -249,7 +288,7 @@ class EnsureDecl:
 
 
 @dataclass(frozen=True)
-class PreallocationDecl:
+class PreallocationDecl(Node):
     share: Quantity
     base_year: str  # as written; the checker makes sure it is a year
     source: str | None
@@ -257,14 +296,14 @@ class PreallocationDecl:
 
 
 @dataclass(frozen=True)
-class RoundingDecl:
+class RoundingDecl(Node):
     mode: str
     quantum: Quantity
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Header:
+class Header(Node):
     """One metadata line: key is sector, version, status, effective, published or source."""
 
     key: str
@@ -288,7 +327,7 @@ Decl = (
 
 
 @dataclass(frozen=True)
-class RuleFile:
+class RuleFile(Node):
     path: str
     text: str = field(compare=False, repr=False)
     sha256: str = field(compare=False)

@@ -1,24 +1,26 @@
 """Checks parsed rule files and builds checked Rules; every problem is reported at once.
 
 What is checked: metadata, unknown and duplicate names (with "did you mean"), units of
-every expression, tables that miss or repeat a category, brackets that overlap or leave
-gaps, inputs' ranges and defaults, the shape of the allocation (tCO2), the share and the
-rounding, and, across files, versions of one sector whose effective years overlap.
+every expression (in typecheck.py), tables that miss or repeat a category, brackets that
+overlap or leave gaps, inputs' ranges and defaults, the shape of the allocation (tCO2),
+the share and the rounding, and, across files, versions of one sector whose effective
+years overlap.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypeVar, assert_never
 
 from . import ast
+from .declarations import kind_of
 from .errors import Diagnostic, RuleError, Span, did_you_mean
 from .model import (
     DIMENSIONLESS,
     LOCAL_FACTOR,
     TCO2,
-    BoolType,
     Bracket,
     Ensure,
     EnumType,
@@ -29,37 +31,35 @@ from .model import (
     Table,
     Type,
     Unit,
-    unit_multiply,
     unit_text,
 )
+from .typecheck import TypeChecker, enum_codes
 
 STATUSES = ("draft", "final", "secondary")
 ROUNDING_MODES = ("half_up", "half_even", "down", "up")
 REQUIRED_HEADERS = ("sector", "version", "status", "effective", "published", "source")
-BOOL = BoolType()
+
+_D = TypeVar("_D", bound=ast.Decl)
+_Single = ast.FormulaDecl | ast.PreallocationDecl | ast.RoundingDecl  # one to a file at most
+_ValueDecl = ast.InputDecl | ast.TableDecl | ast.BracketDecl | ast.ParamDecl | ast.LetDecl
 
 
 def _first_line(file: ast.RuleFile) -> Span:
     return Span(file.path, 1, 1, 1, 2)
 
 
-def _names_in(node: ast.Expr | ast.Condition) -> Iterator[ast.Name | ast.Lookup]:
-    """Every name and table lookup inside an expression, in reading order."""
-    if isinstance(node, ast.Name | ast.Lookup):
-        yield node
-    if isinstance(node, ast.Lookup):
-        yield from _names_in(node.key)
-    elif isinstance(node, ast.Binary | ast.Compare | ast.Logical):
-        yield from _names_in(node.left)
-        yield from _names_in(node.right)
-    elif isinstance(node, ast.Negate | ast.Not):
-        yield from _names_in(node.operand)
-    elif isinstance(node, ast.Conditional):
-        yield from _names_in(node.condition)
-        yield from _names_in(node.then)
-        yield from _names_in(node.otherwise)
-    elif isinstance(node, ast.InSet):
-        yield from _names_in(node.subject)
+def _formula(singles: dict[str, _Single], kind: str) -> ast.FormulaDecl | None:
+    decl = singles.get(kind)
+    assert decl is None or isinstance(decl, ast.FormulaDecl)
+    return decl
+
+
+def _names_in(condition: ast.Condition) -> list[ast.Name | ast.Lookup]:
+    """Every name and table lookup in a condition, in reading order; the codes listed in
+    an `in {...}` are codes, not names."""
+    nodes = list(condition.walk())
+    codes = {id(m) for n in nodes if isinstance(n, ast.InSet) for m in n.members}
+    return [n for n in nodes if isinstance(n, ast.Name | ast.Lookup) and id(n) not in codes]
 
 
 class _FileChecker:
@@ -74,62 +74,82 @@ class _FileChecker:
         self.tables: dict[str, Table] = {}
         self.brackets: dict[str, Bracket] = {}
         self.params: dict[str, ast.ParamDecl] = {}
-        self.lets: dict[str, ast.LetDecl] = {}
-        self.let_order: list[ast.LetDecl] = []
-        self._visiting: list[str] = []
-        self.failed_lets: set[str] = set()
+        self.lets = {d.name: d for d in self._all(ast.LetDecl)}
         self.brackets_seen: set[str] = set()
+        self.typer = TypeChecker(self)
 
     def error(self, span: Span, message: str) -> None:
         self.problems.append(Diagnostic(span, message))
 
+    def _all(self, kind: type[_D]) -> list[_D]:
+        return [decl for decl in self.file.decls if isinstance(decl, kind)]
+
     # ---- the whole file ----------------------------------------------------------
 
     def check(self) -> Rule | None:
-        singles: dict[str, ast.Decl] = {}
-        for decl in self.file.decls:
-            if isinstance(decl, ast.Header):
-                self._collect_header(decl)
-            elif isinstance(decl, ast.EnumDecl):
-                self._collect_enum(decl)
-            elif isinstance(decl, ast.FormulaDecl | ast.PreallocationDecl | ast.RoundingDecl):
-                key = decl.kind if isinstance(decl, ast.FormulaDecl) else type(decl).__name__
-                if key in singles:
-                    self.error(decl.span, f"{self._what(decl)} is declared twice "
-                               f"(first at line {singles[key].span.line})")
-                singles[key] = decl
-            elif not isinstance(decl, ast.EnsureDecl):
-                self._declare(decl)
+        singles = self._collect()
         self._check_headers()
-        for decl in self.file.decls:
-            if isinstance(decl, ast.InputDecl):
-                self._check_input(decl)
-        for decl in self.file.decls:
-            if isinstance(decl, ast.TableDecl):
-                self._check_table(decl)
-            elif isinstance(decl, ast.ParamDecl):
-                self._check_param(decl)
-        for decl in self.file.decls:
-            if isinstance(decl, ast.BracketDecl):
-                self._check_bracket(decl)
-        for decl in self.file.decls:
-            if isinstance(decl, ast.LetDecl):
-                self._let_type(decl.name)
-        for decl in self.file.decls:
-            if isinstance(decl, ast.InputDecl) and decl.requirement.when is not None:
-                self._check_requirement(decl, decl.requirement.when)
-        allocation = self._check_formula(singles.get("allocation"), "allocation", required=True)
-        emissions = self._check_formula(singles.get("emissions"), "emissions", required=False)
-        basis = self._check_formula(singles.get("preallocation basis"), "preallocation basis",
-                                    required=False)
-        ensures = [e for d in self.file.decls if isinstance(d, ast.EnsureDecl)
+        self._check_values()
+        for kind in ("allocation", "emissions", "preallocation basis"):
+            self._check_formula(_formula(singles, kind), kind, required=kind == "allocation")
+        ensures = [e for d in self._all(ast.EnsureDecl)
                    if (e := self._check_ensure(d)) is not None]
-        preallocation = singles.get("PreallocationDecl")
-        rounding = singles.get("RoundingDecl")
-        self._check_preallocation(preallocation)
-        self._check_rounding(rounding)
-        if self.problems:
-            return None
+        self._check_preallocation(singles.get("preallocation"))
+        self._check_rounding(singles.get("rounding"))
+        return None if self.problems else self._rule(singles, ensures)
+
+    def _collect(self) -> dict[str, _Single]:
+        """The first pass: metadata, enums and value names, and the declarations a file
+        has one of at most, by the name of their kind."""
+        singles: dict[str, _Single] = {}
+        for decl in self.file.decls:
+            match decl:
+                case ast.Header():
+                    self._collect_header(decl)
+                case ast.EnumDecl():
+                    self._collect_enum(decl)
+                case ast.FormulaDecl() | ast.PreallocationDecl() | ast.RoundingDecl():
+                    self._collect_single(decl, singles)
+                case (ast.InputDecl() | ast.TableDecl() | ast.BracketDecl() | ast.ParamDecl()
+                      | ast.LetDecl()):
+                    self._declare(decl)
+                case ast.EnsureDecl():
+                    pass  # declares nothing; checked with the formulas
+                case _:
+                    assert_never(decl)
+        return singles
+
+    def _collect_single(self, decl: _Single, singles: dict[str, _Single]) -> None:
+        kind = kind_of(decl).name
+        if kind in singles:
+            self.error(decl.span, f"'{kind}' is declared twice "
+                       f"(first at line {singles[kind].span.line})")
+        singles[kind] = decl
+
+    def _check_values(self) -> None:
+        """The declarations of values, each after those its check reads: a bracket
+        covers its input's range, a let may use any value, and an input's requirement
+        may test any input."""
+        for input_decl in self._all(ast.InputDecl):
+            self._check_input(input_decl)
+        for decl in self.file.decls:
+            match decl:  # in file order, the one pass over both
+                case ast.TableDecl():
+                    self._check_table(decl)
+                case ast.ParamDecl():
+                    self._check_param(decl)
+        for bracket in self._all(ast.BracketDecl):
+            self.check_bracket(bracket)
+        for let in self._all(ast.LetDecl):
+            self.typer.let_type(let.name)
+        for input_decl in self._all(ast.InputDecl):
+            if input_decl.requirement.when is not None:
+                self._check_requirement(input_decl, input_decl.requirement.when)
+
+    def _rule(self, singles: dict[str, _Single], ensures: list[Ensure]) -> Rule:
+        """The checked rule, once no problem was found."""
+        allocation, preallocation, rounding = (singles["allocation"], singles["preallocation"],
+                                               singles["rounding"])
         assert isinstance(allocation, ast.FormulaDecl)
         assert isinstance(preallocation, ast.PreallocationDecl)
         assert isinstance(rounding, ast.RoundingDecl)
@@ -148,21 +168,15 @@ class _FileChecker:
             tables=self.tables,
             brackets=self.brackets,
             params=self.params,
-            lets=self.let_order,
+            lets=self.typer.let_order,
             allocation=allocation,
-            emissions=emissions if isinstance(emissions, ast.FormulaDecl) else None,
-            preallocation_basis=basis if isinstance(basis, ast.FormulaDecl) else None,
+            emissions=_formula(singles, "emissions"),
+            preallocation_basis=_formula(singles, "preallocation basis"),
             ensures=ensures,
             preallocation=preallocation,
             rounding=rounding,
             types=self.types,
         )
-
-    @staticmethod
-    def _what(decl: ast.Decl) -> str:
-        if isinstance(decl, ast.FormulaDecl):
-            return f"'{decl.kind}'"
-        return "'preallocation'" if isinstance(decl, ast.PreallocationDecl) else "'rounding'"
 
     # ---- metadata ----------------------------------------------------------------
 
@@ -212,8 +226,8 @@ class _FileChecker:
         if not decl.members:
             self.error(decl.span, f"enum '{decl.name}' has no codes")
 
-    def _declare(self, decl: ast.Decl) -> None:
-        name = getattr(decl, "name", "")
+    def _declare(self, decl: _ValueDecl) -> None:
+        name = decl.name
         if name == LOCAL_FACTOR:
             self.error(decl.span, f"'{LOCAL_FACTOR}' is built in (the local adjustment factor "
                        "of the facility's province and sector) and cannot be redeclared")
@@ -222,41 +236,6 @@ class _FileChecker:
             self.error(decl.span, f"'{name}' is already declared at line {first}")
         else:
             self.declared[name] = decl
-
-    def _unknown(self, span: Span, name: str, kind: str = "name") -> None:
-        candidates = list(self.declared) + [LOCAL_FACTOR]
-        self.error(span, f"unknown {kind} '{name}'{did_you_mean(name, candidates)}")
-
-    # ---- units and intervals -----------------------------------------------------
-
-    def _unit(self, ref: ast.UnitRef, percent_allowed: bool = True) -> Unit:
-        for stray in ref.stray_numbers:
-            self.error(ref.span, f"'{stray}' is not a unit or a whole power "
-                       "(write '1' for a plain number)")
-        if ref.percent and not percent_allowed:
-            self.error(ref.span, "'%' can only follow a number; give inputs and tables the "
-                       "unit 1 and write fractions (0.25 for 25 %)")
-        return ref.factors
-
-    def _quantity(self, q: ast.Quantity, expected: Unit | None, what: str) -> Decimal:
-        """The scaled value; a written unit must be the expected one."""
-        if q.unit is not None:
-            unit = self._unit(q.unit)
-            if expected is not None and unit != expected:
-                self.error(q.span, f"{what} is in {unit_text(unit)}, "
-                           f"but {unit_text(expected)} is expected here")
-        return q.scaled
-
-    def _range(self, interval: ast.Interval, unit: Unit, what: str) -> Range:
-        low = None if interval.lower.value is None else self._quantity(interval.lower.value,
-                                                                        unit, what)
-        high = None if interval.upper.value is None else self._quantity(interval.upper.value,
-                                                                         unit, what)
-        if low is not None and high is not None and (
-            low > high or (low == high and not (interval.lower.closed and interval.upper.closed))
-        ):
-            self.error(interval.span, f"{what}: the interval is empty")
-        return Range(low, interval.lower.closed, high, interval.upper.closed)
 
     # ---- declarations ------------------------------------------------------------
 
@@ -269,18 +248,18 @@ class _FileChecker:
                 self.error(decl.range.span, f"input '{decl.name}' is a code; it cannot have "
                            "a numeric range")
         else:
-            typ = NumType(self._unit(ref, percent_allowed=False))
+            typ = NumType(self.typer.unit(ref, percent_allowed=False))
             self._check_enum_typo(ref)
         rng = None
         if decl.range is not None and isinstance(typ, NumType):
-            rng = self._range(decl.range, typ.unit, f"range of '{decl.name}'")
+            rng = self.typer.range(decl.range, typ.unit, f"range of '{decl.name}'")
         default = None
         requirement = decl.requirement
         if requirement.default is not None:
             if not isinstance(typ, NumType):
                 self.error(requirement.default.span, "only numeric inputs can have a default")
             else:
-                default = self._quantity(requirement.default, typ.unit,
+                default = self.typer.quantity(requirement.default, typ.unit,
                                          f"default of '{decl.name}'")
                 if rng is not None and not rng.contains(default):
                     self.error(requirement.default.span, f"default {default} of '{decl.name}' "
@@ -298,7 +277,7 @@ class _FileChecker:
 
     def _check_requirement(self, decl: ast.InputDecl, when: ast.Condition) -> None:
         """`required when` may only test code inputs, so the data schema can express it."""
-        self._condition_type(when)
+        self.typer.condition_type(when)
         for node in _names_in(when):
             if isinstance(node, ast.Lookup) or (
                 node.id in self.declared
@@ -309,9 +288,6 @@ class _FileChecker:
                            "inputs (such as a category), with == != or in {...}")
         if isinstance(when, ast.Compare) and when.op not in ("==", "!="):
             self.error(when.span, "'required when' may only compare codes with == or !=")
-
-    def _enum_codes(self, enum: str) -> dict[str, ast.EnumMember]:
-        return {m.code: m for m in self.enums[enum].members}
 
     def _resolve_enum(self, name: str, span: Span) -> str | None:
         if name in self.enums:
@@ -327,10 +303,10 @@ class _FileChecker:
             typ = EnumType(value_enum or decl.value_enum)
         else:
             assert decl.unit is not None
-            typ = NumType(self._unit(decl.unit, percent_allowed=False))
+            typ = NumType(self.typer.unit(decl.unit, percent_allowed=False))
         self.types[decl.name] = typ
         values: dict[str, Decimal | str] = {}
-        codes = self._enum_codes(key_enum) if key_enum else {}
+        codes = enum_codes(self.enums[key_enum]) if key_enum else {}
         for row in decl.rows:
             if key_enum and row.key not in codes:
                 self.error(row.span, f"'{row.key}' is not a {key_enum} code"
@@ -343,7 +319,7 @@ class _FileChecker:
                 self.error(row.span, f"label \"{row.label}\" differs from enum {key_enum}'s "
                            f"label \"{codes[row.key].label}\" for '{row.key}'")
             if isinstance(typ, EnumType):
-                allowed = self._enum_codes(typ.enum) if typ.enum in self.enums else {}
+                allowed = enum_codes(self.enums[typ.enum]) if typ.enum in self.enums else {}
                 if not isinstance(row.value, str):
                     self.error(row.span, f"table '{decl.name}' holds {typ.enum} codes, "
                                f"not numbers")
@@ -361,17 +337,17 @@ class _FileChecker:
         self.tables[decl.name] = Table(decl, values, typ)
 
     def _check_param(self, decl: ast.ParamDecl) -> None:
-        unit = self._unit(decl.value.unit) if decl.value.unit else DIMENSIONLESS
+        unit = self.typer.unit(decl.value.unit) if decl.value.unit else DIMENSIONLESS
         self.types[decl.name] = NumType(unit)
         self.params[decl.name] = decl
 
-    def _check_bracket(self, decl: ast.BracketDecl) -> None:
+    def check_bracket(self, decl: ast.BracketDecl) -> None:
         """Checked once, on first use or in file order, whichever comes first: a let may
         use a bracket declared further down."""
         if decl.name in self.brackets_seen:
             return
         self.brackets_seen.add(decl.name)
-        subject_type = self._value_type(decl.subject, decl.subject_span)
+        subject_type = self.typer.value_type(decl.subject, decl.subject_span)
         if subject_type is None:
             return
         if not isinstance(subject_type, NumType):
@@ -384,8 +360,8 @@ class _FileChecker:
         value_unit: Unit | None = None
         rows: list[tuple[Range, Decimal, ast.BracketRow]] = []
         for row in decl.rows:
-            rng = self._range(row.interval, subject_type.unit, f"bracket '{decl.name}'")
-            unit = self._unit(row.value.unit) if row.value.unit else DIMENSIONLESS
+            rng = self.typer.range(row.interval, subject_type.unit, f"bracket '{decl.name}'")
+            unit = self.typer.unit(row.value.unit) if row.value.unit else DIMENSIONLESS
             if value_unit is None:
                 value_unit = unit
             elif unit != value_unit:
@@ -435,184 +411,35 @@ class _FileChecker:
             self.error(decl.span, f"bracket '{decl.name}' does not cover the whole range "
                        f"{domain} of '{decl.subject}'")
 
-    # ---- expressions -------------------------------------------------------------
-
-    def _value_type(self, name: str, span: Span) -> Type | None:
-        if name in self.lets:
-            return self._let_type(name)
-        declared = self.declared.get(name)
-        if isinstance(declared, ast.BracketDecl):
-            self._check_bracket(declared)
-        if name in self.types:
-            if name in self.tables:
-                self.error(span, f"table '{name}' needs a key, as in {name}"
-                           f"[{self.tables[name].decl.key_enum}]")
-                return None
-            return self.types[name]
-        if name not in self.declared:
-            self._unknown(span, name)
-        return None
-
-    def _let_type(self, name: str) -> Type | None:
-        if name in self.types or name in self.failed_lets:
-            return self.types.get(name)
-        decl = self.lets[name]
-        if name in self._visiting:
-            cycle = " -> ".join(self._visiting[self._visiting.index(name):] + [name])
-            self.error(decl.span, f"'{name}' is defined in terms of itself ({cycle})")
-            return None
-        self._visiting.append(name)
-        typ = self._expr_type(decl.expr)
-        self._visiting.pop()
-        if typ is not None:
-            self.types[name] = typ
-            self.let_order.append(decl)
-        else:
-            self.failed_lets.add(name)  # reported once, not again at every use
-        return typ
-
-    def _expr_type(self, e: ast.Expr) -> Type | None:
-        if isinstance(e, ast.Number):
-            return NumType(DIMENSIONLESS)
-        if isinstance(e, ast.Name):
-            return self._value_type(e.id, e.span)
-        if isinstance(e, ast.Lookup):
-            return self._lookup_type(e)
-        if isinstance(e, ast.Negate):
-            inner = self._expr_type(e.operand)
-            if inner is not None and not isinstance(inner, NumType):
-                self.error(e.span, f"cannot negate {inner}")
-                return None
-            return inner
-        if isinstance(e, ast.Conditional):
-            self._condition_type(e.condition)
-            then, otherwise = self._expr_type(e.then), self._expr_type(e.otherwise)
-            if then is not None and otherwise is not None and then != otherwise:
-                self.error(e.span, f"the two branches differ: {then} after 'then', "
-                           f"{otherwise} after 'else'")
-                return None
-            return then if then is not None else otherwise
-        return self._binary_type(e)
-
-    def _binary_type(self, e: ast.Binary) -> Type | None:
-        left, right = self._expr_type(e.left), self._expr_type(e.right)
-        if left is None or right is None:
-            return None
-        if not isinstance(left, NumType) or not isinstance(right, NumType):
-            bad = left if not isinstance(left, NumType) else right
-            self.error(e.span, f"'{e.op}' needs numbers, not {bad}")
-            return None
-        if e.op in "+-":
-            if left.unit != right.unit:
-                verb = "add" if e.op == "+" else "subtract"
-                joiner = "and" if e.op == "+" else "from"
-                a, b = (left, right) if e.op == "+" else (right, left)
-                self.error(e.span, f"cannot {verb} {a} {joiner} {b}")
-                return None
-            return left
-        if e.op == "^":
-            if left.unit or right.unit:
-                self.error(e.span, f"'^' needs plain numbers on both sides, not {left} ^ {right}")
-                return None
-            return left
-        return NumType(unit_multiply(left.unit, right.unit, 1 if e.op == "*" else -1))
-
-    def _lookup_type(self, e: ast.Lookup) -> Type | None:
-        key = self._expr_type(e.key)
-        table = self.tables.get(e.table)
-        if table is None:
-            if e.table in self.declared:
-                self.error(e.table_span, f"'{e.table}' is not a table; only tables take a key")
-            else:
-                tables = [n for n, d in self.declared.items() if isinstance(d, ast.TableDecl)]
-                self.error(e.table_span,
-                           f"unknown table '{e.table}'{did_you_mean(e.table, tables)}")
-            return None
-        want = table.decl.key_enum
-        if key is not None and key != EnumType(want):
-            self.error(e.key.span if hasattr(e.key, "span") else e.span,
-                       f"table '{e.table}' is keyed by {want}, but the key given is {key}")
-        return table.type
-
-    def _condition_type(self, c: ast.Condition) -> Type | None:
-        if isinstance(c, ast.Logical):
-            self._condition_type(c.left)
-            self._condition_type(c.right)
-        elif isinstance(c, ast.Not):
-            self._condition_type(c.operand)
-        elif isinstance(c, ast.InSet):
-            subject = self._expr_type(c.subject)
-            if subject is not None and not isinstance(subject, EnumType):
-                self.error(c.subject.span, f"'in {{...}}' needs a code, not {subject}")
-            elif isinstance(subject, EnumType) and subject.enum in self.enums:
-                for member in c.members:
-                    self._check_code(member, subject.enum)
-        elif isinstance(c, ast.Compare):
-            self._compare_type(c)
-        else:  # an expression used where a condition belongs
-            self.error(getattr(c, "span", ast.NOWHERE), "a condition is expected here "
-                       "(a comparison, 'in {...}', 'and', 'or' or 'not')")
-        return BOOL
-
-    def _check_code(self, name: ast.Name, enum: str) -> None:
-        codes = self._enum_codes(enum)
-        if name.id not in codes:
-            self.error(name.span, f"'{name.id}' is not a {enum} code"
-                       f"{did_you_mean(name.id, codes)}")
-
-    def _compare_type(self, c: ast.Compare) -> None:
-        # One side may be a bare code of the other side's enum: fuel == gas
-        for side, other in ((c.right, c.left), (c.left, c.right)):
-            if isinstance(side, ast.Name) and side.id not in self.declared:
-                other_type = self._expr_type(other)
-                if isinstance(other_type, EnumType) and other_type.enum in self.enums:
-                    self._check_code(side, other_type.enum)
-                    if c.op not in ("==", "!="):
-                        self.error(c.span, "codes can only be compared with == or !=")
-                    return
-                if other_type is not None:
-                    self._unknown(side.span, side.id)
-                return
-        left, right = self._expr_type(c.left), self._expr_type(c.right)
-        if left is None or right is None:
-            return
-        if left != right:
-            self.error(c.span, f"cannot compare {left} with {right}")
-        elif isinstance(left, EnumType) and c.op not in ("==", "!="):
-            self.error(c.span, "codes can only be compared with == or !=")
-
     # ---- formulas and settings ---------------------------------------------------
 
-    def _check_formula(self, decl: ast.Decl | None, kind: str,
-                       required: bool) -> ast.Decl | None:
+    def _check_formula(self, decl: ast.FormulaDecl | None, kind: str, required: bool) -> None:
         if decl is None:
             if required:
                 self.error(_first_line(self.file), f"the rule file has no '{kind} = ...' "
                            "formula")
-            return None
-        assert isinstance(decl, ast.FormulaDecl)
-        typ = self._expr_type(decl.expr)
+            return
+        typ = self.typer.expr_type(decl.expr)
         if typ is not None and typ != NumType(TCO2):
             self.error(decl.span, f"{kind} must be in tCO2, but this formula gives {typ}")
-        return decl
 
     def _check_ensure(self, decl: ast.EnsureDecl) -> Ensure | None:
-        typ = self._value_type(decl.name, decl.span)
+        typ = self.typer.value_type(decl.name, decl.span)
         if decl.when is not None:
-            self._condition_type(decl.when)
+            self.typer.condition_type(decl.when)
         if typ is None:
             return None
         if not isinstance(typ, NumType):
             self.error(decl.span, f"'ensure' needs a number; '{decl.name}' is {typ}")
             return None
-        return Ensure(decl, self._range(decl.interval, typ.unit, f"ensure '{decl.name}'"))
+        return Ensure(decl, self.typer.range(decl.interval, typ.unit, f"ensure '{decl.name}'"))
 
-    def _check_preallocation(self, decl: ast.Decl | None) -> None:
+    def _check_preallocation(self, decl: _Single | None) -> None:
         if decl is None:
             self.error(_first_line(self.file), "the rule file has no 'preallocation' share")
             return
         assert isinstance(decl, ast.PreallocationDecl)
-        share = self._quantity(decl.share, DIMENSIONLESS, "the pre-allocation share")
+        share = self.typer.quantity(decl.share, DIMENSIONLESS, "the pre-allocation share")
         if not 0 < share <= 1:
             self.error(decl.share.span, "the pre-allocation share must be more than 0 % "
                        "and at most 100 %")
@@ -625,7 +452,7 @@ class _FileChecker:
             self.error(decl.span, f"base year {decl.base_year} must come before the first "
                        f"effective year {effective.value[0]}")
 
-    def _check_rounding(self, decl: ast.Decl | None) -> None:
+    def _check_rounding(self, decl: _Single | None) -> None:
         if decl is None:
             self.error(_first_line(self.file), "the rule file has no 'rounding facility' rule")
             return
@@ -633,7 +460,7 @@ class _FileChecker:
         if decl.mode not in ROUNDING_MODES:
             self.error(decl.span, f"rounding mode must be one of {', '.join(ROUNDING_MODES)}, "
                        f"not '{decl.mode}'{did_you_mean(decl.mode, ROUNDING_MODES)}")
-        quantum = self._quantity(decl.quantum, TCO2, "the rounding step")
+        quantum = self.typer.quantity(decl.quantum, TCO2, "the rounding step")
         if decl.quantum.unit is None:
             self.error(decl.quantum.span, "the rounding step needs its unit, as in 1 tCO2")
         if quantum <= 0 or quantum != quantum.to_integral_value():
@@ -644,7 +471,6 @@ class _FileChecker:
 def check_file(file: ast.RuleFile) -> tuple[Rule | None, list[Diagnostic]]:
     """Check one parsed file; the Rule is None when any problem was found."""
     checker = _FileChecker(file)
-    checker.lets = {d.name: d for d in file.decls if isinstance(d, ast.LetDecl)}
     rule = checker.check()
     return rule, checker.problems
 

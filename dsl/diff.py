@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from . import ast
-
-SECTIONS = ("metadata", "enum", "input", "table", "bracket", "param", "let", "formula",
-            "ensure", "preallocation", "rounding")
+from .declarations import SECTIONS, kind_of
 
 
 @dataclass(frozen=True)
@@ -71,22 +69,24 @@ class RuleDiff:
 
 def _key(decl: ast.Decl, text: str) -> tuple[str, str, Any]:
     """(section, display name, identity): declarations with equal identity are matched."""
-    if isinstance(decl, ast.Header):
-        return "metadata", decl.key, decl.key
-    if isinstance(decl, ast.FormulaDecl):
-        return "formula", decl.kind, decl.kind
-    if isinstance(decl, ast.PreallocationDecl):
-        return "preallocation", "share", None
-    if isinstance(decl, ast.RoundingDecl):
-        return "rounding", "facility", None
-    if isinstance(decl, ast.EnsureDecl):
-        when = "" if decl.when is None else " when " + ast.span_text(text, decl.when.span)
-        return "ensure", decl.name + when, (decl.name, decl.when)
-    section = {ast.EnumDecl: "enum", ast.InputDecl: "input", ast.TableDecl: "table",
-               ast.BracketDecl: "bracket", ast.ParamDecl: "param",
-               ast.LetDecl: "let"}[type(decl)]
-    name = decl.name
-    return section, name, name
+    section = kind_of(decl).section
+    match decl:
+        case ast.Header():
+            return section, decl.key, decl.key
+        case ast.FormulaDecl():
+            return section, decl.kind, decl.kind
+        case ast.PreallocationDecl():
+            return section, "share", None
+        case ast.RoundingDecl():
+            return section, "facility", None
+        case ast.EnsureDecl():
+            when = "" if decl.when is None else " when " + ast.span_text(text, decl.when.span)
+            return section, decl.name + when, (decl.name, decl.when)
+        case (ast.EnumDecl() | ast.InputDecl() | ast.TableDecl() | ast.BracketDecl()
+              | ast.ParamDecl() | ast.LetDecl()):
+            return section, decl.name, decl.name
+        case _:
+            assert_never(decl)
 
 
 def diff_files(old: ast.RuleFile, new: ast.RuleFile) -> RuleDiff:

@@ -28,10 +28,11 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, assert_never
 
 from lark import Lark, Token, Tree
 
+from .declarations import BY_RULE
 from .errors import Diagnostic, RuleError, Span
 from .errors import display_width as width
 from .parser import parse
@@ -41,12 +42,10 @@ STEP = 4  # indentation of rows and continuation lines
 COLUMN_GAP = 2
 
 _UNIT_PARTS = {"unit", "unit_factor", "unit_mul", "unit_div", "unit_one", "unit_percent"}
-_BLOCKS = {"enum_decl", "table_decl", "bracket_decl"}  # declarations with rows in braces
 # Operators a long line may break before; a comparison and a power are chains of two.
 _CHAINS = {"add": "sum", "sub": "sum", "mul": "product", "div": "product", "and_": "and",
            "or_": "or", "compare": "compare", "pow": "power"}
 _WHITE = " \t\f\r"  # white space within a line, as the grammar's WS has it
-_FORMULAS = {"let_decl", "allocation_decl", "emissions_decl", "preallocation_basis_decl"}
 
 Node = Tree[Token] | Token
 
@@ -240,17 +239,20 @@ def _in_set(node: Tree[Token], indent: int, column: int, tail: int) -> list[Line
 
 
 def _declaration(node: Tree[Token]) -> list[Line]:
-    kind = str(node.data)
-    if kind in _BLOCKS:
-        lines = _block(node)
-    elif kind in _FORMULAS:
-        lines = _formula(node)
-    elif kind == "input_decl":
-        lines = _input(node)
-    elif kind == "ensure_decl":
-        lines = _ensure(node)
-    else:
-        lines = [_one(0, node)]
+    shape = BY_RULE[str(node.data)].shape
+    match shape:
+        case "rows":
+            lines = _block(node)
+        case "formula":
+            lines = _formula(node)
+        case "requirement":
+            lines = _input(node)
+        case "when":
+            lines = _ensure(node)
+        case "line":
+            lines = [_one(0, node)]
+        case _:
+            assert_never(shape)
     lines[0].starts_item = True
     return lines
 

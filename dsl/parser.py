@@ -18,16 +18,13 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import ast
+from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
 
 MAX_SYNTAX_ERRORS = 20
 
-# A declaration starts at the beginning of a line with one of these words.
-_DECL_START = re.compile(
-    r"^(sector|version|status|effective|published|source|enum|input|table|bracket|param|let"
-    r"|allocation|emissions|ensure|preallocation|rounding)\b",
-    re.M,
-)
+# A declaration starts at the beginning of a line with one of its keywords.
+_DECL_START = re.compile(rf"^({'|'.join(KEYWORDS)})\b", re.M)
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
