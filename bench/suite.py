@@ -47,7 +47,8 @@ from peie import api
 from peie.batch.evaluate import batch_allocate, evaluate_columns
 from peie.data.columns import read_columns
 from peie.data.local_factors import NO_LOCAL_FACTORS
-from peie.exact.allocation import evaluate_units, facility_totals
+from peie.exact.allocation import evaluate_units
+from peie.exact.facilities import facility_totals
 from peie.report.encoding import text_table
 
 from . import baseline, numpy_baseline

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from ._exports import lazy_exports
 
 _EXPORTS = {
-    "Allocation": ".exact.allocation", "FacilityAllocation": ".exact.allocation",
-    "UnitAllocation": ".exact.allocation", "round_amount": ".exact.allocation",
+    "Allocation": ".exact.allocation", "FacilityAllocation": ".exact.facilities",
+    "UnitAllocation": ".exact.allocation", "round_amount": ".exact.facilities",
     "AllocationRun": ".api", "allocate": ".api", "load_rules": ".api", "read_data": ".api",
     "read_local_factors": ".api", "DataError": ".errors", "DataProblem": ".errors",
     "PeieError": ".errors", "RuleError": ".errors", "UsageError": ".errors",
@@ -28,8 +28,9 @@ __all__ = [
 if TYPE_CHECKING:
     from .api import AllocationRun, allocate, load_rules, read_data, read_local_factors
     from .errors import DataError, DataProblem, PeieError, RuleError, UsageError
-    from .exact.allocation import Allocation, FacilityAllocation, UnitAllocation, round_amount
+    from .exact.allocation import Allocation, UnitAllocation
     from .exact.explain import Node
+    from .exact.facilities import FacilityAllocation, round_amount
     from .ruleset import RuleSet
 
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -39,17 +39,17 @@ from peie.data.readers import Table
 from peie.data.records import UnitRecord
 from peie.dsl import ast
 from peie.dsl.checker import check_file
+from peie.dsl.declarations import kind_of
 from peie.dsl.diff import Edit, RuleDiff, diff_files
 from peie.dsl.model import Rule
-from peie.exact.allocation import evaluate_units, round_amount
+from peie.exact.allocation import evaluate_units
 from peie.exact.compiler import CONTEXT, EvaluationError, compile_rule
+from peie.exact.facilities import members, round_amount
 
 from .errors import DataError, DataProblem, UsageError
 
 # Sums of parts are exact: allocations carry at most ~60 significant digits.
 EXACT = decimal.Context(prec=400)
-_NO_EFFECT = {"metadata", "ensure", "preallocation", "rounding"}
-_NOT_IN_STEPS = (ast.EnsureDecl, ast.PreallocationDecl, ast.RoundingDecl)
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ class Impact:
 def _hybrid(base: ast.RuleFile, edits: Iterable[Edit]) -> Rule | None:
     """The old file with these edits applied, without the declarations that only reject
     or describe units; None when it does not check."""
-    decls: list[ast.Decl] = [d for d in base.decls if not isinstance(d, _NOT_IN_STEPS)
-             and not (isinstance(d, ast.FormulaDecl) and d.kind != "allocation")]
+    decls: list[ast.Decl] = [d for d in base.decls if kind_of(d).feeds_allocation
+                             or kind_of(d).section == "metadata"]
     for edit in edits:
         if edit.old is not None:
             decls.remove(edit.old)
@@ -179,8 +179,7 @@ class _Evaluator:
 def _steps(diff: RuleDiff, evaluator: _Evaluator
            ) -> tuple[list[Step], list[list[Decimal]]]:
     """The steps and, after each, every unit's allocation under the rule built so far."""
-    waiting = [e for e in diff.edits if e.section not in _NO_EFFECT
-               and not (e.section == "formula" and e.name != "allocation")]
+    waiting = [e for e in diff.edits if kind_of(_declared(e)).feeds_allocation]
     applied: list[Edit] = []
     steps: list[Step] = []
     values: list[list[Decimal]] = []
@@ -215,6 +214,12 @@ def _steps(diff: RuleDiff, evaluator: _Evaluator
             attempt(list(waiting))
             break
     return steps, values
+
+
+def _declared(edit: Edit) -> ast.Decl:
+    declared = edit.new or edit.old
+    assert declared is not None  # an edit adds, removes or changes a declaration
+    return declared
 
 
 def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> list[Edit]:
@@ -302,12 +307,9 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
 
 def _facilities(records: Sequence[UnitRecord], old: Rule, new: Rule,
                 chain: list[list[Decimal]], ends: list[list[Decimal]]) -> list[FacilityImpact]:
-    members: dict[str, list[int]] = {}
-    for i, record in enumerate(records):
-        members.setdefault(record.facility_id, []).append(i)
     out = []
     with decimal.localcontext(EXACT):
-        for facility_id, indices in members.items():
+        for facility_id, indices in members(r.facility_id for r in records).items():
             totals = [sum((units[i] for i in indices), Decimal(0)) for units in chain]
             old_exact, new_exact = (sum((e[i] for i in indices), Decimal(0)) for e in ends)
             old_whole, new_whole = round_amount(old_exact, old.rounding), \

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from peie.exact.allocation import collector_paused
+from peie.collector import collector_paused
 
 
 def test_nested_pauses_restore_the_collector() -> None:

@@ -136,7 +136,8 @@ def test_a_failed_record_leaves_the_ledger_as_it_was(
 def test_conservation_per_facility_and_over_any_subset(final_amounts: dict[str, int],
                                                        pre: dict[str, int],
                                                        data: st.DataObject) -> None:
-    from peie.exact.allocation import Allocation, FacilityAllocation
+    from peie.exact.allocation import Allocation
+    from peie.exact.facilities import FacilityAllocation
 
     rules = {"cement": peie.load_rules().in_force(2017)["cement"]}
     final = Allocation(2017, rules, "d", None, [], [

@@ -9,14 +9,10 @@ from typing import TYPE_CHECKING
 
 from peie.dsl.model import Rule
 from peie.errors import UsageError
-from peie.exact.allocation import (
-    Allocation,
-    UnitAllocation,
-    evaluate_units,
-    facility_totals,
-)
+from peie.exact.allocation import Allocation, UnitAllocation, evaluate_units
 from peie.exact.compiler import CompiledRule
 from peie.exact.explain import Node, explain_unit
+from peie.exact.facilities import facility_totals
 from peie.provenance import Provenance
 from peie.ruleset import RuleSet
 

@@ -6,12 +6,12 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from peie.collector import collector_paused
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
 from peie.dsl.model import Rule
 from peie.errors import UsageError
-from peie.exact.allocation import collector_paused
 from peie.ruleset import RuleSet, rules_from_text
 from peie.ruleset import load_rules as _load_rule_files
 

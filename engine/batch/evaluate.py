@@ -23,7 +23,8 @@ from peie.data.columns import Columns, decimal_or_nan, validate_columns
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
 from peie.dsl.model import EnumType, Rule
-from peie.exact.allocation import evaluate_units, facility_totals
+from peie.exact.allocation import evaluate_units
+from peie.exact.facilities import facility_totals, rounding_policy
 from peie.progress import Progress
 from peie.provenance import Provenance
 from peie.ruleset import RuleSet
@@ -235,8 +236,8 @@ def _round(totals: np.ndarray, facility_sectors: Callable[[], np.ndarray],
     a rule, together), and a mask of those too near a rounding edge for floats to settle."""
     alike: dict[tuple[str, float], list[int]] = {}
     for code, sector in enumerate(sector_names):
-        rounding = rules[sector].rounding
-        alike.setdefault((rounding.mode, float(rounding.quantum.scaled)), []).append(code)
+        policy, quantum = rounding_policy(rules[sector].rounding)
+        alike.setdefault((policy, float(quantum)), []).append(code)
     if len(alike) == 1:  # no sector codes needed
         ((mode, step),) = alike
         return _rounded(totals, mode, step)

@@ -12,7 +12,7 @@ _EXPORTS = {
     "CONTEXT": ".compiler",
     "CompiledRule": ".compiler",
     "EvaluationError": ".compiler",
-    "FacilityAllocation": ".allocation",
+    "FacilityAllocation": ".facilities",
     "Node": ".explain",
     "UnitAllocation": ".allocation",
     "compile_rule": ".compiler",
@@ -20,8 +20,11 @@ _EXPORTS = {
     "decimal_text": ".allocation",
     "evaluate_units": ".allocation",
     "explain_unit": ".explain",
-    "facility_totals": ".allocation",
-    "round_amount": ".allocation",
+    "facility_totals": ".facilities",
+    "round_amount": ".facilities",
+    "members": ".facilities",
+    "rounding_policy": ".facilities",
+    "ROUNDING_MODES": ".facilities",
 }
 __all__ = [
     "Allocation",
@@ -39,5 +42,8 @@ __all__ = [
     "explain_unit",
     "facility_totals",
     "round_amount",
+    "members",
+    "rounding_policy",
+    "ROUNDING_MODES",
 ]
 __getattr__ = lazy_exports(__name__, _EXPORTS)

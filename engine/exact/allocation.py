@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import decimal
-import gc
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from peie.collector import collector_paused
 from peie.data.local_factors import FactorSource, LocalFactors
 from peie.data.records import UnitRecord
-from peie.dsl import ast
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.progress import Progress
 from peie.provenance import Provenance
 
 from .compiler import CONTEXT, CompiledRule, EvaluationError
+from .facilities import FacilityAllocation
 
-_ZERO, _ONE = Decimal(0), Decimal(1)
-_MODES = {
-    "half_up": decimal.ROUND_HALF_UP,
-    "half_even": decimal.ROUND_HALF_EVEN,
-    "down": decimal.ROUND_DOWN,
-    "up": decimal.ROUND_UP,
-}
-
-
-def round_amount(exact: Decimal, rounding: ast.RoundingDecl) -> int:
-    """Whole tonnes as the rule's rounding says (a step of 1 tCO2, or a multiple of it)."""
-    step = rounding.quantum.scaled
-    mode = _MODES[rounding.mode]
-    if step == 1:
-        return int(exact.quantize(_ONE, rounding=mode, context=CONTEXT))
-    with decimal.localcontext(CONTEXT):
-        return int((exact / step).quantize(_ONE, rounding=mode) * step)
+_ZERO = Decimal(0)
 
 
 def decimal_text(value: Decimal) -> str:
@@ -60,15 +42,6 @@ class UnitAllocation(NamedTuple):
     @property
     def unit_id(self) -> str:
         return self.record.unit_id
-
-
-@dataclass(frozen=True)
-class FacilityAllocation:
-    facility_id: str
-    sector: str
-    exact: Decimal  # the sum of its units' exact allocations
-    allocation: int  # rounded as the sector's rule says
-    unit_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -101,35 +74,6 @@ class Allocation:
         return next((u for u in self.units if u.unit_id == unit_id), None)
 
 
-class _CollectorPause:
-    """Python's cyclic garbage collector paused while records and results are made by
-    the hundred thousand. They form no reference cycles, so nothing is left uncollected,
-    but a full collector pass among them costs as much as the arithmetic
-    (bench/RESULTS.md). Re-entrant and shared by threads (batch_allocate checks on one):
-    the last pause to end leaves the collector as the first one found it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pauses = 0
-        self._was_enabled = True
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._pauses == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._pauses += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._pauses -= 1
-                if self._pauses == 0 and self._was_enabled:
-                    gc.enable()
-
-
-collector_paused = _CollectorPause()
 
 
 def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, CompiledRule],
@@ -204,20 +148,3 @@ def _unit_by_unit(records: Sequence[UnitRecord], rows: list[int], rule: Compiled
         problems.append(DataProblem(data_path, record.row, None, message, record.unit_id))
         amounts.append(_ZERO)
     return amounts
-
-
-def facility_totals(units: Sequence[UnitAllocation]) -> list[FacilityAllocation]:
-    """Sum units per facility (in order of first appearance), then round once."""
-    grouped: dict[str, list[UnitAllocation]] = {}
-    for unit in units:
-        grouped.setdefault(unit.record.facility_id, []).append(unit)
-    with decimal.localcontext(CONTEXT), collector_paused():
-        return [_facility(facility_id, members) for facility_id, members in grouped.items()]
-
-
-def _facility(facility_id: str, members: list[UnitAllocation]) -> FacilityAllocation:
-    rule = members[0].rule
-    exact = sum([u.allocation for u in members], _ZERO)
-    return FacilityAllocation(facility_id, rule.sector, exact,
-                              round_amount(exact, rule.rounding),
-                              tuple([u.record.unit_id for u in members]))

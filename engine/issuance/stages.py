@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from peie.errors import DataError, DataProblem
-from peie.exact.allocation import Allocation, round_amount
+from peie.exact.allocation import Allocation
 from peie.exact.compiler import CONTEXT
+from peie.exact.facilities import round_amount
 
 from .ledger import Issuance
 
