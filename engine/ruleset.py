@@ -10,7 +10,7 @@ from pathlib import Path
 
 from peie.dsl import ast
 from peie.dsl.checker import check
-from peie.dsl.errors import Diagnostic, RuleError, Span
+from peie.dsl.errors import Diagnostic, RuleError
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, parse_file
 from peie.exact.compiler import CompiledRule, compile_rule
@@ -66,9 +66,6 @@ class RuleSet:
             self._compiled[rule.sha256 + rule.path] = compile_rule(rule)
         return self._compiled[rule.sha256 + rule.path]
 
-    def by_path(self, path: str) -> Rule | None:
-        return next((r for r in self.rules if r.path == path), None)
-
 
 def load_rules(paths: Sequence[str | os.PathLike[str]] | None = None) -> RuleSet:
     """Parse and check rule files (the bundled set when `paths` is None or empty).
@@ -102,7 +99,3 @@ def load_rules(paths: Sequence[str | os.PathLike[str]] | None = None) -> RuleSet
 def rules_from_text(text: str, name: str = "<text>") -> RuleSet:
     """Check one rule file given as text (for embedding and for editors)."""
     return RuleSet(check([parse(text, name)]))
-
-
-def file_span(path: str) -> Span:
-    return Span(path, 1, 1, 1, 2)

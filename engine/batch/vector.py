@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, reduce
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 
@@ -102,17 +102,22 @@ class _Atom:
 
 
 def _children(e: ast.Expr | ast.Condition) -> tuple[ast.Expr | ast.Condition, ...]:
-    if isinstance(e, ast.Lookup):
-        return (e.key,)
-    if isinstance(e, ast.Binary | ast.Compare | ast.Logical):
-        return (e.left, e.right)
-    if isinstance(e, ast.Negate | ast.Not):
-        return (e.operand,)
-    if isinstance(e, ast.Conditional):
-        return (e.condition, e.then, e.otherwise)
-    if isinstance(e, ast.InSet):
-        return (e.subject,)
-    return ()
+    """The operands an expression evaluates (an `in {...}`'s codes are not operands)."""
+    match e:
+        case ast.Number() | ast.Name():
+            return ()
+        case ast.Lookup():
+            return (e.key,)
+        case ast.Binary() | ast.Compare() | ast.Logical():
+            return (e.left, e.right)
+        case ast.Negate() | ast.Not():
+            return (e.operand,)
+        case ast.Conditional():
+            return (e.condition, e.then, e.otherwise)
+        case ast.InSet():
+            return (e.subject,)
+        case _:
+            assert_never(e)
 
 
 def _factors(e: ast.Expr) -> list[ast.Expr]:
@@ -304,32 +309,40 @@ class _Compiler:
         return lambda f: f.once(("atom", name), compute)
 
     def _node(self, e: ast.Expr | ast.Condition) -> Fn:
-        if isinstance(e, ast.Number):
-            return _Const(float(e.value))
-        if isinstance(e, ast.Name):
-            return self._name(e.id)
-        if isinstance(e, ast.Lookup):
-            return self._lookup(e)
-        if isinstance(e, ast.Binary):
-            if self.fold and e.op == "*":
-                return self._product(e)
-            return _call(_ARITHMETIC[e.op], self.expr(e.left), self.expr(e.right))
-        if isinstance(e, ast.Negate):
-            return _call(np.negative, self.expr(e.operand))
-        if isinstance(e, ast.Conditional):
-            return self._conditional(e)
-        if isinstance(e, ast.Compare):
-            return self._compare(e)
-        if isinstance(e, ast.InSet):
-            members = self.enum_of(e.subject)
-            inside = np.zeros(len(members) + 1)  # the last for an empty code: undefined
-            inside[-1] = np.nan
-            inside[[self._code(members, m.id) for m in e.members]] = 1.0
-            subject = self.expr(e.subject)
-            return lambda f: inside[subject(f)]
-        if isinstance(e, ast.Logical):
-            return _call(_and if e.op == "and" else _or, self.expr(e.left), self.expr(e.right))
-        return _call(lambda x: np.subtract(1.0, x), self.expr(e.operand))
+        match e:
+            case ast.Number():
+                return _Const(float(e.value))
+            case ast.Name():
+                return self._name(e.id)
+            case ast.Lookup():
+                return self._lookup(e)
+            case ast.Binary():
+                if self.fold and e.op == "*":
+                    return self._product(e)
+                return _call(_ARITHMETIC[e.op], self.expr(e.left), self.expr(e.right))
+            case ast.Negate():
+                return _call(np.negative, self.expr(e.operand))
+            case ast.Conditional():
+                return self._conditional(e)
+            case ast.Compare():
+                return self._compare(e)
+            case ast.InSet():
+                return self._in_set(e)
+            case ast.Logical():
+                return _call(_and if e.op == "and" else _or, self.expr(e.left),
+                             self.expr(e.right))
+            case ast.Not():
+                return _call(lambda x: np.subtract(1.0, x), self.expr(e.operand))
+            case _:
+                assert_never(e)
+
+    def _in_set(self, e: ast.InSet) -> Fn:
+        members = self.enum_of(e.subject)
+        inside = np.zeros(len(members) + 1)  # the last for an empty code: undefined
+        inside[-1] = np.nan
+        inside[[self._code(members, m.id) for m in e.members]] = 1.0
+        subject = self.expr(e.subject)
+        return lambda f: inside[subject(f)]
 
     def _conditional(self, e: ast.Conditional) -> Fn:
         test = self.expr(e.condition)

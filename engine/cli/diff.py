@@ -16,7 +16,7 @@ from .options import local_factors_arg, out_arg
 
 def cmd_diff(args: argparse.Namespace) -> int:
     if args.data is None:
-        for flag in ("year", "local_factors", "exact", "problems"):
+        for flag in ("local_factors", "exact", "problems"):
             if getattr(args, flag) not in (None, False):
                 raise UsageError(f"--{flag.replace('_', '-')} goes with --data")
         if args.format not in formats("diff"):
@@ -43,7 +43,6 @@ def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
     p.add_argument("old", metavar="OLD", help="rule file, or FILE@GITREV")
     p.add_argument("new", metavar="NEW", help="rule file, or FILE@GITREV")
     p.add_argument("--data", metavar="DATA", help="facility data: show the impact")
-    p.add_argument("--year", type=int, help="the year the data are output of (labels only)")
     p.add_argument("--exact", action="store_true",
                    help="evaluate the attribution steps exactly, not on the batch path")
     local_factors_arg(p)

@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from peie.dsl import ast
 from peie.dsl.errors import PeieError
@@ -135,28 +135,32 @@ class _Generator:
         return f"({choice})"
 
     def expr(self, e: ast.Expr | ast.Condition) -> str:
-        if isinstance(e, ast.Number):
-            return self.const(e.value)
-        if isinstance(e, ast.Name):
-            return self.name(e)
-        if isinstance(e, ast.Lookup):
-            return f"{self.const(self.rule.tables[e.table].values)}[{self.expr(e.key)}]"
-        if isinstance(e, ast.Binary):
-            op = "**" if e.op == "^" else e.op
-            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
-        if isinstance(e, ast.Negate):
-            return f"(-{self.expr(e.operand)})"
-        if isinstance(e, ast.Conditional):
-            return (f"({self.expr(e.then)} if {self.expr(e.condition)} "
-                    f"else {self.expr(e.otherwise)})")
-        if isinstance(e, ast.Compare):
-            return f"({self.side(e.left, e.right)} {e.op} {self.side(e.right, e.left)})"
-        if isinstance(e, ast.InSet):
-            members = frozenset(m.id for m in e.members)
-            return f"({self.expr(e.subject)} in {self.const(members)})"
-        if isinstance(e, ast.Logical):
-            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
-        return f"(not {self.expr(e.operand)})"
+        match e:
+            case ast.Number():
+                return self.const(e.value)
+            case ast.Name():
+                return self.name(e)
+            case ast.Lookup():
+                return f"{self.const(self.rule.tables[e.table].values)}[{self.expr(e.key)}]"
+            case ast.Binary():
+                op = "**" if e.op == "^" else e.op
+                return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
+            case ast.Negate():
+                return f"(-{self.expr(e.operand)})"
+            case ast.Conditional():
+                return (f"({self.expr(e.then)} if {self.expr(e.condition)} "
+                        f"else {self.expr(e.otherwise)})")
+            case ast.Compare():
+                return f"({self.side(e.left, e.right)} {e.op} {self.side(e.right, e.left)})"
+            case ast.InSet():
+                members = frozenset(m.id for m in e.members)
+                return f"({self.expr(e.subject)} in {self.const(members)})"
+            case ast.Logical():
+                return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+            case ast.Not():
+                return f"(not {self.expr(e.operand)})"
+            case _:
+                assert_never(e)
 
     def side(self, e: ast.Expr, other: ast.Expr) -> str:
         """A comparison operand; a bare code (fuel == gas) becomes a string constant."""
