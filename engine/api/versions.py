@@ -91,7 +91,7 @@ class Layout:
 def layout(files: Sequence[str], write: bool) -> Layout:
     """Format rule files (the bundled ones when none are given); every file is formatted
     before any is written, so a file that does not parse leaves all as they were."""
-    from peie.report.files import atomic_write
+    from peie.files import atomic_write
 
     paths = _rule_files(files)
     changed: dict[Path, tuple[str, str]] = {}

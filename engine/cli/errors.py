@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 
 from peie.errors import DataError, PeieError, RuleError
-from peie.report.files import atomic_write
+from peie.files import atomic_write
 from peie.report.problems import problems_csv
 
 SHOWN_PROBLEMS = 100  # data problems printed on standard error; --problems FILE has all

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from peie import api
 from peie.errors import PeieError, UsageError
-from peie.report.files import check_output_path
+from peie.files import check_output_path
 from peie.report.formats import deliver, formats
 
 from . import diff as cli_diff

@@ -2,8 +2,8 @@
 through one registry of formats per document (peie.report.formats). Nothing here prints:
 the caller says where the text goes.
 
-Modules: allocation, batch (numpy, pyarrow), checks, diff, encoding, explain, files,
-formats, issuance, problems, provenance (the head of every document).
+Modules: allocation, batch (numpy, pyarrow), checks, diff, encoding, explain, formats,
+issuance, problems, provenance (the head of every document).
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ _EXPORTS = {
     "allocation_json": ".allocation",
     "allocation_table": ".allocation",
     "allocation_xlsx": ".allocation",
-    "atomic_write": ".files",
     "batch_json": ".batch",
     "batch_table": ".batch",
-    "check_output_path": ".files",
     "check_text": ".checks",
     "csv_text": ".encoding",
     "deliver": ".formats",
@@ -69,10 +67,8 @@ __all__ = [
     "allocation_json",
     "allocation_table",
     "allocation_xlsx",
-    "atomic_write",
     "batch_json",
     "batch_table",
-    "check_output_path",
     "check_text",
     "csv_text",
     "deliver",

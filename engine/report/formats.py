@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from peie.errors import UsageError
+from peie.files import atomic_write
 
 from . import allocation, checks, diff, explain, issuance
 from .encoding import json_text
-from .files import atomic_write
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
 
