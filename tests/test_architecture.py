@@ -133,6 +133,17 @@ def test_the_rules_name_every_layer() -> None:
     assert layers <= set(MAY_IMPORT), sorted(layers - set(MAY_IMPORT))
 
 
+def test_every_package_is_installed() -> None:
+    """A sub-package missing from pyproject's list works in an editable install and is
+    absent from a user's (CI installs as a user does)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    packages = {m for m, p in _modules().items() if p.name == "__init__.py"}
+    assert packages <= listed, sorted(packages - listed)
+
+
 def test_a_forbidden_import_is_seen(tmp_path: Path) -> None:
     """The reader of imports is not blind: a data module importing the compiler in a
     function is caught, one under TYPE_CHECKING is not."""
