@@ -43,6 +43,11 @@ class NumType:
     def __str__(self) -> str:
         return unit_text(self.unit)
 
+    @property
+    def shown_unit(self) -> str | None:
+        """What follows a value of this type where it is shown (None: nothing)."""
+        return str(self)
+
 
 @dataclass(frozen=True)
 class EnumType:
@@ -51,11 +56,19 @@ class EnumType:
     def __str__(self) -> str:
         return f"a {self.enum} code"
 
+    @property
+    def shown_unit(self) -> str | None:
+        return None
+
 
 @dataclass(frozen=True)
 class BoolType:
     def __str__(self) -> str:
         return "a condition"
+
+    @property
+    def shown_unit(self) -> str | None:
+        return None
 
 
 Type = NumType | EnumType | BoolType

@@ -19,10 +19,11 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
-from peie.data.columns import Columns, decimal_or_nan, validate_columns
+from peie.data.columns import Columns, validate_columns
+from peie.data.kinds import Number, field_kinds
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
-from peie.dsl.model import EnumType, Rule
+from peie.dsl.model import Rule
 from peie.exact.allocation import evaluate_units
 from peie.exact.facilities import facility_totals, rounding_policy
 from peie.progress import Progress
@@ -57,17 +58,17 @@ class _Reader:
         self.constants: dict[str, float] = {}  # inputs with a default that no column has
         self.numbers: dict[str, tuple[np.ndarray, float | None]] = {}
         self.codes: dict[str, np.ndarray] = {}
+        kinds = field_kinds(rule)
         for name in names:
-            item = rule.inputs[name]
+            item, kind = rule.inputs[name], kinds[name]
             default = None if item.default is None else float(item.default)
             if name not in columns.columns:  # every cell empty
                 if default is not None:
                     self.constants[name] = default
-            elif isinstance(item.type, EnumType):
-                members = tuple(m.code for m in rule.enums[item.type.enum].members)
-                self.codes[name] = columns.codes(name, members)
+            elif kind.coded:
+                self.codes[name] = kind.vector(columns, name)
             else:
-                self.numbers[name] = columns.floats(name), default
+                self.numbers[name] = kind.vector(columns, name), default
 
     @cached_property
     def lengthy(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -106,7 +107,7 @@ class _Reader:
         if len(odd):
             where = odd + rows.start if isinstance(rows, slice) else rows[odd]
             texts = self.columns.table[name].take(pa.array(where)).to_pylist()
-            values[odd] = [decimal_or_nan(t) for t in texts]
+            values[odd] = [Number.float_of(t) for t in texts]
         if default is not None:
             values[empty & ~filled] = default
         return values

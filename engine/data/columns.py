@@ -28,14 +28,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from peie.dsl import ast
-from peie.dsl.model import EnumType, NumType, Range, Rule
+from peie.dsl.model import Range, Rule
 
 from . import conditions
+from .kinds import ACCOUNTING_COLUMNS, Kind, field_kinds
 from .readers import Row, Table, read_table
-from .records import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, UnitRecord, validate_table
+from .records import IDENTITY_COLUMNS, UnitRecord, validate_table
 
 PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
-NON_NEGATIVE = Range(Decimal(0), True, None, False)
 FEW_ROWS = 1000  # Columns.rows: up to this many rows are sliced out one by one
 # The ASCII that str.strip() removes from a cell, apart from the line ends of a CSV file.
 ASCII_WHITE_SPACE = tuple(bytes([b]) for b in range(128) if chr(b).isspace() and b not in b"\r\n")
@@ -284,25 +284,16 @@ def _sector_ok(columns: Columns, code: int, rule: Rule, others: set[str]) -> boo
             return 0
         return int(columns.per_sector(("filled", name), partial(columns.filled, name))[code])
 
-    def any_doubtful(name: str, rng: Range | None) -> bool:
-        return bool(columns.per_sector(("doubtful", name, repr(rng)),
-                                       partial(_filled_and_doubtful, columns, name, rng))[code])
+    def any_doubtful(name: str, kind: Kind) -> bool:
+        return bool(columns.per_sector(("doubtful", name, repr(kind)),
+                                       partial(kind.doubtful, columns, name))[code])
 
     size = int(columns.per_sector(("rows",), partial(np.ones, columns.size, dtype=bool))[code])
     known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | set(rule.inputs)
     if any(filled(n) for n in names - known - others):
         return False  # a cell of another sector's column is filled
-    for name, item in rule.inputs.items():
-        if name not in names:
-            continue
-        if isinstance(item.type, EnumType):
-            members = tuple(m.code for m in rule.enums[item.type.enum].members)
-            if columns.per_sector(("unknown code", name, *members),
-                                  partial(_unknown_codes, columns, name, members))[code]:
-                return False
-        elif any_doubtful(name, item.range):
-            return False
-    if any(any_doubtful(name, NON_NEGATIVE) for name in ACCOUNTING_COLUMNS if name in names):
+    if any(any_doubtful(name, kind) for name, kind in field_kinds(rule).items()
+           if name in names):
         return False
     for name, item in rule.inputs.items():
         kind = item.decl.requirement.kind
@@ -329,14 +320,6 @@ def _required_when(columns: Columns, rule: Rule, when: ast.Condition) -> np.ndar
         return columns.codes(name, (code,)) == 0
 
     return np.broadcast_to(conditions.evaluate(when, rule.inputs, equals), (columns.size,))
-
-
-def _filled_and_doubtful(columns: Columns, name: str, rng: Range | None) -> np.ndarray:
-    return columns.filled(name) & columns.doubtful(name, rng)
-
-
-def _unknown_codes(columns: Columns, name: str, members: tuple[str, ...]) -> np.ndarray:
-    return columns.filled(name) & (columns.codes(name, members) < 0)
 
 
 def _cells_clean(columns: Columns) -> bool:
@@ -434,19 +417,18 @@ def _sector_records(part: pa.Table, rule: Rule, lines: np.ndarray) -> list[UnitR
         """Text, None where empty (identity columns of valid data are never empty)."""
         return part[name].to_pylist() if name in part.column_names else [None] * len(lines)
 
-    def numbers(name: str) -> list[Any]:
-        return [None if c is None else Decimal(c) for c in cells(name)]
-
+    kinds = field_kinds(rule)
     inputs = []
     defaulted: dict[int, set[str]] = {}
     for name, item in rule.inputs.items():
-        values = numbers(name) if isinstance(item.type, NumType) else cells(name)
+        values = kinds[name].read_valid(cells(name))
         if item.default is not None:
             for i in (i for i, v in enumerate(values) if v is None):
                 values[i] = item.default
                 defaulted.setdefault(i, set()).add(name)
         inputs.append(values)
-    accounting = [(n, numbers(n)) for n in ACCOUNTING_COLUMNS if n in part.column_names]
+    accounting = [(n, kinds[n].read_valid(cells(n))) for n in ACCOUNTING_COLUMNS
+                  if n in part.column_names]
     names = tuple(rule.inputs)
     nothing: frozenset[str] = frozenset()
     return [
@@ -459,10 +441,3 @@ def _sector_records(part: pa.Table, rule: Rule, lines: np.ndarray) -> list[UnitR
             zip(*inputs, strict=True) if inputs else [()] * len(lines), strict=True))
     ]
 
-
-def decimal_or_nan(text: object) -> float:
-    """For cells the regex passed over ('1,000', '1e5') that the record check accepted."""
-    try:
-        return float(Decimal(str(text).replace(",", "")))
-    except (InvalidOperation, ValueError):
-        return float("nan")

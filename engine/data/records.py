@@ -7,15 +7,16 @@ row is reported, with file, row, unit and field; nothing is evaluated when any i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
-from peie.dsl.model import EnumType, Input, NumType, Range, Rule
+from peie.dsl.model import Input, Rule
 from peie.errors import DataError, DataProblem
 
 from . import conditions
+from .kinds import ACCOUNTING_COLUMNS, field_kinds
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
     from .readers import Table
 
 IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
-# Columns that are not rule inputs but that reports may read (verified emissions).
-ACCOUNTING_COLUMNS = ("verified_emissions_t",)
 
 
 class UnitRecord(NamedTuple):
@@ -40,17 +39,6 @@ class UnitRecord(NamedTuple):
     accounting: dict[str, Decimal]  # verified emissions and the like, where given
 
 
-def _number_schema(item: Input) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "number"}
-    rng = item.range
-    if rng is not None:
-        if rng.low is not None:
-            schema["minimum" if rng.low_closed else "exclusiveMinimum"] = rng.low
-        if rng.high is not None:
-            schema["maximum" if rng.high_closed else "exclusiveMaximum"] = rng.high
-    return schema
-
-
 def record_schema(rule: Rule) -> dict[str, Any]:
     """The JSON Schema of one unit record of `rule`'s sector (cells that are empty omitted)."""
     properties: dict[str, Any] = {
@@ -61,11 +49,8 @@ def record_schema(rule: Rule) -> dict[str, Any]:
     }
     required = list(IDENTITY_COLUMNS)
     conditional = []
+    properties.update({name: kind.schema() for name, kind in field_kinds(rule).items()})
     for name, item in rule.inputs.items():
-        if isinstance(item.type, EnumType):
-            properties[name] = {"enum": [m.code for m in rule.enums[item.type.enum].members]}
-        else:
-            properties[name] = _number_schema(item)
         kind = item.decl.requirement.kind
         if kind == "required":
             required.append(name)
@@ -74,8 +59,6 @@ def record_schema(rule: Rule) -> dict[str, Any]:
             conditional.append({"if": conditions.schema(item.decl.requirement.when,
                                                         rule.inputs),
                                 "then": {"required": [name]}})
-    for name in ACCOUNTING_COLUMNS:
-        properties[name] = {"type": "number", "minimum": 0}
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"{rule.sector} unit record, rules {rule.version}",
@@ -111,8 +94,7 @@ class _SectorValidator:
 
         self.schema = record_schema(rule)  # well-formed by construction (a test checks it)
         self.validator = Draft202012Validator(self.schema)
-        self.numeric = {n for n, i in rule.inputs.items() if isinstance(i.type, NumType)}
-        self.numeric.update(ACCOUNTING_COLUMNS)
+        self.kinds = field_kinds(rule)
         self.required = tuple(self.schema["required"])
         self.checks = self._cell_checks()
         self.conditions = [(name, item.decl.requirement.when)
@@ -124,21 +106,11 @@ class _SectorValidator:
         def text(value: Any) -> bool:
             return isinstance(value, str) and value != ""
 
-        def number_in(rng: Range | None) -> Callable[[Any], bool]:
-            return lambda v: isinstance(v, Decimal) and (rng is None or rng.contains(v))
-
         checks: dict[str, Callable[[Any], bool]] = {
             "facility_id": text, "unit_id": text, "province": text,
             "sector": lambda v: v == self.rule.sector,
         }
-        for name, item in self.rule.inputs.items():
-            if isinstance(item.type, EnumType):
-                codes = frozenset(m.code for m in self.rule.enums[item.type.enum].members)
-                checks[name] = codes.__contains__
-            else:
-                checks[name] = number_in(item.range)
-        for name in ACCOUNTING_COLUMNS:
-            checks[name] = number_in(Range(Decimal(0), True, None, False))
+        checks.update({name: kind.accepts for name, kind in self.kinds.items()})
         return checks
 
     def is_valid(self, instance: dict[str, Any]) -> bool:
@@ -159,14 +131,8 @@ class _SectorValidator:
         for name, text in cells.items():
             if text is None or name in self.ignored:
                 continue
-            if name in self.numeric:
-                try:
-                    number = Decimal(text.replace(",", "") if "," in text else text)
-                    instance[name] = number if number.is_finite() else text
-                except InvalidOperation:
-                    instance[name] = text
-            else:
-                instance[name] = text
+            kind = self.kinds.get(name)
+            instance[name] = text if kind is None else kind.value(text)
         return instance
 
     def problems(self, instance: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -204,12 +170,8 @@ class _SectorValidator:
             return
         field = str(error.path[0]) if error.path else None
         value = error.instance
-        if kind == "type":
-            yield field, f"must be a number, got '{value}'"
-        elif kind == "enum":
-            codes = error.validator_value
-            yield field, (f"'{value}' is not one of {', '.join(codes)}"
-                          f"{did_you_mean(str(value), codes)}")
+        if kind in ("type", "enum") and field is not None and field in self.kinds:
+            yield field, self.kinds[field].mismatch(value)
         elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bounded = rule.inputs.get(field or "")
             where = _range_text(bounded) if bounded else "at least 0"

@@ -7,10 +7,10 @@ import decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from peie.dsl import ast
-from peie.dsl.model import LOCAL_FACTOR, EnumType, Rule
+from peie.dsl.model import LOCAL_FACTOR, Rule
 
 from .allocation import UnitAllocation, decimal_text
 from .compiler import CONTEXT, CompiledRule, condition_function
@@ -78,7 +78,7 @@ class _Explainer:
 
     def unit_of(self, name: str) -> str | None:
         typ = self.rule.types.get(name)
-        return None if isinstance(typ, EnumType) or typ is None else str(typ)
+        return None if typ is None else typ.shown_unit
 
     def value_of(self, name: str) -> Decimal | str:
         if name in self.values:
@@ -161,7 +161,7 @@ class _Explainer:
         row = next((r for r in table.decl.rows if r.key == key), None)
         value = table.values[str(key)]
         node = Node(f"{item.table}[{key}]", _value(value),
-                    None if isinstance(table.type, EnumType) else str(table.type),
+                    table.type.shown_unit,
                     label=table.decl.label,
                     rule=self.where(row.span if row else table.decl.span),
                     source=(row.source if row and row.source else table.decl.source))
@@ -173,17 +173,22 @@ def _references(expr: ast.Expr | ast.Condition,
                 taken: Callable[[ast.Conditional], bool]) -> list[ast.Name | ast.Lookup]:
     """Names and lookups directly in `expr` (not inside a lookup's key); of an if/else
     only the branch that was taken."""
-    if isinstance(expr, ast.Name | ast.Lookup):
-        return [expr]
-    parts: list[ast.Expr | ast.Condition] = []
-    if isinstance(expr, ast.Binary | ast.Compare | ast.Logical):
-        parts = [expr.left, expr.right]
-    elif isinstance(expr, ast.Negate | ast.Not):
-        parts = [expr.operand]
-    elif isinstance(expr, ast.Conditional):
-        parts = [expr.condition, expr.then if taken(expr) else expr.otherwise]
-    elif isinstance(expr, ast.InSet):
-        parts = [expr.subject]
+    parts: list[ast.Expr | ast.Condition]
+    match expr:
+        case ast.Name() | ast.Lookup():
+            return [expr]
+        case ast.Number():
+            parts = []
+        case ast.Binary() | ast.Compare() | ast.Logical():
+            parts = [expr.left, expr.right]
+        case ast.Negate() | ast.Not():
+            parts = [expr.operand]
+        case ast.Conditional():
+            parts = [expr.condition, expr.then if taken(expr) else expr.otherwise]
+        case ast.InSet():
+            parts = [expr.subject]  # its members are codes
+        case _:
+            assert_never(expr)
     return [ref for part in parts for ref in _references(part, taken)]
 
 

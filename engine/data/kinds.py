@@ -1,0 +1,174 @@
+"""The kinds of value a data field holds — a number, a code of an enum — and everything
+that depends on the kind, in one place: reading a cell, the JSON Schema of the field, the
+plain-Python check of a read value, the column check, the batch path's arrays and the
+message for a value of the wrong kind. A new kind is one class here and one case in
+`kind_of`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, assert_never
+
+from peie.dsl.errors import did_you_mean
+from peie.dsl.model import BoolType, EnumType, Input, NumType, Range, Rule
+
+if TYPE_CHECKING:  # the record check runs without numpy (`peie check` does not load it)
+    import numpy as np
+
+    from .columns import Columns
+
+# Columns that are not rule inputs but that reports may read (verified emissions).
+ACCOUNTING_COLUMNS = ("verified_emissions_t",)
+NON_NEGATIVE = Range(Decimal(0), True, None, False)
+
+
+class Kind(ABC):
+    """What a field of one kind means at every step from a cell to an evaluator."""
+
+    # The batch path holds codes as indices (int64, -1 for none), numbers as float64.
+    coded: bool
+
+    @abstractmethod
+    def value(self, text: str) -> Any:
+        """A cell's text as the JSON value the schema judges; text the kind cannot read
+        stays text, so that the schema words the problem."""
+
+    @abstractmethod
+    def schema(self) -> dict[str, Any]:
+        """The field's JSON Schema."""
+
+    @abstractmethod
+    def accepts(self, value: Any) -> bool:
+        """True exactly when `schema()` accepts `value` (a property test holds the two
+        to agreement): the fast path of the record check."""
+
+    @abstractmethod
+    def mismatch(self, value: Any) -> str:
+        """The problem with a value that is not of this kind."""
+
+    @abstractmethod
+    def doubtful(self, columns: Columns, name: str) -> np.ndarray:
+        """Filled cells of the column that are not certainly valid (the column check
+        errs on the side of doubt; the record check decides those)."""
+
+    @abstractmethod
+    def read_valid(self, cells: list[str | None]) -> list[Any]:
+        """The record values of cells the column check found certainly valid."""
+
+    @abstractmethod
+    def vector(self, columns: Columns, name: str) -> np.ndarray:
+        """The column for the batch path: indices of codes, or floats (NaN where empty
+        or not read)."""
+
+
+class Number(Kind):
+    """An amount, optionally within a range (of the input's unit)."""
+
+    coded = False
+
+    def __init__(self, range_: Range | None):
+        self.range = range_
+
+    def __repr__(self) -> str:  # a key of the column check's counts
+        return f"Number({self.range})"
+
+    def value(self, text: str) -> Decimal | str:
+        try:
+            number = Decimal(text.replace(",", "") if "," in text else text)
+        except InvalidOperation:
+            return text
+        return number if number.is_finite() else text
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "number"}
+        rng = self.range
+        if rng is not None:
+            if rng.low is not None:
+                schema["minimum" if rng.low_closed else "exclusiveMinimum"] = rng.low
+            if rng.high is not None:
+                schema["maximum" if rng.high_closed else "exclusiveMaximum"] = rng.high
+        return schema
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, Decimal) and (self.range is None or self.range.contains(value))
+
+    def mismatch(self, value: Any) -> str:
+        return f"must be a number, got '{value}'"
+
+    def doubtful(self, columns: Columns, name: str) -> np.ndarray:
+        return columns.filled(name) & columns.doubtful(name, self.range)
+
+    def read_valid(self, cells: list[str | None]) -> list[Any]:
+        return [None if c is None else Decimal(c) for c in cells]
+
+    def vector(self, columns: Columns, name: str) -> np.ndarray:
+        return columns.floats(name)
+
+    @staticmethod
+    def float_of(text: object) -> float:
+        """A cell the batch path's plain-number reading passed over ('1,000', '1e5'),
+        read as the record check reads it; NaN where it does not."""
+        try:
+            return float(Decimal(str(text).replace(",", "")))
+        except (InvalidOperation, ValueError):
+            return float("nan")
+
+
+class Code(Kind):
+    """A code of an enum the rule declares."""
+
+    coded = True
+
+    def __init__(self, members: tuple[str, ...]):
+        self.members = members
+        self._members = frozenset(members)
+
+    def __repr__(self) -> str:
+        return f"Code({', '.join(self.members)})"
+
+    def value(self, text: str) -> str:
+        return text
+
+    def schema(self) -> dict[str, Any]:
+        return {"enum": list(self.members)}
+
+    def accepts(self, value: Any) -> bool:
+        return value in self._members
+
+    def mismatch(self, value: Any) -> str:
+        return (f"'{value}' is not one of {', '.join(self.members)}"
+                f"{did_you_mean(str(value), self.members)}")
+
+    def doubtful(self, columns: Columns, name: str) -> np.ndarray:
+        return columns.filled(name) & (columns.codes(name, self.members) < 0)
+
+    def read_valid(self, cells: list[str | None]) -> list[Any]:
+        return cells
+
+    def vector(self, columns: Columns, name: str) -> np.ndarray:
+        return columns.codes(name, self.members)
+
+
+def kind_of(item: Input, rule: Rule) -> Kind:
+    """The kind of one input of `rule`."""
+    typ = item.type
+    match typ:
+        case NumType():
+            return Number(item.range)
+        case EnumType():
+            return Code(tuple(m.code for m in rule.enums[typ.enum].members))
+        case BoolType():
+            raise AssertionError(f"input {item.decl.name} has the type of a condition")
+        case _:
+            assert_never(typ)
+
+
+def field_kinds(rule: Rule) -> Mapping[str, Kind]:
+    """The kind of every field a row of `rule`'s sector may fill, identity columns apart:
+    the rule's inputs, then the accounting columns."""
+    kinds = {name: kind_of(item, rule) for name, item in rule.inputs.items()}
+    kinds.update({name: Number(NON_NEGATIVE) for name in ACCOUNTING_COLUMNS})
+    return kinds

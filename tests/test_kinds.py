@@ -1,0 +1,90 @@
+"""The input-kind codec: each kind reads a cell, judges it and hands it to the batch path
+the same way on every path."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from peie.data.columns import columns_from_table
+from peie.data.kinds import Code, Kind, Number, field_kinds, kind_of
+from peie.data.readers import Row, Table
+from peie.dsl.model import BoolType, Input, Range
+from peie.ruleset import load_rules
+
+KINDS: list[Kind] = [
+    Number(None),
+    Number(Range(Decimal(0), True, Decimal(1), False)),
+    Number(Range(Decimal("-2.5"), False, None, False)),
+    Code(("water", "air")),
+]
+cells = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+    st.sampled_from(["water", "air", "Air", " water", "1,000", "1e3", "-0", "inf", "nan",
+                     "0x10", "１２", "abc", "1.", ".5"]),
+    st.text(max_size=6),
+)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=repr)
+@given(text=cells)
+def test_the_fast_check_agrees_with_the_schema(kind: Kind, text: str) -> None:
+    value = kind.value(text)
+    assert kind.accepts(value) == Draft202012Validator(kind.schema()).is_valid(value)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=repr)
+@given(texts=st.lists(cells, min_size=1, max_size=8))
+def test_the_column_check_never_passes_what_the_record_check_refuses(
+        kind: Kind, texts: list[str]) -> None:
+    """A cell not doubtful by columns is accepted by records, read to the same value."""
+    cleaned = [t.strip() or None for t in texts]
+    columns = columns_from_table(Table("t.csv", "0", ("x",),
+                                       tuple(Row(i + 2, {"x": t}) for i, t in
+                                             enumerate(cleaned))))
+    doubtful = kind.doubtful(columns, "x")
+    certain = [t for t, d in zip(cleaned, doubtful.tolist(), strict=True)
+               if t is not None and not d]
+    for text, read in zip(certain, kind.read_valid(certain), strict=True):
+        assert kind.accepts(kind.value(text))
+        assert read == kind.value(text)
+
+
+def test_the_batch_path_reads_numbers_as_floats_and_codes_as_indices() -> None:
+    columns = columns_from_table(Table("t.csv", "0", ("n", "c"), (
+        Row(2, {"n": "1.5", "c": "air"}), Row(3, {"n": None, "c": "coal"}),
+        Row(4, {"n": "x", "c": None}))))
+    numbers = Number(None).vector(columns, "n")
+    assert numbers[0] == 1.5 and np.isnan(numbers[1:]).all()
+    assert Code(("water", "air")).vector(columns, "c").tolist() == [1, -1, -1]
+    assert not Number(None).coded and Code(("a",)).coded
+
+
+def test_a_value_of_the_wrong_kind_is_worded_by_its_kind() -> None:
+    assert Number(None).mismatch("abc") == "must be a number, got 'abc'"
+    assert Code(("water", "air")).mismatch("watr") == ("'watr' is not one of water, air "
+                                                       "(did you mean 'water'?)")
+
+
+def test_every_input_of_the_bundled_rules_has_a_kind_and_the_schema_is_the_kinds() -> None:
+    from peie.data.records import record_schema
+
+    for rule in load_rules().rules:
+        kinds: dict[str, Any] = dict(field_kinds(rule))
+        assert set(rule.inputs) <= set(kinds)
+        properties = record_schema(rule)["properties"]
+        for name, kind in kinds.items():
+            assert properties[name] == kind.schema()
+
+
+def test_an_input_cannot_have_the_type_of_a_condition() -> None:
+    rule = load_rules().rules[0]
+    item = next(iter(rule.inputs.values()))
+    with pytest.raises(AssertionError, match="type of a condition"):
+        kind_of(Input(item.decl, BoolType(), None, None), rule)
