@@ -77,8 +77,8 @@ def measure_exact(data: Path, repeat: int) -> list[Measure]:
     """Evaluation only: the Decimal baseline from the CSV's rows (text), the engine from
     its validated records, each timed over every unit of `data`."""
     rows = _rows(data)
-    ruleset, in_force, table, records, factors = api.prepare(data, YEAR)
-    compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
+    in_force, table, records, factors = api.prepare(data, YEAR)
+    compiled = in_force.compiled
     (decimal_s, units), (exact_s, evaluated) = best_of_each(repeat, [
         lambda: baseline.unit_allocations(rows, {}),
         lambda: evaluate_units(records, compiled, factors, table.path)])
@@ -104,14 +104,14 @@ def measure_batch(data: Path, repeat: int) -> tuple[list[Measure], dict[str, int
     once, identity columns filled), both kept on the Columns; later calls, as a what-if
     run on the same data, check what depends on the rules and evaluate, and they and the
     numpy baseline start from those arrays."""
-    ruleset = api.load_rules(None)
+    in_force = api.load_rules(None).for_year(YEAR)
     columns = read_columns(data)
-    first_s, _ = best_of(1, lambda: batch_allocate(columns, YEAR, ruleset, NO_LOCAL_FACTORS))
+    first_s, _ = best_of(1, lambda: batch_allocate(columns, in_force, NO_LOCAL_FACTORS))
     inputs = numpy_baseline.inputs(columns)
     (numpy_s, tonnes), (evaluate_s, _), (batch_s, result) = best_of_each(repeat, [
         lambda: numpy_baseline.facility_tonnes(inputs),
-        lambda: evaluate_columns(columns, YEAR, ruleset, NO_LOCAL_FACTORS),
-        lambda: batch_allocate(columns, YEAR, ruleset, NO_LOCAL_FACTORS)])
+        lambda: evaluate_columns(columns, in_force, NO_LOCAL_FACTORS),
+        lambda: batch_allocate(columns, in_force, NO_LOCAL_FACTORS)])
     expected = dict(zip(inputs.facility_ids, tonnes.tolist(), strict=True))
     agree("batch path facilities vs bench.numpy_baseline",
           dict(zip(result.facility_ids, result.facility_allocation.tolist(), strict=True)),

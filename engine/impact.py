@@ -47,6 +47,7 @@ from peie.exact.compiler import CONTEXT, EvaluationError, compile_rule
 from peie.exact.facilities import members, round_amount
 
 from .errors import DataError, DataProblem, UsageError
+from .ruleset import RulesInForce
 
 # Sums of parts are exact: allocations carry at most ~60 significant digits.
 EXACT = decimal.Context(prec=400)
@@ -240,26 +241,27 @@ def _smallest_group(waiting: list[Edit], test: Callable[[list[Edit]], bool]) -> 
 # ---- the impact ------------------------------------------------------------------------
 
 
-def _records(columns: Columns, rule: Rule, known: Sequence[Rule]) -> list[UnitRecord]:
+def _records(columns: Columns, version: RulesInForce) -> list[UnitRecord]:
     """The rows as this version reads them."""
     try:
-        return unit_records(columns, {rule.sector: rule}, rule.effective[0], known)
+        return unit_records(columns, version)
     except DataError as error:
-        raise _found_under(rule, error) from None
+        raise _found_under(version, error) from None
 
 
-def _exact(rule: Rule, records: Sequence[UnitRecord], factors: LocalFactors,
+def _exact(version: RulesInForce, records: Sequence[UnitRecord], factors: LocalFactors,
            path: str) -> list[Decimal]:
     """Each unit under a real version (ensures included); every failing unit reported."""
     try:
-        units = evaluate_units(records, {rule.sector: compile_rule(rule)}, factors, path)
+        units = evaluate_units(records, version.compiled, factors, path)
     except DataError as error:
-        raise _found_under(rule, error) from None
+        raise _found_under(version, error) from None
     return [u.allocation for u in units]
 
 
-def _found_under(rule: Rule, error: DataError) -> DataError:
+def _found_under(version: RulesInForce, error: DataError) -> DataError:
     """The problems, saying which version found them."""
+    (rule,) = version.by_sector.values()
     return DataError([replace(p, message=f"under {rule.version}: {p.message}")
                       for p in error.problems])
 
@@ -280,15 +282,15 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
         raise DataError([DataProblem(columns.path, None, "sector",
                                      f"no units of sector '{old.sector}' in the data")])
     known = [*known_rules, old, new]
-    old_records = _records(mine, old, known)
-    new_records = _records(mine, new, known)
+    versions = [RulesInForce.of(rule, known) for rule in (old, new)]
+    old_records, new_records = (_records(mine, version) for version in versions)
     values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]
     local = [factors.lookup(r.province, r.sector).factor for r in old_records]
     evaluator = _Evaluator(values, local, None if exact else mine)
 
     diff = diff_files(old.file, new.file)
-    ends = [_exact(old, old_records, factors, columns.path),
-            _exact(new, new_records, factors, columns.path)]
+    ends = [_exact(version, records, factors, columns.path)
+            for version, records in zip(versions, (old_records, new_records), strict=True)]
     steps, middle = _steps(diff, evaluator)
     if exact:  # the steps run from one version's exact values to the other's
         start = ends[0]

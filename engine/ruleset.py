@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peie.dsl import ast
 from peie.dsl.checker import check
@@ -16,6 +17,9 @@ from peie.dsl.parser import parse, parse_file
 from peie.exact.compiler import CompiledRule, compile_rule
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from peie.batch.vector import VectorRule
 
 RULE_SUFFIX = ".rule"
 
@@ -61,10 +65,64 @@ class RuleSet:
             raise UsageError(f"no rules are in force for {year}; the rules loaded cover: {spans}")
         return chosen
 
+    def for_year(self, year: int) -> RulesInForce:
+        """The rules in force for `year`; UsageError when no sector has a version."""
+        return RulesInForce(year, self.require_year(year), tuple(self.rules), self._compiled)
+
     def compiled(self, rule: Rule) -> CompiledRule:
-        if rule.sha256 + rule.path not in self._compiled:
-            self._compiled[rule.sha256 + rule.path] = compile_rule(rule)
-        return self._compiled[rule.sha256 + rule.path]
+        return _compiled(rule, self._compiled)
+
+
+def _compiled(rule: Rule, cache: dict[str, CompiledRule]) -> CompiledRule:
+    if rule.sha256 + rule.path not in cache:
+        cache[rule.sha256 + rule.path] = compile_rule(rule)
+    return cache[rule.sha256 + rule.path]
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The rules in force for one year, as every step of a run needs them.
+
+    `by_sector` holds each sector's version for `year`; `loaded` every version loaded (a
+    dataset made for several years carries the columns of all of them, and those are
+    known columns); each rule's compiled forms, exact and batch, are made once.
+    """
+
+    year: int
+    by_sector: Mapping[str, Rule]
+    loaded: tuple[Rule, ...] = ()
+    _compiled: dict[str, CompiledRule] = field(default_factory=dict, repr=False,
+                                               compare=False)
+
+    @classmethod
+    def of(cls, rule: Rule, loaded: Iterable[Rule] = ()) -> RulesInForce:
+        """One version taken as in force in its first effective year (what-if and
+        version diffs run a version on data of any year)."""
+        return cls(rule.effective[0], {rule.sector: rule}, tuple(loaded) or (rule,))
+
+    @property
+    def versions(self) -> tuple[Rule, ...]:
+        """Every version loaded (the rules in force when nothing else was loaded)."""
+        return self.loaded or tuple(self.by_sector.values())
+
+    def only(self, sectors: Iterable[str]) -> RulesInForce:
+        """The same, for these sectors alone."""
+        wanted = set(sectors)
+        return RulesInForce(self.year, {s: r for s, r in self.by_sector.items() if s in wanted},
+                            self.loaded, self._compiled)
+
+    def exact(self, sector: str) -> CompiledRule:
+        return _compiled(self.by_sector[sector], self._compiled)
+
+    @property
+    def compiled(self) -> dict[str, CompiledRule]:
+        """sector -> the exact compiled rule, for every sector in force."""
+        return {sector: self.exact(sector) for sector in self.by_sector}
+
+    def vector(self, sector: str) -> VectorRule:
+        from peie.batch.vector import vectorise  # numpy: not on the path of `peie check`
+
+        return vectorise(self.by_sector[sector])
 
 
 def load_rules(paths: Sequence[str | os.PathLike[str]] | None = None) -> RuleSet:

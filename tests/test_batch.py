@@ -45,7 +45,7 @@ def test_batch_equals_exact_on_a_synthetic_country(tmp_path: Path) -> None:
     data = tmp_path / "units.csv"
     write_csv(data, generate_units(5000, seed=7))
     factors = read_local_factors(FACTORS, RULES.sectors)
-    batch = batch_allocate(read_columns(data), 2017, RULES, factors)
+    batch = batch_allocate(read_columns(data), RULES.for_year(2017), factors)
     exact = peie.allocate(data, 2017, local_factors=FACTORS)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
     assert batch.totals() == exact.totals()
@@ -62,7 +62,7 @@ def test_a_total_on_a_half_tonne_is_settled_on_the_exact_path(tmp_path: Path) ->
         writer = csv.DictWriter(handle, fieldnames=list(row))
         writer.writeheader()
         writer.writerow(row)
-    batch = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     assert facilities_of(batch) == {"F-1": 380} and batch.recomputed == 1
 
 
@@ -115,7 +115,7 @@ def damaged(draw: st.DrawFn) -> Any:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(damaged())
 def test_column_validation_reports_exactly_the_record_errors(table: Any) -> None:
-    rules = RULES.require_year(2017)
+    rules = RULES.for_year(2017)
 
     def problems(check: Any) -> list[Any] | None:
         try:
@@ -124,9 +124,8 @@ def test_column_validation_reports_exactly_the_record_errors(table: Any) -> None
             return error.problems
         return None
 
-    expected = problems(lambda: validate_table(table, rules, 2017, RULES.rules))
-    got = problems(lambda: validate_columns(columns_from_table(table), rules, 2017,
-                                            RULES.rules))
+    expected = problems(lambda: validate_table(table, rules))
+    got = problems(lambda: validate_columns(columns_from_table(table), rules))
     assert got == expected
 
 
@@ -141,7 +140,7 @@ def test_batch_json_is_the_same_in_any_chunking_and_escapes_text(
     data = tmp_path / "units.csv"
     write_csv(data, rows)
     columns = read_columns(data)
-    result = batch_allocate(columns, 2017, RULES, NO_LOCAL_FACTORS)
+    result = batch_allocate(columns, RULES.for_year(2017), NO_LOCAL_FACTORS)
 
     def written(chunk_rows: int) -> bytes:
         monkeypatch.setattr(batch_output, "CHUNK_ROWS", chunk_rows)
@@ -273,8 +272,8 @@ def both_paths(rules: Any, rows: list[dict[str, str]]) -> tuple[Any, Any]:
     """(facility id -> tonnes or the DataError's messages) on the batch and exact paths."""
     table = read_data(rows)
     out = []
-    for run in (lambda: facilities_of(batch_allocate(columns_from_table(table), 2017, rules,
-                                                     NO_LOCAL_FACTORS)),
+    for run in (lambda: facilities_of(batch_allocate(columns_from_table(table),
+                                                     rules.for_year(2017), NO_LOCAL_FACTORS)),
                 lambda: {f.facility_id: f.allocation for f in peie.allocate(
                     table, 2017, rules=rules).facilities}):
         try:
@@ -311,7 +310,7 @@ def test_a_rule_that_does_not_vectorise_is_computed_exactly() -> None:
     with pytest.raises(NotVectorisable):
         unit_allocations(columns_from_table(read_data(rows)), rule, np.ones(len(rows)))
     rules = RuleSet([rule])
-    batch = batch_allocate(columns_from_table(read_data(rows)), 2017, rules,
+    batch = batch_allocate(columns_from_table(read_data(rows)), rules.for_year(2017),
                            NO_LOCAL_FACTORS)
     assert facilities_of(batch) == {"F-0": 11, "F-1": 11, "F-2": 32}
     assert batch.recomputed == 3 and batch.unit_allocation.tolist() == [10.6, 10.6, 31.8]
@@ -335,7 +334,7 @@ def test_batch_equals_exact_under_every_power_version(tmp_path: Path, year: int)
     units = generate_units(3000, seed=year, year=year)
     write_csv(data, units if year < 2019 else only_sectors(iter(units), {"power"}))
     factors = read_local_factors(FACTORS, RULES.sectors)
-    batch = batch_allocate(read_columns(data), year, RULES, factors)
+    batch = batch_allocate(read_columns(data), RULES.for_year(year), factors)
     exact = peie.allocate(data, year, local_factors=FACTORS)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
     units_exact = [float(u.allocation) for u in exact.units]
@@ -352,7 +351,7 @@ def test_sectors_rounding_each_their_own_way_round_as_on_the_exact_path(tmp_path
         "power": "half_even", "cement": "down", "aluminium": "up"}
     data = tmp_path / "units.csv"
     write_csv(data, generate_units(2000, seed=13))
-    batch = batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+    batch = batch_allocate(read_columns(data), rules.for_year(2017), NO_LOCAL_FACTORS)
     exact = peie.allocate(data, 2017, rules=rules)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
     assert batch.totals() == exact.totals()
@@ -406,7 +405,8 @@ def test_batch_reports_what_the_exact_path_reports(tmp_path: Path) -> None:
         return raised.value.problems
 
     exact = problems(lambda: peie.allocate(data, 2017, rules=rules))
-    batch = problems(lambda: batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS))
+    batch = problems(lambda: batch_allocate(read_columns(data), rules.for_year(2017),
+                                            NO_LOCAL_FACTORS))
     assert batch == exact and [p.unit_id for p in exact] == ["U-2", "U-3"]
 
 
@@ -431,7 +431,7 @@ allocation = y * (if kind == a then doubled else 1)
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017, rules=rules)
     with pytest.raises(DataError) as batch:
-        batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+        batch_allocate(read_columns(data), rules.for_year(2017), NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
     assert [p.unit_id for p in exact.value.problems] == ["U-2"]
 
@@ -445,7 +445,7 @@ def test_a_number_a_double_cannot_hold_is_decided_on_the_exact_path(tmp_path: Pa
         "heat_supplied_gj,heat_ratio,calorific_value_kcal_per_kg\n"
         "F-1,U-1,power,hebei,cfb_300_plus,water,1000000,0,0,2999.99999999999999999\n"
         "F-2,U-2,power,hebei,cfb_300_plus,water,1000000,0,0,3000\n", encoding="utf-8")
-    batch = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     exact = peie.allocate(data, 2017)
     assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
     assert facilities_of(batch)["F-1"] == round(1000000 * 0.9565 * 1.03)
@@ -461,7 +461,7 @@ def test_an_empty_value_to_the_power_zero_stops_both_paths(tmp_path: Path) -> No
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017, rules=rules)
     with pytest.raises(DataError) as batch:
-        batch_allocate(read_columns(data), 2017, rules, NO_LOCAL_FACTORS)
+        batch_allocate(read_columns(data), rules.for_year(2017), NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
 
 
@@ -477,12 +477,12 @@ allocation = y
                     "F-1,U-1,test,p,7\n"
                     "F-2,U-2,test,p,12\n", encoding="utf-8")
     columns = read_columns(data)
-    first = batch_allocate(columns, 2017, drafted("100"), NO_LOCAL_FACTORS)
+    first = batch_allocate(columns, drafted("100").for_year(2017), NO_LOCAL_FACTORS)
     assert first.facility_allocation.tolist() == [7, 12]
     with pytest.raises(DataError) as narrower:
-        batch_allocate(columns, 2017, drafted("10"), NO_LOCAL_FACTORS)
+        batch_allocate(columns, drafted("10").for_year(2017), NO_LOCAL_FACTORS)
     assert [(p.unit_id, p.field) for p in narrower.value.problems] == [("U-2", "y")]
-    again = batch_allocate(columns, 2017, drafted("100"), NO_LOCAL_FACTORS)
+    again = batch_allocate(columns, drafted("100").for_year(2017), NO_LOCAL_FACTORS)
     assert again.facility_allocation.tolist() == [7, 12]
 
 
@@ -501,7 +501,7 @@ def test_data_the_evaluation_trips_on_is_reported_by_the_check(tmp_path: Path) -
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017)
     with pytest.raises(DataError) as batch:
-        batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+        batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     assert batch.value.problems == exact.value.problems
     assert [p.field for p in exact.value.problems] == ["sector", "unit_id"]
 
@@ -517,7 +517,7 @@ def test_an_input_required_when_its_condition_holds_is_checked_by_columns(
         r.get("calorific_value_kcal_per_kg") for r in others)
     data = tmp_path / "units.csv"
     write_csv(data, rows)
-    allowed = batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+    allowed = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     assert facilities_of(allowed) == {f.facility_id: f.allocation
                                       for f in peie.allocate(data, 2017).facilities}
     cfb["calorific_value_kcal_per_kg"] = ""
@@ -525,9 +525,9 @@ def test_an_input_required_when_its_condition_holds_is_checked_by_columns(
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017)
     with pytest.raises(DataError) as batch:
-        batch_allocate(read_columns(data), 2017, RULES, NO_LOCAL_FACTORS)
+        batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     with pytest.raises(DataError) as records:  # the exact path's records of a large file
-        unit_records(read_columns(data), RULES.require_year(2017), 2017, RULES.rules)
+        unit_records(read_columns(data), RULES.for_year(2017))
     assert batch.value.problems == exact.value.problems == records.value.problems
     assert [(p.unit_id, p.field) for p in exact.value.problems] == [
         (cfb["unit_id"], "calorific_value_kcal_per_kg")]

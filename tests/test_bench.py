@@ -43,7 +43,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_numpy_baseline_agrees_with_the_batch_path(data: Path) -> None:
     columns = read_columns(data)
-    batch = batch_allocate(columns, 2017, peie.load_rules(), NO_LOCAL_FACTORS)
+    batch = batch_allocate(columns, peie.load_rules().for_year(2017), NO_LOCAL_FACTORS)
     facilities = numpy_baseline.facility_allocations(columns)
     assert facilities == dict(zip(batch.facility_ids, batch.facility_allocation.tolist(),
                                   strict=True))

@@ -24,7 +24,6 @@ from peie.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_rules()
-IN_FORCE = RULES.require_year(2017)
 
 
 def both(path: Path) -> tuple[Any, Any]:
@@ -34,8 +33,8 @@ def both(path: Path) -> tuple[Any, Any]:
             return read()
         except DataError as error:
             return error.problems
-    return (run(lambda: unit_records(read_columns(path), IN_FORCE, 2017, RULES.rules)),
-            run(lambda: validate_table(read_table(path), IN_FORCE, 2017, RULES.rules)))
+    return (run(lambda: unit_records(read_columns(path), RULES.for_year(2017))),
+            run(lambda: validate_table(read_table(path), RULES.for_year(2017))))
 
 
 @pytest.mark.parametrize("sample", ["units_2015.csv", "units_2017.csv"])
@@ -176,9 +175,9 @@ def test_an_impact_read_by_columns_is_the_impact_read_by_records(
 def test_the_rows_of_one_sector_keep_their_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "units.csv"
     path.write_text("\n".join(COUNTRY_2018) + "\n", encoding="utf-8")
-    cement = {"cement": RULES.in_force(2017)["cement"]}
-    by_columns = unit_records(read_columns(path).of_sector("cement"), cement, 2017, RULES.rules)
+    cement = RULES.for_year(2017).only(["cement"])
+    by_columns = unit_records(read_columns(path).of_sector("cement"), cement)
     table = read_table(path)
     rows = tuple(r for r in table.rows if r.cells["sector"] == "cement")
-    assert by_columns == validate_table(replace(table, rows=rows), cement, 2017, RULES.rules)
+    assert by_columns == validate_table(replace(table, rows=rows), cement)
     assert [r.row for r in by_columns] != list(range(2, len(rows) + 2))  # not the first lines

@@ -198,7 +198,7 @@ def test_2019_preallocation_leaves_out_the_load_factor_correction(
 @pytest.mark.parametrize("year", [2017, 2019, 2021, 2022])
 def test_batch_equals_exact_under_every_power_version(year: int) -> None:
     columns = read_columns(SAMPLE_2019)
-    batch = batch_allocate(columns, year, RULES, NO_LOCAL_FACTORS)
+    batch = batch_allocate(columns, RULES.for_year(year), NO_LOCAL_FACTORS)
     exact = {f.facility_id: f.allocation for f in allocate_exact(SAMPLE_2019, year).facilities}
     assert dict(zip(batch.facility_ids, batch.facility_allocation.tolist(), strict=True)) == exact
 

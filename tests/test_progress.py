@@ -82,7 +82,7 @@ def test_each_yields_every_item_in_order() -> None:
 def test_results_are_the_same_with_a_bar(monkeypatch: pytest.MonkeyPatch) -> None:
     def run() -> tuple[list[object], dict[str, int], dict[str, int]]:
         exact = peie.allocate(SAMPLE, 2017)
-        batch = batch_allocate(read_columns(SAMPLE), 2017, peie.load_rules(),
+        batch = batch_allocate(read_columns(SAMPLE), peie.load_rules().for_year(2017),
                                NO_LOCAL_FACTORS)
         return [u.allocation for u in exact.units], exact.totals(), batch.totals()
 

@@ -14,7 +14,7 @@ from peie.exact.compiler import CompiledRule
 from peie.exact.explain import Node, explain_unit
 from peie.exact.facilities import facility_totals
 from peie.provenance import Provenance
-from peie.ruleset import RuleSet
+from peie.ruleset import RulesInForce
 
 from .inputs import DataLike, FactorsLike, RulesLike, load_rules, prepare, read_local_factors
 
@@ -46,12 +46,12 @@ def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
     With `preallocation_basis`, each unit is evaluated with its rule's `preallocation
     basis` formula where it declares one: what the pre-allocation share multiplies.
     """
-    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
-    compiled = {sector: ruleset.compiled(rule) for sector, rule in in_force.items()}
+    in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    compiled = in_force.compiled
     units = evaluate_units(records, compiled, factors, table.path, preallocation_basis)
     return AllocationRun(
         year=year,
-        rules=in_force,
+        rules=in_force.by_sector,
         data_sha256=table.sha256,
         local_factors_sha256=factors.sha256,
         units=units,
@@ -80,9 +80,10 @@ def allocate_batch(data: str, year: int, *, rules: RulesLike = None,
     from peie.data.columns import read_columns
 
     ruleset = load_rules(rules)
+    in_force = ruleset.for_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
     columns = read_columns(data)
-    return BatchRun(batch_allocate(columns, year, ruleset, factors), columns)
+    return BatchRun(batch_allocate(columns, in_force, factors), columns)
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,11 @@ class Explanation:
 
 def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
             local_factors: FactorsLike = None) -> Explanation:
-    ruleset, in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    in_force, table, records, factors = prepare(data, year, rules, local_factors)
     record = next((r for r in records if r.unit_id == unit_id), None)
     if record is None:
         raise UsageError(f"no unit '{unit_id}' in {table.path}")
-    compiled = {record.sector: ruleset.compiled(in_force[record.sector])}
+    compiled = {record.sector: in_force.exact(record.sector)}
     unit = evaluate_units([record], compiled, factors, table.path)[0]
     tree = explain_unit(unit, compiled[record.sector], table.path)
     provenance = Provenance.of(year, {record.sector: unit.rule}, table.sha256, factors.sha256,
@@ -112,5 +113,5 @@ def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
 def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],
                     local_factor: Decimal = Decimal(1)) -> Decimal:
     """One unit's exact allocation from already-typed values (for what-if tools)."""
-    return RuleSet([rule]).compiled(rule).allocate(values, local_factor)
+    return RulesInForce.of(rule).exact(rule.sector).allocate(values, local_factor)
 

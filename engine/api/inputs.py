@@ -10,9 +10,8 @@ from peie.collector import collector_paused
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
-from peie.dsl.model import Rule
 from peie.errors import UsageError
-from peie.ruleset import RuleSet, rules_from_text
+from peie.ruleset import RuleSet, RulesInForce, rules_from_text
 from peie.ruleset import load_rules as _load_rule_files
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFac
 
 
 def prepare(data: DataLike, year: int, rules: RulesLike = None,
-            local_factors: FactorsLike = None) -> tuple[RuleSet, dict[str, Rule], DataFile,
+            local_factors: FactorsLike = None) -> tuple[RulesInForce, DataFile,
                                                         list[UnitRecord], LocalFactors]:
     """Load and validate everything an allocation needs; nothing is evaluated yet.
 
@@ -75,17 +74,17 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
     for importing pyarrow and numpy (~0.15 s) and saves ~20 us a row; the records and
     any errors are the same either way."""
     ruleset = load_rules(rules)
-    in_force = ruleset.require_year(year)
+    in_force = ruleset.for_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
     with collector_paused():
         data_file = read_data_file(data)
         if isinstance(data_file, Table):
-            records = validate_table(data_file, in_force, year, ruleset.rules)
+            records = validate_table(data_file, in_force)
         else:
             from peie.data.columns import unit_records
 
-            records = unit_records(data_file, in_force, year, ruleset.rules)
-        return ruleset, in_force, data_file, records, factors
+            records = unit_records(data_file, in_force)
+        return in_force, data_file, records, factors
 
 
 def read_data_file(data: DataLike) -> DataFile:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -28,9 +29,11 @@ from peie.exact.allocation import evaluate_units
 from peie.exact.facilities import facility_totals, rounding_policy
 from peie.progress import Progress
 from peie.provenance import Provenance
-from peie.ruleset import RuleSet
 
 from .vector import NotVectorisable, Units, vectorise
+
+if TYPE_CHECKING:
+    from peie.ruleset import RulesInForce
 
 EDGE_TOLERANCE = 1e-6  # tCO2
 CHUNK_ROWS = 1 << 15  # rows evaluated at once: their temporaries fit in a core's cache
@@ -184,7 +187,7 @@ _WHOLE_STEPS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
+def batch_allocate(columns: Columns, rules: RulesInForce,
                    factors: LocalFactors) -> BatchAllocation:
     """Facility amounts for `year` equal to the exact path's; bad data raises the exact
     path's DataError."""
@@ -194,10 +197,9 @@ def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
     # evaluation fails on data the check rejects (a sector without rules, the exact
     # settlement of a bad row), the check's report of every problem wins.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        checked = pool.submit(validate_columns, columns, ruleset.require_year(year), year,
-                              ruleset.rules)
+        checked = pool.submit(validate_columns, columns, rules)
         try:
-            result = evaluate_columns(columns, year, ruleset, factors)
+            result = evaluate_columns(columns, rules, factors)
         except Exception:
             checked.result()
             raise
@@ -205,11 +207,10 @@ def batch_allocate(columns: Columns, year: int, ruleset: RuleSet,
     return result
 
 
-def evaluate_columns(columns: Columns, year: int, ruleset: RuleSet,
+def evaluate_columns(columns: Columns, rules: RulesInForce,
                      factors: LocalFactors) -> BatchAllocation:
     """batch_allocate without the validation, for columns that validate_columns has
     passed (the benchmark times this part against hand-written numpy)."""
-    rules = ruleset.require_year(year)
     sector_codes, sector_names = columns.encoded("sector")
     allocation, redo = _allocations_by_sector(columns, rules, factors)
     index, facility_ids = columns.encoded("facility_id")
@@ -220,14 +221,14 @@ def evaluate_columns(columns: Columns, year: int, ruleset: RuleSet,
         weights = allocation.copy()
         weights[redone] = 0.0
     totals = np.bincount(index, weights=weights, minlength=count)
-    result, exact_needed = _round(
-        totals, lambda: _facility_sectors(index, sector_codes, count), sector_names, rules)
+    result, exact_needed = _round(totals, lambda: _facility_sectors(index, sector_codes, count),
+                                  sector_names, rules.by_sector)
     exact_needed[index[redone]] = True
     if exact_needed.any():
-        _recompute(columns, ruleset, rules, year, factors, exact_needed, result, allocation)
-    return BatchAllocation(year, rules, columns.sha256, factors.sha256, facility_ids, result,
-                           allocation, int(exact_needed.sum()), sector_names, index,
-                           sector_codes)
+        _recompute(columns, rules, factors, exact_needed, result, allocation)
+    return BatchAllocation(rules.year, rules.by_sector, columns.sha256, factors.sha256,
+                           facility_ids, result, allocation, int(exact_needed.sum()),
+                           sector_names, index, sector_codes)
 
 
 def _round(totals: np.ndarray, facility_sectors: Callable[[], np.ndarray],
@@ -266,8 +267,8 @@ def _rounded(totals: np.ndarray, mode: str, step: float) -> tuple[np.ndarray, np
     return rounded.astype(np.int64), near
 
 
-def _allocations_by_sector(columns: Columns, rules: Mapping[str, Rule], factors: LocalFactors
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _allocations_by_sector(columns: Columns, rules: RulesInForce, factors: LocalFactors
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """Every unit's float allocation, and a mask of the units the exact path must redo
     (all of a sector whose rule does not vectorise)."""
     sector_codes, sector_names = columns.encoded("sector")
@@ -278,19 +279,19 @@ def _allocations_by_sector(columns: Columns, rules: Mapping[str, Rule], factors:
         for code, sector in enumerate(sector_names):
             rows = None if one_sector else np.flatnonzero(sector_codes == code)
             try:
-                _sector_allocations(columns, rules[sector], rows, factors, allocation, redo,
+                _sector_allocations(columns, rules, sector, rows, factors, allocation, redo,
                                     progress)
             except NotVectorisable:
                 redo[slice(None) if rows is None else rows] = True
     return allocation, redo
 
 
-def _sector_allocations(columns: Columns, rule: Rule, rows: np.ndarray | None,
-                        factors: LocalFactors, allocation: np.ndarray, redo: np.ndarray,
-                        progress: Progress) -> None:
-    vector = vectorise(rule)
-    reader = _Reader(columns, rule, vector.inputs)
-    per_province = _local_factors(columns, rule.sector, factors)
+def _sector_allocations(columns: Columns, rules: RulesInForce, sector: str,
+                        rows: np.ndarray | None, factors: LocalFactors, allocation: np.ndarray,
+                        redo: np.ndarray, progress: Progress) -> None:
+    vector = rules.vector(sector)
+    reader = _Reader(columns, rules.by_sector[sector], vector.inputs)
+    per_province = _local_factors(columns, sector, factors)
     province_codes, _ = columns.encoded("province")
     for chunk in _chunks(rows, columns.size):
         local_factor = 1.0 if per_province is None else per_province[
@@ -303,19 +304,17 @@ def _sector_allocations(columns: Columns, rule: Rule, rows: np.ndarray | None,
         progress.update(progress.done + units.size)
 
 
-def _recompute(columns: Columns, ruleset: RuleSet, rules: Mapping[str, Rule], year: int,
-               factors: LocalFactors, needed: np.ndarray, result: np.ndarray,
-               allocation: np.ndarray) -> None:
+def _recompute(columns: Columns, rules: RulesInForce, factors: LocalFactors,
+               needed: np.ndarray, result: np.ndarray, allocation: np.ndarray) -> None:
     """The exact path for the facilities the floats cannot settle (errors raised there):
     their results, and their units' allocations."""
     index, _ = columns.encoded("facility_id")
     rows = np.flatnonzero(needed[index])
     table = columns.rows(rows)
     sectors = {row.cells.get("sector") for row in table.rows}
-    rules = {s: r for s, r in rules.items() if s in sectors}  # validators only for these
-    records = validate_table(table, rules, year, ruleset.rules)
-    compiled = {s: ruleset.compiled(r) for s, r in rules.items()}
-    units = evaluate_units(records, compiled, factors, columns.path)
+    needed_rules = rules.only(s for s in sectors if s)  # validators only for these
+    records = validate_table(table, needed_rules)
+    units = evaluate_units(records, needed_rules.compiled, factors, columns.path)
     allocation[rows] = [float(u.allocation) for u in units]
     position = {r.facility_id: index[row] for r, row in zip(records, rows, strict=True)}
     for facility in facility_totals(units):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,9 @@ from . import conditions
 from .kinds import ACCOUNTING_COLUMNS, Kind, field_kinds
 from .readers import Row, Table, read_table
 from .records import IDENTITY_COLUMNS, UnitRecord, validate_table
+
+if TYPE_CHECKING:
+    from peie.ruleset import RulesInForce
 
 PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 FEW_ROWS = 1000  # Columns.rows: up to this many rows are sliced out one by one
@@ -335,9 +338,9 @@ def _text_ok(columns: Columns) -> bool:
             and len(pc.unique(columns.table["unit_id"])) == columns.size)
 
 
-def all_valid(columns: Columns, rules: Mapping[str, Rule], all_rules: Iterable[Rule]) -> bool:
+def all_valid(columns: Columns, rules: RulesInForce) -> bool:
     """True only when every row is certainly valid (see the module docstring)."""
-    every = list(all_rules) or list(rules.values())
+    every = rules.versions
     known = set(IDENTITY_COLUMNS) | set(ACCOUNTING_COLUMNS) | {n for r in every
                                                                 for n in r.inputs}
     names = columns.columns
@@ -353,7 +356,7 @@ def all_valid(columns: Columns, rules: Mapping[str, Rule], all_rules: Iterable[R
             text_ok = pool.submit(_text_ok, columns)
             one_sector = _facilities_in_one_sector(columns)
             columns._data_ok = text_ok.result() and one_sector
-    return columns._data_ok and _sectors_ok(columns, rules, every)
+    return columns._data_ok and _sectors_ok(columns, rules.by_sector, every)
 
 
 def _facilities_in_one_sector(columns: Columns) -> bool:
@@ -366,7 +369,7 @@ def _facilities_in_one_sector(columns: Columns) -> bool:
     return not (first_sector[facility_codes] != sector_codes).any()
 
 
-def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: list[Rule]) -> bool:
+def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: Iterable[Rule]) -> bool:
     sector_codes, sectors = columns.encoded("sector")
     if (sector_codes < 0).any() or any(s not in rules for s in sectors):
         return False
@@ -377,25 +380,21 @@ def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: list[Rule]) 
     return True
 
 
-def validate_columns(columns: Columns, rules: Mapping[str, Rule], year: int,
-                     all_rules: Iterable[Rule]) -> None:
+def validate_columns(columns: Columns, rules: RulesInForce) -> None:
     """Raise exactly the DataError the exact path would raise, or return."""
-    every = list(all_rules)
-    if not all_valid(columns, rules, every):
-        validate_table(columns.exact_rows(), rules, year, every)
+    if not all_valid(columns, rules):
+        validate_table(columns.exact_rows(), rules)
 
 
-def unit_records(columns: Columns, rules: Mapping[str, Rule], year: int,
-                 all_rules: Iterable[Rule]) -> list[UnitRecord]:
+def unit_records(columns: Columns, rules: RulesInForce) -> list[UnitRecord]:
     """The exact path's records, error for error those of peie.data.records.validate_table, but
     made straight from the columns when these are certainly valid (no per-row checks)."""
-    every = list(all_rules)
-    if columns.source is None and columns.numbered and all_valid(columns, rules, every):
+    if columns.source is None and columns.numbered and all_valid(columns, rules):
         try:
-            return _records(columns, rules)
+            return _records(columns, rules.by_sector)
         except InvalidOperation:
             pass  # a number pyarrow read and Decimal does not: the record check words it
-    return validate_table(columns.exact_rows(), rules, year, every)
+    return validate_table(columns.exact_rows(), rules)
 
 
 def _records(columns: Columns, rules: Mapping[str, Rule]) -> list[UnitRecord]:

@@ -21,6 +21,8 @@ from .kinds import ACCOUNTING_COLUMNS, field_kinds
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
+    from peie.ruleset import RulesInForce
+
     from .readers import Table
 
 IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
@@ -182,16 +184,15 @@ class _SectorValidator:
             yield field, error.message
 
 
-def validate_table(table: Table, rules: Mapping[str, Rule], year: int,
-                   all_rules: Iterable[Rule] = ()) -> list[UnitRecord]:
-    """Validate every row against the rules in force (sector -> Rule); raise DataError.
+def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
+    """Validate every row against the rules in force; raise DataError.
 
-    `all_rules` are every version loaded: columns any of them reads are known columns.
+    Columns that any version loaded reads are known columns.
     """
-    every = list(all_rules) or list(rules.values())
+    every = rules.versions
     validators = {
         sector: _SectorValidator(rule, {n for r in every if r.sector == sector for n in r.inputs})
-        for sector, rule in rules.items()
+        for sector, rule in rules.by_sector.items()
     }
     problems: list[DataProblem] = []
     _check_columns(table, every, problems)
@@ -211,7 +212,7 @@ def validate_table(table: Table, rules: Mapping[str, Rule], year: int,
 
         if sector not in validators:
             hint = did_you_mean(sector or "", validators)
-            report("sector", f"no rules in force for sector '{sector or ''}' in {year}{hint}"
+            report("sector", f"no rules in force for sector '{sector or ''}' in {rules.year}{hint}"
                    if sector else "is required but empty")
             continue
         validator = validators[sector]
