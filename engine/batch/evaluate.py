@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from peie.data.columns import Columns, validate_columns
+from peie.data.columns import SPANS_SECTORS, Columns, facility_sector_codes, validate_columns
 from peie.data.kinds import Number, field_kinds
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
@@ -128,6 +128,40 @@ def unit_allocations(columns: Columns, rule: Rule, local_factor: np.ndarray) -> 
     return out
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """The facility-and-sector groups of the rows (contract 8): one per facility when no
+    facility spans sectors, else one per facility and sector (empty ones included)."""
+
+    of_row: np.ndarray  # the group of each row
+    facility: np.ndarray  # the facility (index into facility ids) of each group
+    sector: np.ndarray  # the sector (index into sector names) of each group
+    present: np.ndarray | None  # groups with a row; None: every group
+
+    @classmethod
+    def of(cls, columns: Columns) -> _Parts:
+        index, facility_ids = columns.encoded("facility_id")
+        sector_codes, sector_names = columns.encoded("sector")
+        per_facility = facility_sector_codes(columns)
+        if not (per_facility == SPANS_SECTORS).any():
+            return cls(index, np.arange(len(facility_ids)), per_facility, None)
+        count = len(sector_names)
+        groups = index * count + sector_codes
+        present = np.bincount(groups, minlength=len(facility_ids) * count) > 0
+        every = np.arange(len(facility_ids) * count)
+        return cls(groups, every // count, every % count, present)
+
+    @property
+    def size(self) -> int:
+        return len(self.facility)
+
+    def facility_sum(self, amounts: np.ndarray, facilities: int) -> np.ndarray:
+        """Each facility's sum of its groups' amounts."""
+        if self.present is None:
+            return amounts
+        return amounts.reshape(facilities, -1).sum(axis=1)
+
+
 @dataclass
 class BatchAllocation:
     year: int
@@ -139,8 +173,8 @@ class BatchAllocation:
     unit_allocation: np.ndarray  # float64 tCO2, in the rows' order; not issued
     recomputed: int  # facilities computed again on the exact path
     sector_names: list[str] = field(repr=False)
-    unit_facility: np.ndarray = field(repr=False)  # index into facility_ids, per row
-    unit_sector: np.ndarray = field(repr=False)  # index into sector_names, per row
+    parts: _Parts = field(repr=False)
+    part_allocation: np.ndarray = field(repr=False)  # int64, per group of `parts`
 
     @property
     def provenance(self) -> Provenance:
@@ -149,24 +183,44 @@ class BatchAllocation:
 
     @cached_property
     def facility_sector(self) -> np.ndarray:
-        """Each facility's sector (an object array), made when first asked for."""
+        """Each facility's sector, or its sectors joined by '+' when it spans several
+        (an object array), made when first asked for."""
         names = np.array([*self.sector_names, ""], dtype=object)
-        return names[_facility_sectors(self.unit_facility, self.unit_sector,
-                                       len(self.facility_ids))]
+        if self.parts.present is None:
+            return names[self.parts.sector]
+        shown = np.full(len(self.facility_ids), "", dtype=object)
+        for group in np.flatnonzero(self.parts.present).tolist():
+            facility = self.parts.facility[group]
+            name = names[self.parts.sector[group]]
+            shown[facility] = f"{shown[facility]}+{name}" if shown[facility] else name
+        return shown
+
+    def spanning(self) -> dict[str, dict[str, int]]:
+        """The facilities that span sectors: facility id -> sector -> whole amount."""
+        if self.parts.present is None:
+            return {}
+        out: dict[str, dict[str, int]] = {}
+        for group in np.flatnonzero(self.parts.present).tolist():
+            facility_id = self.facility_ids[self.parts.facility[group]]
+            sector = self.sector_names[self.parts.sector[group]]
+            out.setdefault(facility_id, {})[sector] = int(self.part_allocation[group])
+        return {f: sectors for f, sectors in out.items() if len(sectors) > 1}
 
     def totals(self) -> dict[str, int]:
-        totals = {s: int(self.facility_allocation[self.facility_sector == s].sum())
-                  for s in sorted(self.rules)}
+        sectors = np.array([*self.sector_names, ""], dtype=object)[self.parts.sector]
+        totals = {s: int(self.part_allocation[sectors == s].sum()) for s in sorted(self.rules)}
         totals["all"] = sum(totals.values())
         return totals
 
-
-def _facility_sectors(unit_facility: np.ndarray, unit_sector: np.ndarray, count: int
-                      ) -> np.ndarray:
-    """Each facility's sector code (every unit of a facility is of one sector)."""
-    codes = np.zeros(count, dtype=np.int64)
-    codes[unit_facility] = unit_sector
-    return codes
+    def facility_counts(self) -> dict[str, int]:
+        """How many facilities have units in each sector (one spanning sectors counts in
+        each), and in all."""
+        present = self.parts.present
+        sectors = np.array([*self.sector_names, ""], dtype=object)[
+            self.parts.sector if present is None else self.parts.sector[present]]
+        counts = {s: int((sectors == s).sum()) for s in sorted(self.rules)}
+        counts["all"] = len(self.facility_ids)
+        return counts
 
 
 def _local_factors(columns: Columns, sector: str, factors: LocalFactors) -> np.ndarray | None:
@@ -211,30 +265,32 @@ def evaluate_columns(columns: Columns, rules: RulesInForce,
                      factors: LocalFactors) -> BatchAllocation:
     """batch_allocate without the validation, for columns that validate_columns has
     passed (the benchmark times this part against hand-written numpy)."""
-    sector_codes, sector_names = columns.encoded("sector")
+    _, sector_names = columns.encoded("sector")
     allocation, redo = _allocations_by_sector(columns, rules, factors)
-    index, facility_ids = columns.encoded("facility_id")
-    count = len(facility_ids)
+    _, facility_ids = columns.encoded("facility_id")
+    parts = _Parts.of(columns)
     redone = np.flatnonzero(redo)
     weights = allocation
     if len(redone):  # left out of the totals: their facilities are computed exactly
         weights = allocation.copy()
         weights[redone] = 0.0
-    totals = np.bincount(index, weights=weights, minlength=count)
-    result, exact_needed = _round(totals, lambda: _facility_sectors(index, sector_codes, count),
-                                  sector_names, rules.by_sector)
-    exact_needed[index[redone]] = True
-    if exact_needed.any():
-        _recompute(columns, rules, factors, exact_needed, result, allocation)
+    totals = np.bincount(parts.of_row, weights=weights, minlength=parts.size)
+    result, exact_needed = _round(totals, parts.sector, sector_names, rules.by_sector)
+    if parts.present is not None:  # an empty group is no facility's amount
+        exact_needed &= parts.present
+    exact_needed[parts.of_row[redone]] = True
+    needed = np.zeros(len(facility_ids), dtype=bool)
+    needed[parts.facility[exact_needed]] = True
+    if needed.any():
+        _recompute(columns, rules, factors, needed, parts, result, allocation)
     return BatchAllocation(rules.year, rules.by_sector, columns.sha256, factors.sha256,
-                           facility_ids, result, allocation, int(exact_needed.sum()),
-                           sector_names, index, sector_codes)
+                           facility_ids, parts.facility_sum(result, len(facility_ids)),
+                           allocation, int(needed.sum()), sector_names, parts, result)
 
 
-def _round(totals: np.ndarray, facility_sectors: Callable[[], np.ndarray],
-           sector_names: list[str], rules: Mapping[str, Rule]
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Facility totals rounded as their sectors' rules say (sectors that round alike, as
+def _round(totals: np.ndarray, sector_codes: np.ndarray, sector_names: list[str],
+           rules: Mapping[str, Rule]) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's total rounded as its sector's rule says (sectors that round alike, as
     a rule, together), and a mask of those too near a rounding edge for floats to settle."""
     alike: dict[tuple[str, float], list[int]] = {}
     for code, sector in enumerate(sector_names):
@@ -245,7 +301,6 @@ def _round(totals: np.ndarray, facility_sectors: Callable[[], np.ndarray],
         return _rounded(totals, mode, step)
     result = np.zeros(len(totals), dtype=np.int64)
     near = np.zeros(len(totals), dtype=bool)
-    sector_codes = facility_sectors()
     for (mode, step), codes in alike.items():
         mine = np.isin(sector_codes, codes)
         result[mine], near[mine] = _rounded(totals[mine], mode, step)
@@ -305,9 +360,10 @@ def _sector_allocations(columns: Columns, rules: RulesInForce, sector: str,
 
 
 def _recompute(columns: Columns, rules: RulesInForce, factors: LocalFactors,
-               needed: np.ndarray, result: np.ndarray, allocation: np.ndarray) -> None:
+               needed: np.ndarray, parts: _Parts, result: np.ndarray,
+               allocation: np.ndarray) -> None:
     """The exact path for the facilities the floats cannot settle (errors raised there):
-    their results, and their units' allocations."""
+    their groups' results, and their units' allocations."""
     index, _ = columns.encoded("facility_id")
     rows = np.flatnonzero(needed[index])
     table = columns.rows(rows)
@@ -316,6 +372,7 @@ def _recompute(columns: Columns, rules: RulesInForce, factors: LocalFactors,
     records = validate_table(table, needed_rules)
     units = evaluate_units(records, needed_rules.compiled, factors, columns.path)
     allocation[rows] = [float(u.allocation) for u in units]
-    position = {r.facility_id: index[row] for r, row in zip(records, rows, strict=True)}
-    for facility in facility_totals(units):
-        result[position[facility.facility_id]] = facility.allocation
+    group = {(r.facility_id, r.sector): parts.of_row[row]
+             for r, row in zip(records, rows, strict=True)}
+    for part in facility_totals(units):
+        result[group[part.facility_id, part.sector]] = part.allocation

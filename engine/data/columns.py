@@ -354,19 +354,26 @@ def all_valid(columns: Columns, rules: RulesInForce) -> bool:
         # two cores).
         with ThreadPoolExecutor(max_workers=1) as pool:
             text_ok = pool.submit(_text_ok, columns)
-            one_sector = _facilities_in_one_sector(columns)
-            columns._data_ok = text_ok.result() and one_sector
+            facility_sector_codes(columns)  # meanwhile: the batch path groups by these
+            columns._data_ok = text_ok.result()
     return columns._data_ok and _sectors_ok(columns, rules.by_sector, every)
 
 
-def _facilities_in_one_sector(columns: Columns) -> bool:
-    """Each facility's units all of one sector (whichever: the sector's own check is the
-    rules' business)."""
-    sector_codes, _ = columns.encoded("sector")
-    facility_codes, facilities = columns.encoded("facility_id")
-    first_sector = np.full(len(facilities) + 1, -1)
-    first_sector[facility_codes] = sector_codes
-    return not (first_sector[facility_codes] != sector_codes).any()
+SPANS_SECTORS = -2  # facility_sector_codes: a facility with units of several sectors
+
+
+def facility_sector_codes(columns: Columns) -> np.ndarray:
+    """Each facility's sector (its code in encoded('sector'), by encoded('facility_id')),
+    or SPANS_SECTORS for a facility with units of several sectors (contract 8)."""
+    if ("facility sectors",) not in columns._cache:
+        sector_codes, _ = columns.encoded("sector")
+        facility_codes, facilities = columns.encoded("facility_id")
+        first = np.zeros(len(facilities) + 1, dtype=np.int64)
+        first[facility_codes] = sector_codes
+        spanning = facility_codes[first[facility_codes] != sector_codes]
+        first[spanning] = SPANS_SECTORS
+        columns._cache[("facility sectors",)] = first[:len(facilities)]
+    return columns._cache[("facility sectors",)]
 
 
 def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: Iterable[Rule]) -> bool:

@@ -200,7 +200,6 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
         raise DataError(problems)
     records: list[UnitRecord] = []
     seen_units: dict[str, int] = {}
-    facility_sector: dict[str, tuple[str, int]] = {}
     for row in table.rows:
         cells = row.cells
         unit_id = cells.get("unit_id")
@@ -224,12 +223,6 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
                 report("unit_id", f"unit '{unit_id}' appears twice (first in row "
                        f"{seen_units[unit_id]})")
             seen_units.setdefault(unit_id, row.number)
-        facility = cells.get("facility_id")
-        if facility:
-            other = facility_sector.setdefault(facility, (sector, row.number))
-            if other[0] != sector:
-                report("sector", f"facility '{facility}' is in sector {other[0]} (row "
-                       f"{other[1]}); a facility's units must all be of one sector")
         records.append(_record(row.number, instance, validator.rule))
     if problems:
         raise DataError(problems)

@@ -6,6 +6,7 @@ import decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from peie.collector import collector_paused
@@ -17,7 +18,7 @@ from peie.progress import Progress
 from peie.provenance import Provenance
 
 from .compiler import CONTEXT, CompiledRule, EvaluationError
-from .facilities import FacilityAllocation
+from .facilities import Facility, FacilityAllocation, group_by_facility
 
 _ZERO = Decimal(0)
 
@@ -53,7 +54,7 @@ class Allocation:
     data_sha256: str
     local_factors_sha256: str | None
     units: Sequence[UnitAllocation]
-    facilities: Sequence[FacilityAllocation]
+    facilities: Sequence[FacilityAllocation]  # per facility and sector (contract 8)
 
     @property
     def provenance(self) -> Provenance:
@@ -67,8 +68,13 @@ class Allocation:
         totals["all"] = sum(totals.values())
         return totals
 
-    def facility(self, facility_id: str) -> FacilityAllocation | None:
-        return next((f for f in self.facilities if f.facility_id == facility_id), None)
+    @cached_property
+    def by_facility(self) -> list[Facility]:
+        """The facilities, each with its amount per sector (`facilities` holds those)."""
+        return group_by_facility(self.facilities)
+
+    def facility(self, facility_id: str) -> Facility | None:
+        return next((f for f in self.by_facility if f.facility_id == facility_id), None)
 
     def unit(self, unit_id: str) -> UnitAllocation | None:
         return next((u for u in self.units if u.unit_id == unit_id), None)

@@ -1,9 +1,12 @@
-"""The facility (重点排放单位): its units grouped, and its amounts rounded as its sector's
-rule says. The exact path, the batch path (its float rounding keys on the same modes)
+"""The facility (重点排放单位): its units grouped, and its amounts rounded as its sectors'
+rules say. The exact path, the batch path (its float rounding keys on the same modes)
 and the impact diff group and round here.
 
-A facility's total is the exact sum of its units' allocations, rounded once (contract
-6): whole tonnes, or a multiple of them, by the rule's mode.
+A facility's amount for a sector is the exact sum of its units of that sector, rounded
+once (contract 6) as that sector's rule says: whole tonnes, or a multiple of them, by the
+rule's mode. A facility may span sectors (an aluminium smelter with a captive power
+plant, contract 8): each sector's plan allocates to it separately, and its total is the
+sum of those whole amounts.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from peie.collector import collector_paused
 from peie.dsl import ast
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from .allocation import UnitAllocation
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
+K = TypeVar("K")
 ROUNDING_MODES = {
     "half_up": decimal.ROUND_HALF_UP,
     "half_even": decimal.ROUND_HALF_EVEN,
@@ -46,29 +50,72 @@ def rounding_policy(rounding: ast.RoundingDecl) -> tuple[str, Decimal]:
     return rounding.mode, rounding.quantum.scaled
 
 
-def members(facility_ids: Iterable[str]) -> dict[str, list[int]]:
-    """The indices of each facility's units, facilities in order of first appearance."""
-    grouped: dict[str, list[int]] = {}
-    for index, facility_id in enumerate(facility_ids):
-        grouped.setdefault(facility_id, []).append(index)
+def members(keys: Iterable[K]) -> dict[K, list[int]]:
+    """The indices of each facility's (or each facility and sector's) units, in order of
+    first appearance."""
+    grouped: dict[K, list[int]] = {}
+    for index, key in enumerate(keys):
+        grouped.setdefault(key, []).append(index)
     return grouped
 
 
 @dataclass(frozen=True)
 class FacilityAllocation:
+    """A facility's allocation under one sector's rule: what that sector's plan issues
+    to it. A facility of one sector has one; one spanning sectors has one per sector."""
+
     facility_id: str
     sector: str
-    exact: Decimal  # the sum of its units' exact allocations
+    exact: Decimal  # the sum of its units' exact allocations in this sector
     allocation: int  # rounded as the sector's rule says
     unit_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Facility:
+    """A facility across its sectors (in order of first appearance)."""
+
+    facility_id: str
+    parts: tuple[FacilityAllocation, ...]
+
+    @property
+    def allocation(self) -> int:
+        """The sum of its sectors' whole amounts."""
+        return sum(p.allocation for p in self.parts)
+
+    @property
+    def exact(self) -> Decimal:
+        return sum((p.exact for p in self.parts), _ZERO)
+
+    @property
+    def sectors(self) -> dict[str, int]:
+        return {p.sector: p.allocation for p in self.parts}
+
+    @property
+    def sector(self) -> str:
+        """Its sector, or its sectors joined by '+' when it spans several."""
+        return "+".join(p.sector for p in self.parts)
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        return tuple(u for p in self.parts for u in p.unit_ids)
+
+
 def facility_totals(units: Sequence[UnitAllocation]) -> list[FacilityAllocation]:
-    """Sum units per facility (in order of first appearance), then round once."""
-    grouped = members(u.record.facility_id for u in units)
+    """Sum units per facility and sector (in order of first appearance), then round each
+    sum once."""
+    grouped = members((u.record.facility_id, u.record.sector) for u in units)
     with decimal.localcontext(CONTEXT), collector_paused():
         return [_facility(facility_id, [units[i] for i in indices])
-                for facility_id, indices in grouped.items()]
+                for (facility_id, _), indices in grouped.items()]
+
+
+def group_by_facility(parts: Iterable[FacilityAllocation]) -> list[Facility]:
+    """The facilities of per-sector amounts, in order of first appearance."""
+    grouped: dict[str, list[FacilityAllocation]] = {}
+    for part in parts:
+        grouped.setdefault(part.facility_id, []).append(part)
+    return [Facility(facility_id, tuple(found)) for facility_id, found in grouped.items()]
 
 
 def _facility(facility_id: str, units: list[UnitAllocation]) -> FacilityAllocation:

@@ -19,14 +19,24 @@ def allocation_json(result: Allocation) -> dict[str, Any]:
          "allocation": decimal_text(u.allocation)}
         for u in result.units
     ]
-    out["facilities"] = [{"facility_id": f.facility_id, "allocation": f.allocation}
-                         for f in result.facilities]
+    out["facilities"] = [facility_entry(f.facility_id, f.allocation, f.sectors)
+                         for f in result.by_facility]
     out["totals"] = result.totals()
     return out
 
 
+def facility_entry(facility_id: str, allocation: int, sectors: dict[str, int]
+                   ) -> dict[str, Any]:
+    """A facility's JSON entry: its total, and for one that spans sectors each sector's
+    whole amount (contract 8)."""
+    out: dict[str, Any] = {"facility_id": facility_id, "allocation": allocation}
+    if len(sectors) > 1:
+        out["sectors"] = sectors
+    return out
+
+
 def allocation_csv(result: Allocation) -> str:
-    """One row per facility: what is issued."""
+    """One row per facility and sector: what each sector's plan issues."""
     rows = [(f.facility_id, f.sector, len(f.unit_ids), f.allocation, decimal_text(f.exact))
             for f in result.facilities]
     return csv_text(("facility_id", "sector", "units", "allocation", "exact_allocation"), rows)
@@ -43,7 +53,7 @@ def allocation_table(result: Allocation) -> str:
     lines.append("")
     totals = result.totals()
     counts = {s: sum(1 for f in result.facilities if f.sector == s) for s in totals}
-    counts["all"] = len(result.facilities)
+    counts["all"] = len(result.by_facility)
     units = {s: sum(1 for u in result.units if u.record.sector == s) for s in totals}
     units["all"] = len(result.units)
     lines += text_table(("sector", "facilities", "units", "allocation tCO2"),

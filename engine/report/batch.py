@@ -21,6 +21,7 @@ from peie.batch.evaluate import BatchAllocation
 from peie.data.columns import Columns
 
 from . import provenance
+from .allocation import facility_entry
 from .encoding import text_table
 
 CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
@@ -104,9 +105,17 @@ def batch_json(result: BatchAllocation, columns: Columns) -> Iterator[bytes | pa
                               ("allocation", pa.array(result.unit_allocation), True)],
                              ",\n    ")
     yield b'\n  ],\n  "facilities": [\n    '
-    yield from _json_objects([("facility_id", pa.array(result.facility_ids, pa.string()), True),
-                              ("allocation", pa.array(result.facility_allocation), False)],
-                             ",\n    ")
+    spanning = result.spanning()
+    if spanning:  # rare: these entries carry their sectors' amounts (contract 8)
+        yield ",\n    ".join(json.dumps(facility_entry(f, int(a), spanning.get(f, {})),
+                                         ensure_ascii=False)
+                              for f, a in zip(result.facility_ids,
+                                              result.facility_allocation.tolist(),
+                                              strict=True)).encode()
+    else:
+        yield from _json_objects(
+            [("facility_id", pa.array(result.facility_ids, pa.string()), True),
+             ("allocation", pa.array(result.facility_allocation), False)], ",\n    ")
     yield ('\n  ],\n  "totals": ' + json.dumps(result.totals()) + "\n}\n").encode()
 
 
@@ -136,8 +145,7 @@ def batch_table(run: BatchRun) -> str:
              "settled on the exact path)",
              *provenance.lines(result.provenance, paths=False), ""]
     totals = result.totals()
-    counts = {s: int((result.facility_sector == s).sum()) for s in totals}
-    counts["all"] = len(result.facility_ids)
+    counts = result.facility_counts()
     lines += text_table(("sector", "facilities", "allocation tCO2"),
                                [(s, counts[s], f"{t:,}") for s, t in totals.items()],
                                (False, True, True))

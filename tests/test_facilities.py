@@ -1,0 +1,96 @@
+"""Facilities that span sectors (domain contract 8): each sector's plan allocates to the
+facility separately, rounded by that sector's rule; the facility's total is the sum of
+those whole amounts. The exact path, the batch path and the reports agree."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import peie
+from bench.synth import generate_units
+from peie.api import read_data
+from peie.batch.evaluate import batch_allocate
+from peie.cli import main
+from peie.data.columns import columns_from_table
+from peie.data.local_factors import NO_LOCAL_FACTORS
+from peie.ruleset import load_rules
+
+RULES = load_rules()
+SMELTER = [  # a cement line and an aluminium plant of one facility, and another facility
+    {"facility_id": "F-1", "unit_id": "K-1", "sector": "cement", "province": "hebei",
+     "clinker_t": "1000"},
+    {"facility_id": "F-1", "unit_id": "A-1", "sector": "aluminium", "province": "hebei",
+     "molten_aluminium_t": "100"},
+    {"facility_id": "F-2", "unit_id": "K-2", "sector": "cement", "province": "hebei",
+     "clinker_t": "10"},
+]
+
+
+def test_a_facility_spanning_sectors_is_rounded_per_sector_and_summed() -> None:
+    # By hand (rules/cement.rule, rules/aluminium.rule, 2017 draft, local factor 1):
+    # cement 1000 t x 0.8534 tCO2/t = 853.4 -> 853; aluminium 100 t x 9.1132 tCO2/t =
+    # 911.32 -> 911; the facility's total 853 + 911 = 1764 (rounding the exact sum
+    # 1764.72 once would give 1765: contract 8 rounds each sector's amount).
+    result = peie.allocate(read_data(SMELTER), 2017)
+    smelter = result.facility("F-1")
+    assert smelter is not None
+    assert (smelter.allocation, smelter.sectors, smelter.sector) == (
+        1764, {"cement": 853, "aluminium": 911}, "cement+aluminium")
+    assert [(f.facility_id, f.sector, f.allocation) for f in result.facilities] == [
+        ("F-1", "cement", 853), ("F-1", "aluminium", 911), ("F-2", "cement", 9)]
+    assert result.totals() == {"aluminium": 911, "cement": 862, "power": 0, "all": 1773}
+
+
+def test_the_json_entry_of_a_spanning_facility_has_its_sectors(tmp_path: Path,
+                                                                capsys: Any) -> None:
+    data = tmp_path / "smelter.csv"
+    header = ["facility_id", "unit_id", "sector", "province", "clinker_t",
+              "molten_aluminium_t"]
+    data.write_text("\n".join([",".join(header)] + [
+        ",".join(row.get(name, "") for name in header) for row in SMELTER]) + "\n",
+        encoding="utf-8")
+    documents = []
+    for batch in ([], ["--batch"]):
+        assert main(["allocate", str(data), "--year", "2017", "--format", "json",
+                     *batch]) == 0
+        documents.append(json.loads(capsys.readouterr().out))
+    for document in documents:
+        assert document["facilities"] == [
+            {"facility_id": "F-1", "allocation": 1764,
+             "sectors": {"cement": 853, "aluminium": 911}},
+            {"facility_id": "F-2", "allocation": 9}]
+        assert document["totals"] == {"aluminium": 911, "cement": 862, "power": 0, "all": 1773}
+
+
+def _spanning(units: list[dict[str, str]], seed: int) -> list[dict[str, str]]:
+    """The units with some facilities merged, so that those span sectors."""
+    facilities = sorted({u["facility_id"] for u in units})
+    chooser = random.Random(seed)
+    merged = {f: chooser.choice(facilities) if chooser.random() < 0.3 else f
+              for f in facilities}
+    return [dict(u, facility_id=merged[u["facility_id"]]) for u in units]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(20, 200))
+def test_exact_and_batch_agree_on_facilities_spanning_sectors(seed: int, size: int) -> None:
+    units = _spanning(generate_units(size, seed=seed), seed)
+    table = read_data(units)
+    exact = peie.allocate(table, 2017)
+    batch = batch_allocate(columns_from_table(table), RULES.for_year(2017), NO_LOCAL_FACTORS)
+    by_facility = {f.facility_id: f for f in exact.by_facility}
+    assert dict(zip(batch.facility_ids, batch.facility_allocation.tolist(), strict=True)) == {
+        f: facility.allocation for f, facility in by_facility.items()}
+    assert batch.totals() == exact.totals()
+    assert batch.spanning() == {f: facility.sectors for f, facility in by_facility.items()
+                                if len(facility.sectors) > 1}
+    for facility in by_facility.values():  # the total is the sum of its sectors' amounts
+        assert facility.allocation == sum(facility.sectors.values())
+        assert len(facility.sectors) == len({u.record.sector for u in exact.units
+                                             if u.record.facility_id == facility.facility_id})
