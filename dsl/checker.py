@@ -21,6 +21,8 @@ from .model import (
     DIMENSIONLESS,
     LOCAL_FACTOR,
     TCO2,
+    YES_NO,
+    YES_NO_ENUM,
     Bracket,
     Ensure,
     EnumType,
@@ -31,6 +33,7 @@ from .model import (
     Table,
     Type,
     Unit,
+    YesNoType,
     unit_text,
 )
 from .typecheck import TypeChecker, enum_codes
@@ -67,7 +70,7 @@ class _FileChecker:
         self.file = file
         self.problems: list[Diagnostic] = []
         self.headers: dict[str, ast.Header] = {}
-        self.enums: dict[str, ast.EnumDecl] = {}
+        self.enums: dict[str, ast.EnumDecl] = {YES_NO: YES_NO_ENUM}  # built in
         self.declared: dict[str, ast.Decl] = {}  # value names
         self.types: dict[str, Type] = {LOCAL_FACTOR: NumType(DIMENSIONLESS)}
         self.inputs: dict[str, Input] = {}
@@ -212,6 +215,10 @@ class _FileChecker:
     # ---- names -------------------------------------------------------------------
 
     def _collect_enum(self, decl: ast.EnumDecl) -> None:
+        if decl.name == YES_NO:
+            self.error(decl.span, f"enum '{YES_NO}' is built in (codes yes and no, which data "
+                       "may write as true/false, y/n, 1/0 or 是/否): remove this declaration")
+            return
         if decl.name in self.enums:
             first = self.enums[decl.name].span.line
             self.error(decl.span, f"enum '{decl.name}' is declared twice (first at line {first})")
@@ -243,7 +250,8 @@ class _FileChecker:
         ref = decl.type
         typ: Type
         if len(ref.factors) == 1 and ref.factors[0][1] == 1 and ref.factors[0][0] in self.enums:
-            typ = EnumType(ref.factors[0][0])
+            name = ref.factors[0][0]
+            typ = YesNoType() if name == YES_NO else EnumType(name)
             if decl.range is not None:
                 self.error(decl.range.span, f"input '{decl.name}' is a code; it cannot have "
                            "a numeric range")

@@ -61,6 +61,22 @@ class EnumType:
         return None
 
 
+YES_NO = "yes_no"  # the built-in enum of yes/no inputs (contract 9)
+YES_NO_ENUM = ast.EnumDecl(YES_NO, "是否",
+                           (ast.EnumMember("yes", "是"), ast.EnumMember("no", "否")))
+
+
+@dataclass(frozen=True)
+class YesNoType(EnumType):
+    """A yes/no input: a code of the built-in enum `yes_no` (`yes`, `no`), which data may
+    spell in the ways of contract 9."""
+
+    enum: str = YES_NO
+
+    def __str__(self) -> str:
+        return "yes or no"
+
+
 @dataclass(frozen=True)
 class BoolType:
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from .errors import Span, did_you_mean
 from .model import (
     DIMENSIONLESS,
     LOCAL_FACTOR,
+    YES_NO,
     EnumType,
     NumType,
     Range,
@@ -233,7 +234,12 @@ class TypeChecker:
 
     def _check_code(self, name: ast.Name, enum: str) -> None:
         codes = enum_codes(self.scope.enums[enum])
-        if name.id not in codes:
+        if name.id in codes:
+            return
+        if enum == YES_NO:
+            self.error(name.span, f"'{name.id}' is not yes or no: a yes/no input is compared "
+                       "with yes or no (as in `pure_condensing == yes`)")
+        else:
             self.error(name.span, f"'{name.id}' is not a {enum} code"
                        f"{did_you_mean(name.id, codes)}")
 

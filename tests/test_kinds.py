@@ -3,7 +3,11 @@ the same way on every path."""
 
 from __future__ import annotations
 
+import csv
+import json
+import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,10 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from peie.data.columns import columns_from_table
-from peie.data.kinds import Code, Kind, Number, field_kinds, kind_of
+import peie
+from peie.batch.evaluate import batch_allocate
+from peie.data.columns import columns_from_table, read_columns
+from peie.data.kinds import Code, Kind, Number, YesNo, field_kinds, kind_of
+from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.data.readers import Row, Table
 from peie.dsl.model import BoolType, Input, Range
+from peie.errors import DataError
 from peie.ruleset import load_rules
 
 KINDS: list[Kind] = [
@@ -23,11 +31,12 @@ KINDS: list[Kind] = [
     Number(Range(Decimal(0), True, Decimal(1), False)),
     Number(Range(Decimal("-2.5"), False, None, False)),
     Code(("water", "air")),
+    YesNo(),
 ]
 cells = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
     st.sampled_from(["water", "air", "Air", " water", "1,000", "1e3", "-0", "inf", "nan",
-                     "0x10", "１２", "abc", "1.", ".5"]),
+                     "0x10", "１２", "abc", "1.", ".5", "yes", "No", "TRUE", "是", "0", "y"]),
     st.text(max_size=6),
 )
 
@@ -88,3 +97,70 @@ def test_an_input_cannot_have_the_type_of_a_condition() -> None:
     item = next(iter(rule.inputs.values()))
     with pytest.raises(AssertionError, match="type of a condition"):
         kind_of(Input(item.decl, BoolType(), None, None), rule)
+
+
+SAMPLE_2019 = Path(__file__).resolve().parent.parent / "samples" / "units_2019.csv"
+YES_SPELLINGS = ["yes", "Yes", "TRUE", "true", "y", "Y", "1", "是", " yes "]
+NO_SPELLINGS = ["no", "No", "FALSE", "false", "n", "N", "0", "否"]
+
+
+def _respelled(path: Path, seed: int) -> list[dict[str, str]]:
+    chooser = random.Random(seed)
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        spellings = YES_SPELLINGS if row["pure_condensing"] == "yes" else NO_SPELLINGS
+        row["pure_condensing"] = chooser.choice(spellings)
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_yes_no_spellings_allocate_exactly_as_the_codes(tmp_path: Path, seed: int) -> None:
+    """Contract 9, on the exact path and the batch path, in CSV and in JSON (where true
+    and false may also be JSON booleans)."""
+    expected = peie.allocate(SAMPLE_2019, 2019)
+    rows = _respelled(SAMPLE_2019, seed)
+    data = tmp_path / "units.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    as_json = tmp_path / "units.json"
+    as_json.write_text(json.dumps([dict(r, pure_condensing={"1": True, "0": False}.get(
+        r["pure_condensing"], r["pure_condensing"])) for r in rows], ensure_ascii=False),
+        encoding="utf-8")
+    wanted = {f.facility_id: f.allocation for f in expected.facilities}
+    for path in (data, as_json):
+        exact = peie.allocate(path, 2019)
+        assert {f.facility_id: f.allocation for f in exact.facilities} == wanted
+        assert {u.record.values["pure_condensing"] for u in exact.units} == {"yes", "no"}
+    batch = batch_allocate(read_columns(data), load_rules().for_year(2019), NO_LOCAL_FACTORS)
+    assert dict(zip(batch.facility_ids, batch.facility_allocation.tolist(),
+                    strict=True)) == wanted
+
+
+def test_a_yes_no_cell_that_is_neither_is_refused_with_its_place(tmp_path: Path) -> None:
+    rows = _respelled(SAMPLE_2019, 0)
+    rows[4]["pure_condensing"] = "maybe"
+    data = tmp_path / "units.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    for run in (lambda: peie.allocate(data, 2019),
+                lambda: batch_allocate(read_columns(data), load_rules().for_year(2019),
+                                       NO_LOCAL_FACTORS)):
+        with pytest.raises(DataError) as raised:
+            run()
+        (problem,) = raised.value.problems
+        assert (problem.row, problem.unit_id, problem.field) == (6, rows[4]["unit_id"],
+                                                              "pure_condensing")
+        assert problem.message.startswith("'maybe' is not yes or no")
+
+
+def test_the_schema_of_a_yes_no_input_is_its_two_codes() -> None:
+    from peie.data.records import record_schema
+
+    rule = load_rules().for_year(2019).by_sector["power"]
+    assert isinstance(field_kinds(rule)["pure_condensing"], YesNo)
+    assert record_schema(rule)["properties"]["pure_condensing"] == {"enum": ["yes", "no"]}

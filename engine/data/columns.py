@@ -99,6 +99,14 @@ class Columns:
                                                       dtype=bool)
         return self._cache[("short", name)]
 
+    def mapped(self, key: tuple[str, ...], indices: np.ndarray, table: list[int]
+               ) -> np.ndarray:
+        """table[i] for each index i of `indices` (-1 picks its last entry), kept under
+        `key`: a column's distinct values read once each."""
+        if key not in self._cache:
+            self._cache[key] = np.asarray(table, dtype=np.int64)[indices]
+        return self._cache[key]
+
     def codes(self, name: str, members: tuple[str, ...]) -> np.ndarray:
         """Index of each cell in `members`; -1 where empty or not a member."""
         key = ("codes", name, *members)

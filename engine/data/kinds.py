@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, assert_never
 
 from peie.dsl.errors import did_you_mean
-from peie.dsl.model import BoolType, EnumType, Input, NumType, Range, Rule
+from peie.dsl.model import BoolType, EnumType, Input, NumType, Range, Rule, YesNoType
 
 if TYPE_CHECKING:  # the record check runs without numpy (`peie check` does not load it)
     import numpy as np
@@ -152,12 +152,48 @@ class Code(Kind):
         return columns.codes(name, self.members)
 
 
+class YesNo(Code):
+    """A yes/no input (contract 9): `yes` or `no`, which data may write as true/false,
+    yes/no, y/n, 1/0 or 是/否, in any case, with spaces around."""
+
+    SPELLINGS = {"true": "yes", "yes": "yes", "y": "yes", "1": "yes", "是": "yes",
+                 "false": "no", "no": "no", "n": "no", "0": "no", "否": "no"}
+
+    def __init__(self) -> None:
+        super().__init__(("yes", "no"))
+
+    def __repr__(self) -> str:
+        return "YesNo()"
+
+    def value(self, text: str) -> str:
+        return self.SPELLINGS.get(text.strip().casefold(), text)
+
+    def mismatch(self, value: Any) -> str:
+        return (f"'{value}' is not yes or no (write yes/no, true/false, y/n, 1/0 or "
+                "是/否)")
+
+    def doubtful(self, columns: Columns, name: str) -> np.ndarray:
+        return columns.filled(name) & (self.vector(columns, name) < 0)
+
+    def read_valid(self, cells: list[str | None]) -> list[Any]:
+        return [None if c is None else self.value(c) for c in cells]
+
+    def vector(self, columns: Columns, name: str) -> np.ndarray:
+        """Codes through the column's distinct spellings (a handful), not per cell."""
+        codes, spellings = columns.encoded(name)
+        index = {"yes": 0, "no": 1}
+        read = [index.get(self.value(s), -1) for s in spellings] + [-1]
+        return columns.mapped(("yes/no", name), codes, read)
+
+
 def kind_of(item: Input, rule: Rule) -> Kind:
     """The kind of one input of `rule`."""
     typ = item.type
     match typ:
         case NumType():
             return Number(item.range)
+        case YesNoType():
+            return YesNo()
         case EnumType():
             return Code(tuple(m.code for m in rule.enums[typ.enum].members))
         case BoolType():

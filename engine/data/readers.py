@@ -46,8 +46,8 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     """A JSON/YAML/XLSX value as exact text; None for empty."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise _fail(path, f"must be a number or text, got {str(value).lower()}", row, field)
+    if isinstance(value, bool):  # a yes/no input reads it; a number refuses it
+        return "true" if value else "false"
     if isinstance(value, int | Decimal):
         text = format(value, "f") if isinstance(value, Decimal) else str(value)
     elif isinstance(value, float):
