@@ -440,12 +440,14 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             diagnostic = _syntax_diagnostic(path, attempt, error)
             if diagnostic in diagnostics:
                 break
-            place = diagnostic.span.line, diagnostic.span.column
-            if place not in replaced:  # else the twin does not fit either: said already
-                diagnostics.append(diagnostic)
+            span = diagnostic.span
+            if not any(line == span.line and span.column <= column < max(span.end_column,
+                                                                          span.column + 1)
+                       for line, column in replaced):
+                diagnostics.append(diagnostic)  # else it is about a twin put in: said already
             twinned = _with_twin(attempt, error)
             if twinned is not None:
-                replaced.add(place)
+                replaced.add((span.line, span.column))
                 attempt = twinned
                 continue
             blanked = _blank_declaration(attempt, diagnostic.span.line)
