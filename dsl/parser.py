@@ -21,7 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import ast
 from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
-from .keywords import CHINESE, ENGLISH, Form, majority_form, spelled
+from .keywords import CHINESE, ENGLISH, Form, form_of, majority_form, spelled
 
 MAX_SYNTAX_ERRORS = 20
 BOM = "\ufeff"  # a byte-order mark, which some Windows editors write first; not read
@@ -39,6 +39,8 @@ ASCII_TWINS = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} 
 _FULL_WIDTH = "full-width '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
 _FULL_WIDTH_SPACE = "full-width space (U+3000) — write an ASCII space"
 _CHINESE_PUNCTUATION = "Chinese punctuation '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
+# After "unexpected 'NAME'; expected ...", for a name that starts with a keyword.
+_GLUED_KEYWORD = " (a keyword is a word of its own: write '{keyword} {rest}')"
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -316,11 +318,14 @@ class _Builder(Transformer[Token, Any]):
         return ast.Not(c[0], self.s(meta))
 
 
+def _expected_names(error: UnexpectedInput) -> list[str]:
+    return sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+
+
 def _expected(error: UnexpectedInput, form: Form) -> str:
     """What could have come instead, keywords in the form the file is written in."""
-    names = sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
     words = []
-    for name in names:
+    for name in _expected_names(error):
         if name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
             continue
@@ -369,6 +374,20 @@ def _character_message(char: str) -> str | None:
     return template.format(char=char, code=ord(char), ascii=ascii)
 
 
+def _glued_keyword(token: Token, error: UnexpectedInput) -> str:
+    """For a name that starts with a Chinese keyword that could come here (Chinese is
+    written without spaces, but a keyword is a word of its own), the advice to split it."""
+    if token.type != "NAME":
+        return ""
+    could = {ENGLISH.get(_lark().get_terminal(n).pattern.value) for n in _expected_names(error)
+             if n not in _TERMINAL_WORDS}
+    for word in sorted(ENGLISH, key=len, reverse=True):
+        if (form_of(word) == "zh" and token.startswith(word) and len(token) > len(word)
+                and ENGLISH[word] in could):
+            return _GLUED_KEYWORD.format(keyword=word, rest=token[len(word):])
+    return ""
+
+
 def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnostic:
     line, column = error.line, error.column
     form = _written_form(text)
@@ -384,7 +403,7 @@ def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnost
         message = f"unfinished declaration: {what} comes too early" + _expected(error, form)
     elif token is not None:
         shown = str(token).replace("\n", "\\n")
-        message = f"unexpected '{shown}'" + _expected(error, form)
+        message = f"unexpected '{shown}'" + _expected(error, form) + _glued_keyword(token, error)
         width = max(1, len(str(token).split("\n")[0]))
     elif isinstance(error, UnexpectedCharacters):
         message = (_character_message(error.char)
