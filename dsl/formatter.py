@@ -1,9 +1,12 @@
 """The canonical layout of a rule file (`peie fmt`).
 
 The formatter works on the concrete syntax tree, so it never adds, drops or changes a
-token: only the white space between tokens changes (and `×` is written `*`). Parentheses
-stay as written: a regulator's grouping is meaning to a reader even where it is not to
-the parser. Every result is re-parsed and compared token by token before it is returned.
+token: only the white space between tokens changes (and `×` is written `*`). Keywords
+stay in the form they are written in; given a form, each is first written in it
+(`convert_keywords`, which changes nothing else and is also `fmt --keep-layout`), and the
+layout follows. Parentheses stay as written: a regulator's grouping is meaning to a
+reader even where it is not to the parser. Every result is re-parsed and compared token
+by token before it is returned.
 
 The layout:
 - one declaration per line, continuation lines indented by four spaces; lines are kept
@@ -16,7 +19,8 @@ The layout:
   own line, `else if` chains stay flat; a long sum, product or `and`/`or` chain fills
   each line and breaks before an operator; a long `{a, b, ...}` set breaks after a comma;
 - blank lines between declarations, rows and comments are kept, several as one, and
-  none at the start of a file or of a block; the file ends with one newline;
+  none at the start of a file or of a block; the file ends with one newline; lines end
+  in LF, and a byte-order mark is dropped;
 - comments are kept where they were: a comment on its own line stays above the token it
   preceded, at that line's indentation; a comment at the end of a line stays there
   unless its line was joined to the next, in which case it moves above that line.
