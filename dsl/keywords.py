@@ -3,7 +3,7 @@ conversion of a file's keywords from one form to the other.
 
 Each English keyword has one Chinese form that `peie fmt --keywords zh` writes, and a
 few have a synonym that is read as well (若 and 如果 are both `if`). The grammar spells
-each keyword as a rule `_WORD: "word" | "中文" ...` (tests/test_keywords.py checks that
+each keyword as a rule `_word: "word" | "中文" ...` (tests/test_keywords.py checks that
 grammar.lark and this table agree); the reasons for each choice are in docs/language.md,
 "Chinese keywords / 中文关键字".
 
@@ -67,10 +67,6 @@ CHINESE: dict[str, tuple[str, ...]] = {
 ENGLISH: dict[str, str] = {
     word: english for english, words in CHINESE.items() for word in (english, *words)
 }  # every form of a keyword -> its English form
-
-
-def is_keyword(word: str) -> bool:
-    return word in ENGLISH
 
 
 def form_of(word: str) -> Form:

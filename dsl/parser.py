@@ -322,18 +322,25 @@ def _expected_names(error: UnexpectedInput) -> list[str]:
     return sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
 
 
+def _terminal_text(name: str) -> str | None:
+    """What a terminal of fixed text (a keyword, a symbol) matches; None for another."""
+    try:
+        return str(_lark().get_terminal(name).pattern.value)
+    except KeyError:
+        return None
+
+
 def _expected(error: UnexpectedInput, form: Form) -> str:
     """What could have come instead, keywords in the form the file is written in."""
     words = []
     for name in _expected_names(error):
+        value = _terminal_text(name)
         if name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
-            continue
-        try:
-            value = _lark().get_terminal(name).pattern.value
-            words.append(f"'{spelled(value, form) if value in ENGLISH else value}'")
-        except KeyError:
+        elif value is None:
             words.append(name)
+        else:
+            words.append(f"'{spelled(value, form) if value in ENGLISH else value}'")
     words = sorted(set(words))
     if not words:
         return ""
@@ -379,8 +386,7 @@ def _glued_keyword(token: Token, error: UnexpectedInput) -> str:
     written without spaces, but a keyword is a word of its own), the advice to split it."""
     if token.type != "NAME":
         return ""
-    could = {ENGLISH.get(_lark().get_terminal(n).pattern.value) for n in _expected_names(error)
-             if n not in _TERMINAL_WORDS}
+    could = {ENGLISH.get(_terminal_text(n) or "") for n in _expected_names(error)}
     for word in sorted(ENGLISH, key=len, reverse=True):
         if (form_of(word) == "zh" and token.startswith(word) and len(token) > len(word)
                 and ENGLISH[word] in could):
@@ -441,10 +447,18 @@ def _with_twin(text: str, error: UnexpectedInput) -> str | None:
     return text[:at] + twin + text[at + 1 :]
 
 
+def _about_a_twin(span: Span, replaced: set[tuple[int, int]]) -> bool:
+    """Whether an error covers a place where a twin was put in: the character there was
+    reported already, and the error is about text the file does not hold."""
+    return any(line == span.line and span.column <= column < max(span.end_column,
+                                                                  span.column + 1)
+               for line, column in replaced)
+
+
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     """Parse rule text; raises RuleError listing every syntax error found. A byte-order
-    mark at the start is passed over (positions count from after it); CRLF line ends
-    read as LF ones."""
+    mark at the start is passed over (positions count from after it); lines may end in
+    LF or CRLF."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # of the file as it is
     text = text.removeprefix(BOM)
     diagnostics: list[Diagnostic] = []
@@ -460,10 +474,8 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             if diagnostic in diagnostics:
                 break
             span = diagnostic.span
-            if not any(line == span.line and span.column <= column < max(span.end_column,
-                                                                          span.column + 1)
-                       for line, column in replaced):
-                diagnostics.append(diagnostic)  # else it is about a twin put in: said already
+            if not _about_a_twin(span, replaced):
+                diagnostics.append(diagnostic)
             twinned = _with_twin(attempt, error)
             if twinned is not None:
                 replaced.add((span.line, span.column))
