@@ -1,9 +1,12 @@
 """The canonical layout of a rule file (`peie fmt`).
 
 The formatter works on the concrete syntax tree, so it never adds, drops or changes a
-token: only the white space between tokens changes (and `×` is written `*`). Parentheses
-stay as written: a regulator's grouping is meaning to a reader even where it is not to
-the parser. Every result is re-parsed and compared token by token before it is returned.
+token: only the white space between tokens changes (and `×` is written `*`). Keywords
+stay in the form they are written in; given a form, each is first written in it
+(`convert_keywords`, which changes nothing else and is also `fmt --keep-layout`), and the
+layout follows. Parentheses stay as written: a regulator's grouping is meaning to a
+reader even where it is not to the parser. Every result is re-parsed and compared token
+by token before it is returned.
 
 The layout:
 - one declaration per line, continuation lines indented by four spaces; lines are kept
@@ -16,7 +19,8 @@ The layout:
   own line, `else if` chains stay flat; a long sum, product or `and`/`or` chain fills
   each line and breaks before an operator; a long `{a, b, ...}` set breaks after a comma;
 - blank lines between declarations, rows and comments are kept, several as one, and
-  none at the start of a file or of a block; the file ends with one newline;
+  none at the start of a file or of a block; the file ends with one newline; lines end
+  in LF, and a byte-order mark is dropped;
 - comments are kept where they were: a comment on its own line stays above the token it
   preceded, at that line's indentation; a comment at the end of a line stays there
   unless its line was joined to the next, in which case it moves above that line.
@@ -35,7 +39,8 @@ from lark import Lark, Token, Tree
 from .declarations import BY_RULE
 from .errors import Diagnostic, RuleError, Span
 from .errors import display_width as width
-from .parser import parse
+from .keywords import ENGLISH, Form, respelled
+from .parser import BOM, parse
 
 WIDTH = 100
 STEP = 4  # indentation of rows and continuation lines
@@ -118,7 +123,7 @@ def _flat(node: Node | None) -> tuple[str, list[Token]]:
 
 def _space_between(left: tuple[Token, str], right: tuple[Token, str]) -> str:
     (a, a_rule), (b, b_rule) = left, right
-    if b == "source" and b_rule == "source_ref":
+    if b_rule == "source_ref" and ENGLISH.get(b) == "source":
         return "  "  # a source reference stands apart, as in a table's rows
     if a_rule in _UNIT_PARTS and b_rule in _UNIT_PARTS and b_rule != "unit_percent":
         return ""  # inside a unit: tCO2/MWh, m^3
@@ -168,8 +173,8 @@ def _layout(node: Node, indent: int, column: int, tail: int = 0) -> list[Line]:
         return _append(_prepend("(", [opening], lines), ")", [closing])
     if kind in ("neg", "not_"):
         word, operand = _kids(node)
-        prefix = "-" if kind == "neg" else "not "
-        return _prepend(prefix, [word], _layout(operand, indent, column + len(prefix), tail))
+        prefix = "-" if kind == "neg" else f"{word} "
+        return _prepend(prefix, [word], _layout(operand, indent, column + width(prefix), tail))
     if kind == "in_set":
         return _in_set(node, indent, column, tail)
     return [Line(column, text, tokens)]
@@ -179,15 +184,18 @@ def _conditional(node: Tree[Token], indent: int, column: int, tail: int) -> list
     """if C then A else B: A on the `if` line when it fits, else on the lines below, one
     step in; `else` at the `if`'s indentation, `else if` chains flat."""
     if_, condition, then_, value, else_, otherwise = _kids(node)
-    lines = _append(_prepend("if ", [if_], _layout(condition, indent + STEP, column + 3, 5)),
-                    " then", [then_])
+    start, then, or_else = f"{if_} ", f" {then_}", f"{else_} "
+    lines = _append(_prepend(start, [if_], _layout(condition, indent + STEP,
+                                                   column + width(start), width(then))),
+                    then, [then_])
     value_text, value_tokens = _flat(value)
     if lines[-1].end + 1 + width(value_text) <= WIDTH:
         _append(lines, " " + value_text, value_tokens)
     else:
         lines += _layout(value, indent + STEP, indent + STEP)
-    rest = _layout(otherwise, indent if _is_if(otherwise) else indent + STEP, indent + 5, tail)
-    return lines + _prepend("else ", [else_], rest)
+    rest = _layout(otherwise, indent if _is_if(otherwise) else indent + STEP,
+                   indent + width(or_else), tail)
+    return lines + _prepend(or_else, [else_], rest)
 
 
 def _is_if(node: Node) -> bool:
@@ -214,7 +222,7 @@ def _chain(node: Tree[Token], indent: int, column: int, tail: int) -> list[Line]
             _append(lines, joined, [operator, *tokens])
             continue
         prefix = _spell(operator) + " "
-        start = indent + len(prefix)
+        start = indent + width(prefix)
         lines += _prepend(prefix, [operator], _layout(operand, start, start, reserve))
     return lines
 
@@ -283,18 +291,19 @@ def _input(node: Tree[Token]) -> list[Line]:
         return [*lines, _one(STEP, requirement)]
     required, when, condition = _kids(requirement)
     words = f"{required} {when} "
-    rest = _layout(condition, 2 * STEP, STEP + len(words))
+    rest = _layout(condition, 2 * STEP, STEP + width(words))
     return [*lines, *_prepend(words, [required, when], rest)]
 
 
 def _ensure(node: Tree[Token]) -> list[Line]:
     """An ensure too long for a line puts `when ...` on the next, one step in."""
     whole = _one(0, node)
-    when = [i for i, c in enumerate(node.children) if isinstance(c, Token) and c == "when"]
+    when = [i for i, c in enumerate(node.children)
+            if isinstance(c, Token) and ENGLISH.get(c) == "when"]
     if whole.end <= WIDTH or not when:
         return [whole]
     word, condition = _kids(node)[when[0]:]
-    rest = _prepend("when ", [word], _layout(condition, 2 * STEP, STEP + 5))
+    rest = _prepend(f"{word} ", [word], _layout(condition, 2 * STEP, STEP + width(word) + 1))
     return [_one(0, _part(node, node.children[: when[0]])), *rest]
 
 
@@ -413,9 +422,14 @@ def _text(lines: list[Line], at_end: list[str], blank: set[int]) -> str:
 # ---- the file --------------------------------------------------------------------------
 
 
-def format_text(text: str, path: str = "<text>") -> str:
-    """The canonical layout of a rule file's text; RuleError if it does not parse."""
+def format_text(text: str, path: str = "<text>", keywords: Form | None = None) -> str:
+    """The canonical layout of a rule file's text, with LF line ends and no byte-order
+    mark, each keyword as written or, given `keywords`, in that form; RuleError if it
+    does not parse."""
+    if keywords is not None:
+        text = convert_keywords(text, keywords, path)
     parse(text, path)  # every syntax error, reported as `peie check` reports them
+    text = text.removeprefix(BOM)
     tree = _lark().parse(text)
     lines = [line for decl in tree.children if isinstance(decl, Tree)
              for line in _declaration(decl)]
@@ -425,11 +439,24 @@ def format_text(text: str, path: str = "<text>") -> str:
     return out
 
 
+def convert_keywords(text: str, form: Form, path: str = "<text>") -> str:
+    """The text with every keyword in `form` and every other character as it was (white
+    space, comments, line ends, a byte-order mark): converting to the other form and back
+    gives the text again, if its keywords were in one form. RuleError if it does not
+    parse."""
+    parse(text, path)
+    body = text.removeprefix(BOM)
+    out = respelled(body, _lark().lex(body), form)
+    _same_tokens(body, out, path)
+    return text[: len(text) - len(body)] + out
+
+
 def _same_tokens(before: str, after: str, path: str) -> None:
-    """The safety net: the formatted text must be the same tokens (and so the same
-    syntax tree) as the original."""
+    """The safety net: the new text must be the same tokens (and so the same syntax
+    tree) as the original, a keyword in either form being the same keyword."""
     def tokens(text: str) -> list[tuple[str, str]]:
-        return [(t.type, _spell(t)) for t in _lark().lex(text)]
+        return [("keyword", ENGLISH[t]) if t in ENGLISH else (t.type, _spell(t))
+                for t in _lark().lex(text)]
 
     if tokens(before) != tokens(after):
         raise RuleError([Diagnostic(Span(path, 1, 1, 1, 2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -20,11 +21,26 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import ast
 from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
+from .keywords import CHINESE, ENGLISH, Form, form_of, majority_form, spelled
 
 MAX_SYNTAX_ERRORS = 20
+BOM = "\ufeff"  # a byte-order mark, which some Windows editors write first; not read
 
-# A declaration starts at the beginning of a line with one of its keywords.
-_DECL_START = re.compile(rf"^({'|'.join(KEYWORDS)})\b", re.M)
+# A declaration starts at the beginning of a line with one of its keywords, in either form.
+_DECL_START = re.compile(
+    rf"^({'|'.join(word for k in KEYWORDS for word in (k, *CHINESE[k]))})\b", re.M)
+
+# What a Chinese input method types in place of an ASCII character: the full-width forms
+# of ASCII (U+FF01-U+FF5E), the ideographic space, and Chinese punctuation.
+ASCII_TWINS = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
+    "\u3000": " ", "\u201c": '"', "\u201d": '"', "\u3002": ".", "\u3001": ",",
+    "\u3010": "[", "\u3011": "]", "\u300a": "<", "\u300b": ">"}
+# The messages for them, one per kind of character (for translation, whole sentences).
+_FULL_WIDTH = "full-width '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
+_FULL_WIDTH_SPACE = "full-width space (U+3000) — write an ASCII space"
+_CHINESE_PUNCTUATION = "Chinese punctuation '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
+# After "unexpected 'NAME'; expected ...", for a name that starts with a keyword.
+_GLUED_KEYWORD = " (a keyword is a word of its own: write '{keyword} {rest}')"
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -302,18 +318,29 @@ class _Builder(Transformer[Token, Any]):
         return ast.Not(c[0], self.s(meta))
 
 
-def _expected(error: UnexpectedInput) -> str:
-    names = sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+def _expected_names(error: UnexpectedInput) -> list[str]:
+    return sorted(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+
+
+def _terminal_text(name: str) -> str | None:
+    """What a terminal of fixed text (a keyword, a symbol) matches; None for another."""
+    try:
+        return str(_lark().get_terminal(name).pattern.value)
+    except KeyError:
+        return None
+
+
+def _expected(error: UnexpectedInput, form: Form) -> str:
+    """What could have come instead, keywords in the form the file is written in."""
     words = []
-    for name in names:
+    for name in _expected_names(error):
+        value = _terminal_text(name)
         if name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
-            continue
-        try:
-            pattern = _lark().get_terminal(name).pattern
-            words.append(f"'{pattern.value}'")
-        except KeyError:
+        elif value is None:
             words.append(name)
+        else:
+            words.append(f"'{spelled(value, form) if value in ENGLISH else value}'")
     words = sorted(set(words))
     if not words:
         return ""
@@ -333,8 +360,43 @@ def _end_of_content(text: str, line: int) -> tuple[int, int]:
     return 1, 1
 
 
+def _written_form(text: str) -> Form:
+    """The form most of a text's keywords are written in, up to where it cannot be read."""
+    def tokens() -> Iterator[Token]:
+        try:
+            yield from _lark().lex(text)
+        except UnexpectedInput:
+            return
+    return majority_form(tokens())
+
+
+def _character_message(char: str) -> str | None:
+    """The message for a character an input method typed in place of an ASCII one."""
+    ascii = ASCII_TWINS.get(char)
+    if ascii is None:
+        return None
+    if char == "\u3000":
+        return _FULL_WIDTH_SPACE
+    template = _FULL_WIDTH if 0xFF01 <= ord(char) <= 0xFF5E else _CHINESE_PUNCTUATION
+    return template.format(char=char, code=ord(char), ascii=ascii)
+
+
+def _glued_keyword(token: Token, error: UnexpectedInput) -> str:
+    """For a name that starts with a Chinese keyword that could come here (Chinese is
+    written without spaces, but a keyword is a word of its own), the advice to split it."""
+    if token.type != "NAME":
+        return ""
+    could = {ENGLISH.get(_terminal_text(n) or "") for n in _expected_names(error)}
+    for word in sorted(ENGLISH, key=len, reverse=True):
+        if (form_of(word) == "zh" and token.startswith(word) and len(token) > len(word)
+                and ENGLISH[word] in could):
+            return _GLUED_KEYWORD.format(keyword=word, rest=token[len(word):])
+    return ""
+
+
 def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnostic:
     line, column = error.line, error.column
+    form = _written_form(text)
     width = 1
     token = error.token if isinstance(error, UnexpectedToken) else None
     if token is not None and (token.type == "$END" or (
@@ -344,16 +406,18 @@ def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnost
         line, column = _end_of_content(text, text.count("\n") + 2 if token.type == "$END"
                                        else line)
         what = "the end of the file" if token.type == "$END" else f"'{token}'"
-        message = f"unfinished declaration: {what} comes too early" + _expected(error)
+        message = f"unfinished declaration: {what} comes too early" + _expected(error, form)
     elif token is not None:
         shown = str(token).replace("\n", "\\n")
-        message = f"unexpected '{shown}'" + _expected(error)
+        message = f"unexpected '{shown}'" + _expected(error, form) + _glued_keyword(token, error)
         width = max(1, len(str(token).split("\n")[0]))
     elif isinstance(error, UnexpectedCharacters):
-        message = f"unexpected character '{error.char}'" + _expected(error)
+        message = (_character_message(error.char)
+                   or f"unexpected character '{error.char}'" + _expected(error, form))
     else:  # UnexpectedEOF
         line, column = _end_of_content(text, text.count("\n") + 2)
-        message = "unfinished declaration: the end of the file comes too early" + _expected(error)
+        message = ("unfinished declaration: the end of the file comes too early"
+                   + _expected(error, form))
     if not isinstance(line, int) or line < 1:
         line, column = 1, 1
     return Diagnostic(Span(file, line, column, line, column + width), message)
@@ -370,9 +434,35 @@ def _blank_declaration(text: str, line: int) -> str:
     return "\n".join(lines)
 
 
+def _with_twin(text: str, error: UnexpectedInput) -> str | None:
+    """The text to parse again, with the ASCII twin in place of the character an input
+    method typed that `error` is about, so that the next such character is reported too;
+    None if it is about another. Not for a Chinese quote: half of a pair replaced would
+    read as an unclosed text."""
+    if not isinstance(error, UnexpectedCharacters) or error.pos_in_stream is None:
+        return None
+    twin, at = ASCII_TWINS.get(error.char), error.pos_in_stream
+    if twin is None or twin == '"':
+        return None
+    return text[:at] + twin + text[at + 1 :]
+
+
+def _about_a_twin(span: Span, replaced: set[tuple[int, int]]) -> bool:
+    """Whether an error covers a place where a twin was put in: the character there was
+    reported already, and the error is about text the file does not hold."""
+    return any(line == span.line and span.column <= column < max(span.end_column,
+                                                                  span.column + 1)
+               for line, column in replaced)
+
+
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
-    """Parse rule text; raises RuleError listing every syntax error found."""
+    """Parse rule text; raises RuleError listing every syntax error found. A byte-order
+    mark at the start is passed over (positions count from after it); lines may end in
+    LF or CRLF."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # of the file as it is
+    text = text.removeprefix(BOM)
     diagnostics: list[Diagnostic] = []
+    replaced: set[tuple[int, int]] = set()  # where a twin was put in
     attempt = text
     tree = None
     while len(diagnostics) < MAX_SYNTAX_ERRORS:
@@ -383,7 +473,14 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             diagnostic = _syntax_diagnostic(path, attempt, error)
             if diagnostic in diagnostics:
                 break
-            diagnostics.append(diagnostic)
+            span = diagnostic.span
+            if not _about_a_twin(span, replaced):
+                diagnostics.append(diagnostic)
+            twinned = _with_twin(attempt, error)
+            if twinned is not None:
+                replaced.add((span.line, span.column))
+                attempt = twinned
+                continue
             blanked = _blank_declaration(attempt, diagnostic.span.line)
             if blanked == attempt:
                 break
@@ -391,7 +488,6 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     if diagnostics or tree is None:
         raise RuleError(diagnostics, {path: text})
     decls = _Builder(path, text).transform(tree)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return ast.RuleFile(path, text, digest, tuple(decls))
 
 

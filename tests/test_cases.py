@@ -5,18 +5,21 @@ by the case: `peie check` on each diagnostics case, `peie fmt` on each formatter
 from __future__ import annotations
 
 import io
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from conftest import Cli
 from expected_files import ExpectedFiles
 
-from peie.dsl.parser import parse
+from peie.dsl.parser import BOM, parse
 
 CASES = Path(__file__).parent / "cases"
 DIAGNOSTICS = CASES / "diagnostics"
 FMT = CASES / "fmt"
 FORMATTED = ".formatted.rule"
+OPTIONS = "# peie fmt:"
 
 
 def diagnostic_cases() -> list[str]:
@@ -47,22 +50,31 @@ def test_diagnostics(name: str, cli: Cli, expected_files: ExpectedFiles,
     expected_files.check(DIAGNOSTICS / f"{name}.expected", actual)
 
 
-def formatted(text: str, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> str:
-    """`peie fmt -` on `text`: it must succeed and say nothing on stderr."""
+def formatted(text: str, cli: Cli, monkeypatch: pytest.MonkeyPatch,
+              options: Sequence[str] = ()) -> str:
+    """`peie fmt OPTIONS -` on `text`: it must succeed and say nothing on stderr."""
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
-    status, out, err = cli("fmt", "-")
+    status, out, err = cli("fmt", *options, "-")
     assert (status, err) == (0, ""), err
     return out
+
+
+def fmt_options(source: str) -> list[str]:
+    """The options a case gives in a first-line comment `# peie fmt: OPTIONS`."""
+    first = source.removeprefix(BOM).split("\n", 1)[0].strip()
+    return shlex.split(first.removeprefix(OPTIONS)) if first.startswith(OPTIONS) else []
 
 
 @pytest.mark.parametrize("name", fmt_cases())
 def test_fmt(name: str, cli: Cli, expected_files: ExpectedFiles,
              monkeypatch: pytest.MonkeyPatch) -> None:
     source = (FMT / f"{name}.rule").read_bytes().decode("utf-8")  # line ends as written
+    options = fmt_options(source)
     expected = FMT / f"{name}{FORMATTED}"
-    expected_files.check(expected, formatted(source, cli, monkeypatch))
-    result = expected.read_text(encoding="utf-8")
-    assert formatted(result, cli, monkeypatch) == result, "formatting again changes it"
+    expected_files.check(expected, formatted(source, cli, monkeypatch, options))
+    result = expected.read_bytes().decode("utf-8")
+    assert formatted(result, cli, monkeypatch, options) == result, \
+        "formatting again changes it"
     assert parse(result, "formatted").decls == parse(source, "source").decls
 
 

@@ -36,7 +36,10 @@ def _expansions() -> dict[str, list[list[str]]]:
 
 
 def _word(symbol: str) -> str | None:
-    """The keyword a terminal stands for, None for a name, number or text."""
+    """The keyword a symbol stands for (a keyword rule `_word: "word" | "中文"` by its
+    English form), None for a name, number or text."""
+    keyword = [r.expansion[0].name for r in GRAMMAR.rules if r.origin.name == symbol]
+    symbol = keyword[0] if keyword else symbol
     try:
         pattern = GRAMMAR.get_terminal(symbol).pattern
     except KeyError:
@@ -52,7 +55,7 @@ def _shape(expansions: list[list[str]]) -> str:
         return "formula"
     if longest[-1] == "requirement":
         return "requirement"
-    return "when" if "WHEN" in longest else "line"
+    return "when" if "_when" in longest else "line"
 
 
 def test_one_kind_per_declaration_rule_in_the_grammars_order() -> None:

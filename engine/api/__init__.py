@@ -43,13 +43,13 @@ from .issuance import (
     preallocate,
     trueup,
 )
-from .versions import Layout, VersionDiff, diff, impact, layout, load_version
+from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_version
 
 __all__ = [
     "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CheckResult", "Explanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
-    "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
+    "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "trueup",
     "unit_allocation",
 ]

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 from peie.dsl.checker import check
 from peie.dsl.diff import RuleDiff, diff_files
 from peie.dsl.errors import RuleError
-from peie.dsl.formatter import format_text
+from peie.dsl.formatter import convert_keywords, format_text
+from peie.dsl.keywords import Form
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, read_rule_text
 from peie.errors import UsageError
@@ -88,9 +89,23 @@ class Layout:
     unchanged: int
 
 
-def layout(files: Sequence[str], write: bool) -> Layout:
-    """Format rule files (the bundled ones when none are given); every file is formatted
-    before any is written, so a file that does not parse leaves all as they were."""
+def laid_out(text: str, path: str, keywords: Form | None = None,
+             keep_layout: bool = False) -> str:
+    """A rule file's text as `peie fmt` writes it: in the canonical layout, each keyword
+    as written or in the form `keywords`; with `keep_layout`, only the keywords changed
+    to that form and every other character kept. RuleError if it does not parse."""
+    if not keep_layout:
+        return format_text(text, path, keywords)
+    if keywords is None:
+        raise ValueError("keep_layout changes only the keywords: give their form")
+    return convert_keywords(text, keywords, path)
+
+
+def layout(files: Sequence[str], write: bool, keywords: Form | None = None,
+           keep_layout: bool = False) -> Layout:
+    """Format rule files (the bundled ones when none are given) as `laid_out` does; every
+    file is formatted before any is written, so a file that does not parse leaves all as
+    they were."""
     from peie.files import atomic_write
 
     paths = _rule_files(files)
@@ -99,7 +114,7 @@ def layout(files: Sequence[str], write: bool) -> Layout:
     for path in paths:
         try:
             text = read_rule_text(path)
-            formatted = format_text(text, str(path))
+            formatted = laid_out(text, str(path), keywords, keep_layout)
         except RuleError as error:
             problems.append(error)
             continue

@@ -1,4 +1,5 @@
-"""`peie fmt [FILES] [--check] [--diff]`: rule files in their canonical layout.
+"""`peie fmt [FILES] [--check] [--diff] [--keywords en|zh [--keep-layout]]`: rule files
+in their canonical layout, or with their keywords in one form.
 
 Every file is formatted before any is written (peie.api.layout), so a file that does not
 parse leaves all of them as they were. `-` formats standard input to standard output
@@ -8,18 +9,24 @@ parse leaves all of them as they were. `-` formats standard input to standard ou
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 
 from peie import api
-from peie.dsl.formatter import format_text
+from peie.dsl.keywords import FORMS
+from peie.errors import UsageError
 from peie.report.checks import layout_summary, unified_diff
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
+    if args.keep_layout and args.keywords is None:
+        raise UsageError("--keep-layout changes only the keywords: give their form with "
+                         "--keywords en or --keywords zh")
     if args.files == ["-"]:
         return _stdin(args)
     written = not (args.check or args.diff)
-    layout = api.layout(args.files, write=written)
+    layout = api.layout(args.files, write=written, keywords=args.keywords,
+                        keep_layout=args.keep_layout)
     if args.diff:
         for path, (text, formatted) in layout.changed.items():
             sys.stdout.write(unified_diff(text, formatted, str(path)))
@@ -29,8 +36,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def _stdin(args: argparse.Namespace) -> int:
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(newline="")  # CRLF read as written, for --keep-layout
     text = sys.stdin.read()
-    formatted = format_text(text, "<stdin>")
+    formatted = api.laid_out(text, "<stdin>", args.keywords, args.keep_layout)
     if args.diff:
         sys.stdout.write(unified_diff(text, formatted, "<stdin>"))
     elif not args.check:
@@ -47,4 +56,10 @@ def add_fmt_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="write nothing; exit 1 if any file is not formatted")
     p.add_argument("--diff", action="store_true",
                    help="write nothing; print what formatting would change")
+    p.add_argument("--keywords", choices=FORMS,
+                   help="write every keyword in English (en) or in Chinese (zh); "
+                        "without it, each keyword stays as written")
+    p.add_argument("--keep-layout", action="store_true",
+                   help="with --keywords: change only the keywords, keep every other "
+                        "character (spaces, line ends, comments) as it is")
     p.set_defaults(run=cmd_fmt)
