@@ -289,8 +289,12 @@ class EnsureDecl(Node):
 
 @dataclass(frozen=True)
 class PreallocationDecl(Node):
-    share: Quantity
-    base_year: str  # as written; the checker makes sure it is a year
+    """`preallocation SHARE of base year Y`, `... of previous year` or `preallocation
+    none` (domain contract 12)."""
+
+    form: str  # "base year", "previous year" or "none"
+    share: Quantity | None  # None for "none"
+    base_year: str | None  # as written, for "base year"; the checker makes sure it is one
     source: str | None
     span: Span = _span()
 

@@ -447,18 +447,23 @@ class _FileChecker:
             self.error(_first_line(self.file), "the rule file has no 'preallocation' share")
             return
         assert isinstance(decl, ast.PreallocationDecl)
-        share = self.typer.quantity(decl.share, DIMENSIONLESS, "the pre-allocation share")
-        if not 0 < share <= 1:
-            self.error(decl.share.span, "the pre-allocation share must be more than 0 % "
-                       "and at most 100 %")
+        if decl.share is not None:
+            share = self.typer.quantity(decl.share, DIMENSIONLESS, "the pre-allocation share")
+            if not 0 < share <= 1:
+                self.error(decl.share.span, "the pre-allocation share must be more than 0 % "
+                           "and at most 100 %")
         effective = self.headers.get("effective")
+        if decl.base_year is None:
+            return
         if not decl.base_year.isdigit():
             self.error(decl.span, f"base year must be a whole year, not {decl.base_year}")
         elif effective is not None and effective.value[0].isdigit() and (
-            int(decl.base_year) >= int(effective.value[0])
+            int(decl.base_year) > int(effective.value[0])
         ):
-            self.error(decl.span, f"base year {decl.base_year} must come before the first "
-                       f"effective year {effective.value[0]}")
+            self.error(decl.span, f"base year {decl.base_year} comes after the first "
+                       f"effective year {effective.value[0]}: a pre-allocation is computed "
+                       "on a year before or at the year it allocates (write 'of previous "
+                       "year' for the year before each year)")
 
     def _check_rounding(self, decl: _Single | None) -> None:
         if decl is None:

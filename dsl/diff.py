@@ -281,8 +281,10 @@ class _Compare:
 
     def preallocation(self, a: ast.PreallocationDecl, b: ast.PreallocationDecl
                       ) -> Iterator[Change]:
-        yield from self.field("share", a, b, a.share, b.share, self.told(a.share),
-                              self.tnew(b.share))
+        yield from self.field("form", a, b, a.form, b.form, a.form, b.form)
+        yield from self.field("share", a, b, a.share, b.share,
+                              None if a.share is None else self.told(a.share),
+                              None if b.share is None else self.tnew(b.share))
         yield from self.field("base year", a, b, a.base_year, b.base_year, a.base_year,
                               b.base_year)
         yield from self.field("source", a, b, a.source, b.source, _quoted(a.source),

@@ -52,6 +52,8 @@ CHINESE: dict[str, tuple[str, ...]] = {
     "of": ("的",),
     "base": ("基准",),
     "year": ("年",),
+    "previous": ("上一",),
+    "none": ("无",),
     "basis": ("基数",),
     "rounding": ("取整",),
     "facility": ("企业",),

@@ -192,12 +192,23 @@ class Rule:
         return self.file.sha256
 
     @property
-    def base_year(self) -> int:
-        return int(self.preallocation.base_year)
+    def base_year(self) -> int | None:
+        """The base year the rule declares (None for 'of previous year' and 'none')."""
+        written = self.preallocation.base_year
+        return None if written is None else int(written)
+
+    def base_year_for(self, year: int) -> int | None:
+        """The year whose data the pre-allocation for `year` is computed on (contract
+        12): the year declared, or the year before `year`; None with no pre-allocation."""
+        if self.preallocation.form == "previous year":
+            return year - 1
+        return self.base_year
 
     @property
     def preallocation_share(self) -> Decimal:
-        return self.preallocation.share.scaled
+        """The share pre-allocated (0 when the rule pre-allocates nothing)."""
+        share = self.preallocation.share
+        return Decimal(0) if share is None else share.scaled
 
     def in_force(self, year: int) -> bool:
         return self.effective[0] <= year <= self.effective[1]

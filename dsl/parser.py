@@ -82,6 +82,9 @@ def _text(token: Token | None) -> str | None:
     return None if token is None else str(token)[1:-1]
 
 
+_Form = tuple[str, ast.Quantity | None, str | None]  # a pre-allocation's form, share, year
+
+
 @v_args(meta=True)
 class _Builder(Transformer[Token, Any]):
     def __init__(self, file: str, source: str):
@@ -191,7 +194,17 @@ class _Builder(Transformer[Token, Any]):
         return ast.EnsureDecl(str(c[0]), c[1], c[2], self.s(meta))
 
     def preallocation_decl(self, meta: Any, c: list[Any]) -> ast.PreallocationDecl:
-        return ast.PreallocationDecl(c[0], str(c[1]), c[2], self.s(meta))
+        form, share, base_year = c[0]
+        return ast.PreallocationDecl(form, share, base_year, c[1], self.s(meta))
+
+    def base_year_form(self, meta: Any, c: list[Any]) -> _Form:
+        return "base year", c[0], str(c[1])
+
+    def previous_year_form(self, meta: Any, c: list[Any]) -> _Form:
+        return "previous year", c[0], None
+
+    def no_preallocation(self, meta: Any, c: list[Any]) -> _Form:
+        return "none", None, None
 
     def preallocation_basis_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
         return ast.FormulaDecl("preallocation basis", c[0], self.s(meta))
@@ -448,11 +461,11 @@ def _with_twin(text: str, error: UnexpectedInput) -> str | None:
 
 
 def _about_a_twin(span: Span, replaced: set[tuple[int, int]]) -> bool:
-    """Whether an error covers a place where a twin was put in: the character there was
-    reported already, and the error is about text the file does not hold."""
-    return any(line == span.line and span.column <= column < max(span.end_column,
-                                                                  span.column + 1)
-               for line, column in replaced)
+    """Whether an error is on a line where a twin was put in: the character there was
+    reported already, and the error may be about text the file does not hold (a twin
+    '#' turns the rest of its line into a comment, so a declaration before it may end
+    too early)."""
+    return any(line == span.line for line, _ in replaced)
 
 
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
@@ -474,9 +487,9 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             if diagnostic in diagnostics:
                 break
             span = diagnostic.span
-            if not _about_a_twin(span, replaced):
-                diagnostics.append(diagnostic)
             twinned = _with_twin(attempt, error)
+            if twinned is not None or not _about_a_twin(span, replaced):
+                diagnostics.append(diagnostic)
             if twinned is not None:
                 replaced.add((span.line, span.column))
                 attempt = twinned

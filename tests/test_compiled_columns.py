@@ -36,9 +36,9 @@ bracket weight "权重" over output_t {
 param benchmark "基准" = 1 tCO2/t  source "test"
 param threshold "门槛" = 15 t  source "test"
 param heavy "重" = 12 t  source "test"
-param none "无" = 0 t  source "test"
+param nothing "无" = 0 t  source "test"
 
-allocation = (output_t * weight + (if output_t > threshold then extra_t else none))
+allocation = (output_t * weight + (if output_t > threshold then extra_t else nothing))
     * benchmark * local_factor
 
 ensure weight in [1, 1.5] when output_t > heavy and output_t < threshold

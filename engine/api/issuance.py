@@ -20,6 +20,7 @@ from peie.issuance.position import FacilityPosition, SectorPosition, positions
 from peie.issuance.stages import (
     Preallocation,
     TrueUp,
+    preallocates,
     preallocation_issuances,
     preallocations,
     trueup_issuances,
@@ -80,6 +81,11 @@ def preallocate(data: DataLike, year: int, *, ledger: LedgerLike = None,
     """Pre-allocate `year` on base-year data and record it."""
     base = allocate(data, year, rules=rules, local_factors=local_factors,
                     preallocation_basis=True)
+    if not any(preallocates(rule, year) for rule in base.rules.values()):
+        versions = ", ".join(f"{r.sector} {r.version} ({r.path})"
+                             for _, r in sorted(base.rules.items()))
+        raise UsageError(f"the rules in force for {year} pre-allocate nothing ({versions} say "
+                         "'preallocation none'): the whole allocation is issued by trueup")
     items = preallocations(base)
     with open_ledger(ledger) as book:
         outcome = book.record(year=year, stage="preallocation",

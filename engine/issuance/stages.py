@@ -8,6 +8,7 @@ import decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.exact.allocation import Allocation
 from peie.exact.compiler import CONTEXT
@@ -45,6 +46,8 @@ def preallocations(base: Allocation) -> list[Preallocation]:
     with decimal.localcontext(CONTEXT):
         for facility in base.facilities:
             rule = base.rules[facility.sector]
+            if not preallocates(rule, base.year):
+                continue  # the sector's plan issues the whole allocation at the true-up
             share = rule.preallocation_share
             out.append(Preallocation(facility.facility_id, facility.sector, facility.exact,
                                      share, round_amount(share * facility.exact,
@@ -67,8 +70,15 @@ def trueups(final: Allocation, preallocated: Mapping[str, int], data_path: str) 
             "has no unit in this data (give a closed unit with zero output)") for f in missing])
     return [TrueUp(f.facility_id, f.sector, f.allocation, preallocated.get(f.facility_id, 0),
                    f.allocation - preallocated.get(f.facility_id, 0),
-                   f.facility_id not in preallocated)
+                   f.facility_id not in preallocated
+                   and preallocates(final.rules[f.sector], final.year))
             for f in final.facilities]
+
+
+def preallocates(rule: Rule, year: int) -> bool:
+    """Whether the rule pre-allocates `year` at all (`preallocation none`: it does not,
+    and the true-up settles the whole allocation with no new entrants)."""
+    return rule.base_year_for(year) is not None
 
 
 def preallocation_issuances(items: Sequence[Preallocation]) -> list[Issuance]:

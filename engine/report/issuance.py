@@ -57,7 +57,8 @@ def _stage_table(title: str, document: dict[str, Any], layout: Layout) -> str:
 def preallocation_document(run: PreallocationRun) -> dict[str, Any]:
     document = provenance.head(run.provenance)
     document["stage"] = "preallocation"
-    document["base_year"] = {s: r.base_year for s, r in sorted(run.base.rules.items())}
+    document["base_year"] = {s: r.base_year_for(run.base.year)
+                             for s, r in sorted(run.base.rules.items())}
     document["facilities"] = [{"facility_id": p.facility_id, "preallocation": p.preallocation}
                               for p in run.items]
     document["totals"] = _totals(run.items, "preallocation")
