@@ -82,7 +82,6 @@ def test_preallocation_and_trueup_at_once_issue_the_final_allocation_exactly(
     for ledger, status, err in results:
         assert "Traceback" not in err, err
         by_ledger.setdefault(ledger, []).append((status, err))
-    orders = set()
     for ledger in ledgers:
         issued = current_issuances(ledger)
         assert issued["trueup"].keys() == final.keys()
@@ -95,8 +94,6 @@ def test_preallocation_and_trueup_at_once_issue_the_final_allocation_exactly(
             assert len(refused) == 1 and "the true-up of 2017 is recorded" in refused[0]
         assert sorted(s for s, _ in by_ledger[ledger]) == ([0, 1] if refused else [0, 0])
         assert run_count(ledger) == 2 - len(refused)
-        orders.add("trueup first" if refused else "preallocation first")
-    print("orders seen:", orders)
 
 
 def test_the_same_command_twice_at_once_records_once(tmp_path: Path) -> None:
