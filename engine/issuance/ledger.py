@@ -323,7 +323,9 @@ class Ledger:
         reads a damaged page as it comes, and a lost row would be read as no row."""
         (verdict,) = self.db.execute("PRAGMA integrity_check(1)").fetchone()
         if verdict != "ok":
-            raise LedgerError(DAMAGED.format(path=self.path, detail=verdict))
+            detail = "; ".join(line for line in verdict.splitlines()
+                               if line and not line.startswith("***"))
+            raise LedgerError(DAMAGED.format(path=self.path, detail=detail))
 
     # ---- writing ---------------------------------------------------------------------
 
