@@ -320,7 +320,8 @@ class Ledger:
 
     def _integrity(self) -> None:
         """Refuse a damaged file before anything is read from it or issued on it: SQLite
-        reads a damaged page as it comes, and a lost row would be read as no row."""
+        notices a damaged page only when it reads it, a row that disagrees with its index
+        not at all, and a lost row would read as no row (a facility never pre-allocated)."""
         (verdict,) = self.db.execute("PRAGMA integrity_check(1)").fetchone()
         if verdict != "ok":
             detail = "; ".join(line for line in verdict.splitlines()
