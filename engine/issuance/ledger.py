@@ -14,7 +14,7 @@ Processes share a ledger safely: an issuing command holds the ledger's write loc
 before its first read (the pre-allocation a true-up settles against, the run it repeats or
 supersedes) to its commit, so that issuing commands run one after the other; one that
 finds the lock held waits up to $PEIE_LEDGER_TIMEOUT seconds (30), then gives up with a
-LedgerError. Readers need no lock of their own; the file is checked whole
+LedgerError. Readers take no write lock; the file is checked whole
 (PRAGMA integrity_check) each time it is opened.
 """
 
@@ -241,7 +241,8 @@ class Ledger:
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
-        """Reads that see one state of the ledger (no write lock: issuing goes on)."""
+        """Reads that see one state of the ledger. It takes no write lock, but a commit
+        waits for it to end (keep it short)."""
         with self._transaction(write=False):
             yield
 
