@@ -15,32 +15,44 @@ from peie.errors import UsageError
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
                  binary: bool = False) -> None:
     """Write to a temporary file beside `path`, then rename: no half-written output.
-    A file written over keeps its permissions; a new one gets the umask's."""
+    A file written over keeps its permissions; a new one gets the umask's. A failure to
+    write (a full disk) is a UsageError naming `path`, which is then as it was."""
     target = Path(path)
-    check_output_path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
+    fd, tmp = _temporary_beside(path)
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
                        newline=None if binary else "") as handle:
             write(handle)
         os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"{path}: cannot be written: {error.strerror or error}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
-    """Refuse an output path that cannot be written before any work is done."""
+    """Refuse an output path that cannot be written before any work is done: a directory,
+    a folder that does not exist, or one where no file can be made (read-only)."""
+    fd, tmp = _temporary_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def _temporary_beside(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """A new temporary file in the folder of `path`, open for writing."""
     target = Path(path)
     if target.is_dir():
         raise UsageError(f"{path}: is a directory; give a file name")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{path}: there is no directory {folder}")
+    try:
+        return tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
 
 
 def _umask() -> int:

@@ -60,6 +60,30 @@ def test_a_fault_anywhere_rolls_back(tmp_path: Path, point: str) -> None:
         assert state(ledger) == before
 
 
+def test_a_record_joins_the_transaction_it_is_in(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.sqlite") as ledger:
+        before = state(ledger)
+        with pytest.raises(RuntimeError, match="after the record"), ledger.transaction():
+            ledger.record(year=2017, stage="preallocation", provenance=PROV, command="c",
+                          issuances=[Issuance("F-1", "cement", 5)])
+            raise RuntimeError("after the record")
+        assert state(ledger) == before
+        with ledger.snapshot(), pytest.raises(RuntimeError, match="read transaction"):
+            ledger.record(year=2017, stage="preallocation", provenance=PROV, command="c",
+                          issuances=[Issuance("F-1", "cement", 5)])
+
+
+def test_reads_in_a_snapshot_see_one_state_of_the_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    with Ledger(path) as reader, reader.snapshot():
+        first = state(reader)
+        with Ledger(path, timeout=0.1) as writer, pytest.raises(
+                LedgerError, match="another process holds this ledger"):
+            writer.record(year=2017, stage="preallocation", provenance=PROV, command="c",
+                          issuances=[Issuance("F-1", "cement", 5)])
+        assert state(reader) == first
+
+
 def test_conflict_message_names_the_run_and_what_differs(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.sqlite", now=lambda: FIXED) as ledger:
         ledger.record(year=2017, stage="preallocation", provenance=PROV, command="c",

@@ -1,5 +1,6 @@
 """Two-stage issuance as the application runs it: compute everything first, then open
-the ledger only to record, in one transaction; and the ledger and position read back."""
+the ledger only to record, in one transaction that also holds every read the record
+depends on (a true-up's pre-allocation on record); and the ledger and position read back."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ def open_ledger(path: LedgerLike, reading: bool = False) -> Ledger:
         raise UsageError(f"{where}: there is no ledger here (preallocate or trueup make one)")
     if not where.parent.is_dir():
         raise UsageError(f"{where}: there is no directory {where.parent}")
+    if where.is_dir():
+        raise UsageError(f"{where}: is a directory; give the ledger's file name")
     return Ledger(where)
 
 
@@ -101,7 +104,7 @@ def trueup(data: DataLike, year: int, *, ledger: LedgerLike = None,
     """The final allocation on verified data, settled against the pre-allocation on
     record, and recorded."""
     final = allocate(data, year, rules=rules, local_factors=local_factors)
-    with open_ledger(ledger) as book:
+    with open_ledger(ledger) as book, book.transaction():
         on_record = book.has_run(year, "preallocation")
         items = trueups(final, book.preallocations(year), final.data_path)
         outcome = book.record(year=year, stage="trueup", issuances=trueup_issuances(items),
@@ -143,7 +146,7 @@ class LedgerView:
 def ledger_entries(ledger: LedgerLike = None, *, year: int | None = None,
                    facility: str | None = None, include_superseded: bool = False
                    ) -> LedgerView:
-    with open_ledger(ledger, reading=True) as book:
+    with open_ledger(ledger, reading=True) as book, book.snapshot():
         entries = book.entries(year=year, facility=facility,
                                include_superseded=include_superseded)
         return LedgerView(book.path, entries, book.runs(year))

@@ -6,6 +6,7 @@ It takes plain values, so that a program embedding peie can print an error exact
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 
@@ -15,6 +16,22 @@ from peie.report.problems import problems_csv
 
 SHOWN_PROBLEMS = 100  # data problems printed on standard error; --problems FILE has all
 ISSUING = {"preallocate", "trueup"}
+EXIT_REPORT_NOT_WRITTEN = 3
+
+
+class ReportNotWritten(PeieError):
+    """An issuing command's report failed after the ledger committed the run: the run IS
+    issued, and the user is told where it is recorded, not that the command failed."""
+
+    exit_status = EXIT_REPORT_NOT_WRITTEN
+
+    def __init__(self, failure: str, stage: str, year: int, ledger: os.PathLike[str],
+                 run_id: int):
+        super().__init__(
+            f"{failure}. The {stage} of {year} is recorded all the same, in the ledger "
+            f"{ledger} as run {run_id} (peie ledger show --ledger {ledger} --year {year} "
+            "shows it); only its report is missing. The same command again writes the "
+            "report and issues nothing new.")
 
 
 def report_error(error: PeieError, command: str | None = None,

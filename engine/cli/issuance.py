@@ -1,7 +1,9 @@
 """`peie preallocate`, `peie trueup`, `peie position` and `peie ledger`.
 
 Every issuing command computes everything first and opens the ledger only to record, in
-one transaction (peie.api.issuance): bad data or rules leave the ledger untouched.
+one transaction (peie.api.issuance): bad data or rules leave the ledger untouched. Its
+report is written after the commit; a report that then fails is ReportNotWritten (exit
+3), which says where the run is recorded.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import sys
 from typing import Any
 
 from peie import api
-from peie.errors import UsageError
+from peie.errors import PeieError, UsageError
 from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
 
+from .errors import ReportNotWritten
 from .options import data_args, out_arg
 
 
@@ -49,8 +52,7 @@ def cmd_preallocate(args: argparse.Namespace) -> int:
     run = api.preallocate(args.data, args.year, ledger=args.ledger, rules=args.rules,
                           local_factors=args.local_factors, command=_command_line(),
                           supersede_reason=_reason(args))
-    deliver("preallocation", args.format, run, args.out, sys.stdout)
-    print(recorded_line(run.recorded), file=sys.stderr)
+    _deliver_recorded("preallocation", args, run, run.recorded)
     return 0
 
 
@@ -62,9 +64,20 @@ def cmd_trueup(args: argparse.Namespace) -> int:
         print(f"warning: no pre-allocation of {args.year} is recorded in "
               f"{run.recorded.ledger}; every facility is settled as a new entrant",
               file=sys.stderr)
-    deliver("trueup", args.format, run, args.out, sys.stdout)
-    print(recorded_line(run.recorded), file=sys.stderr)
+    _deliver_recorded("trueup", args, run, run.recorded)
     return 0
+
+
+def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
+                      recorded: api.Recorded) -> None:
+    """The report of a run the ledger has committed, and what the ledger did. `stage` is
+    the report's document too (formats.DOCUMENTS names them alike)."""
+    try:
+        deliver(stage, args.format, run, args.out, sys.stdout)
+    except PeieError as error:
+        raise ReportNotWritten(str(error), stage, args.year, recorded.ledger,
+                               recorded.outcome.run_id) from None
+    print(recorded_line(recorded), file=sys.stderr)
 
 
 def cmd_position(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 peie.report, the exit status set.
 
 Exit status: 0 success; 1 a problem in the user's rules or data (reported on stderr,
-nothing written); 2 a malformed command line.
+nothing written); 2 a malformed command line; 3 an issuing command whose run is recorded
+but whose report could not be written (cli.errors.ReportNotWritten).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def formats(document: str) -> tuple[str, ...]:
 def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | None,
             stream: IO[str], **options: Any) -> None:
     """Write `result` as `fmt` to the file `out`, or else to `stream` (the caller's
-    standard output)."""
+    standard output, flushed). A failure to write (a full disk) is a UsageError."""
     chosen = DOCUMENTS[document][fmt]
     if out:
         atomic_write(out, lambda handle: chosen.write(result, handle, **options),
@@ -99,9 +99,16 @@ def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | 
         return
     if chosen.file_only:
         raise UsageError(f"--format {fmt} writes a file: give it with --out FILE")
-    if chosen.binary:
-        stream.flush()
-        chosen.write(result, stream.buffer, **options)  # type: ignore[attr-defined]
-        stream.buffer.flush()  # type: ignore[attr-defined]
-    else:
-        chosen.write(result, stream, **options)
+    try:
+        if chosen.binary:
+            stream.flush()
+            chosen.write(result, stream.buffer, **options)  # type: ignore[attr-defined]
+            stream.buffer.flush()  # type: ignore[attr-defined]
+        else:
+            chosen.write(result, stream, **options)
+            stream.flush()
+    except BrokenPipeError:
+        raise  # a reader that stopped early (`| head`): the caller decides
+    except OSError as error:
+        raise UsageError(f"standard output: cannot be written: {error.strerror or error}"
+                         ) from None
