@@ -94,3 +94,71 @@ def test_exact_and_batch_agree_on_facilities_spanning_sectors(seed: int, size: i
         assert facility.allocation == sum(facility.sectors.values())
         assert len(facility.sectors) == len({u.record.sector for u in exact.units
                                              if u.record.facility_id == facility.facility_id})
+
+
+def test_a_ledger_of_schema_1_is_migrated_intact(tmp_path: Path) -> None:
+    """tests/fixtures/ledger-schema-1.sqlite was written by the release before facilities
+    could span sectors (one issuance per facility): every row survives the move to one
+    issuance per facility and sector, and the ledger goes on issuing."""
+    import shutil
+    import sqlite3
+
+    from peie.api import ledger_entries
+    from peie.issuance.ledger import SCHEMA_VERSION
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "ledger-schema-1.sqlite"
+    ledger = tmp_path / "ledger.sqlite"
+    shutil.copyfile(fixture, ledger)
+    query = ("SELECT run_id, facility_id, sector, amount, final, preallocation FROM issuances "
+             "ORDER BY run_id, facility_id")
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        before = db.execute(query).fetchall()
+        runs = db.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    view = ledger_entries(ledger)
+    with sqlite3.connect(ledger) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert db.execute(query).fetchall() == before
+        assert db.execute("SELECT * FROM runs ORDER BY id").fetchall() == runs
+    assert len(view.entries) == len(before) > 0
+
+
+def test_preallocation_and_trueup_per_sector_of_a_spanning_facility(tmp_path: Path) -> None:
+    from peie.api import ledger_entries, preallocate, trueup
+
+    ledger = tmp_path / "ledger.sqlite"
+    pre = preallocate(read_data(SMELTER), 2017, ledger=ledger)
+    # By hand: 50 % of the base-year amounts (same data): cement 853.4 x 0.5 = 426.7 ->
+    # 427, aluminium 911.32 x 0.5 = 455.66 -> 456, F-2 8.534 x 0.5 = 4.267 -> 4.
+    assert [(p.facility_id, p.sector, p.preallocation) for p in pre.items] == [
+        ("F-1", "cement", 427), ("F-1", "aluminium", 456), ("F-2", "cement", 4)]
+    grown = [dict(row) for row in SMELTER]
+    grown[1]["molten_aluminium_t"] = "110"  # 110 x 9.1132 = 1002.452 -> 1002
+    final = trueup(read_data(grown), 2017, ledger=ledger)
+    assert [(t.facility_id, t.sector, t.final, t.preallocation, t.trueup, t.new_entrant)
+            for t in final.items] == [("F-1", "cement", 853, 427, 426, False),
+                                      ("F-1", "aluminium", 1002, 456, 546, False),
+                                      ("F-2", "cement", 9, 4, 5, False)]
+    issued: dict[tuple[str, str], int] = {}
+    for entry in ledger_entries(ledger).entries:
+        key = (entry.facility_id, entry.sector)
+        issued[key] = issued.get(key, 0) + entry.amount
+    assert issued == {(t.facility_id, t.sector): t.final for t in final.items}
+
+
+def test_stage_documents_give_a_spanning_facility_its_sectors(tmp_path: Path) -> None:
+    from peie.api import preallocate, trueup
+    from peie.report.issuance import preallocation_document, trueup_document
+
+    ledger = tmp_path / "ledger.sqlite"
+    pre = preallocation_document(preallocate(read_data(SMELTER), 2017, ledger=ledger))
+    assert pre["facilities"] == [
+        {"facility_id": "F-1", "preallocation": 883, "sectors": {"cement": 427,
+                                                                 "aluminium": 456}},
+        {"facility_id": "F-2", "preallocation": 4}]
+    final = trueup_document(trueup(read_data(SMELTER), 2017, ledger=ledger))
+    assert final["facilities"][0] == {
+        "facility_id": "F-1", "preallocation": 883, "final": 1764, "trueup": 881,
+        "sectors": {"cement": {"preallocation": 427, "final": 853, "trueup": 426},
+                    "aluminium": {"preallocation": 456, "final": 911, "trueup": 455}}}
+    assert final["new_entrants"] == []

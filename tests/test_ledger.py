@@ -38,7 +38,7 @@ def test_create_reopen_and_schema_version(tmp_path: Path) -> None:
                                 command="c", issuances=[Issuance("F-1", "cement", 5)])
         assert (outcome.status, outcome.run_id) == ("recorded", 1)
     with Ledger(path) as ledger:
-        assert ledger.preallocations(2017) == {"F-1": 5}
+        assert ledger.preallocations(2017) == {("F-1", "cement"): 5}
         assert ledger.runs()[0].recorded_at == "2018-03-01T09:00:00+00:00"
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
@@ -166,8 +166,8 @@ def test_conservation_per_facility_and_over_any_subset(final_amounts: dict[str, 
     rules = {"cement": peie.load_rules().in_force(2017)["cement"]}
     final = Allocation(2017, rules, "d", None, [], [
         FacilityAllocation(f, "cement", Decimal(a), a, ()) for f, a in final_amounts.items()])
-    pre = {f: a for f, a in pre.items() if f in final_amounts}
-    items = trueups(final, pre, "data.csv")
+    pre_by_sector = {(f, "cement"): a for f, a in pre.items() if f in final_amounts}
+    items = trueups(final, pre_by_sector, "data.csv")
     subset = data.draw(st.lists(st.sampled_from(items), unique_by=id) if items else st.just([]))
     assert all(t.preallocation + t.trueup == t.final for t in items)
     assert sum(t.preallocation for t in subset) + sum(t.trueup for t in subset) \

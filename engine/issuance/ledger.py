@@ -70,6 +70,24 @@ MIGRATIONS = (
     );
     CREATE INDEX issuances_facility ON issuances(facility_id);
     """,
+    # 2: a facility may span sectors (contract 8): one issuance per facility and sector.
+    """
+    CREATE TABLE issuances_by_sector (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        facility_id TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        final INTEGER,
+        preallocation INTEGER,
+        PRIMARY KEY (run_id, facility_id, sector),
+        CHECK (final IS NULL OR amount = final - preallocation)
+    );
+    INSERT INTO issuances_by_sector (run_id, facility_id, sector, amount, final, preallocation)
+        SELECT run_id, facility_id, sector, amount, final, preallocation FROM issuances;
+    DROP TABLE issuances;
+    ALTER TABLE issuances_by_sector RENAME TO issuances;
+    CREATE INDEX issuances_facility ON issuances(facility_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -350,7 +368,7 @@ class Ledger:
         if current is not None:
             same_inputs = current["fingerprint"] == provenance.fingerprint()
             if same_inputs and self._issuances(current["id"]) == sorted(
-                    issuances, key=lambda i: i.facility_id):
+                    issuances, key=lambda i: (i.facility_id, i.sector)):
                 return RecordOutcome(current["id"], "unchanged")
             if reason is None:
                 raise LedgerConflict(self._conflict_message(current, provenance, stage, year))
@@ -410,15 +428,16 @@ class Ledger:
     def _issuances(self, run_id: int) -> list[Issuance]:
         rows = self.db.execute(
             "SELECT facility_id, sector, amount, final, preallocation FROM issuances"
-            " WHERE run_id = ? ORDER BY facility_id", (run_id,)).fetchall()
+            " WHERE run_id = ? ORDER BY facility_id, sector", (run_id,)).fetchall()
         return [Issuance(*tuple(r)) for r in rows]
 
-    def preallocations(self, year: int) -> dict[str, int]:
+    def preallocations(self, year: int) -> dict[tuple[str, str], int]:
+        """What the current pre-allocation of `year` issued, per facility and sector."""
         with self._storage():
             run = self._current(year, "preallocation")
             if run is None:
                 return {}
-            return {i.facility_id: i.amount for i in self._issuances(run["id"])}
+            return {(i.facility_id, i.sector): i.amount for i in self._issuances(run["id"])}
 
     def has_run(self, year: int, stage: str) -> bool:
         with self._storage():
@@ -455,17 +474,18 @@ class Ledger:
                 " i.preallocation, r.rules_json, r.data_sha256, r.local_factors_sha256,"
                 " r.recorded_at, r.superseded_by IS NOT NULL, r.supersede_reason"
                 " FROM issuances i JOIN runs r ON r.id = i.run_id" + where
-                + " ORDER BY r.year, r.id, i.facility_id", params).fetchall()
+                + " ORDER BY r.year, r.id, i.facility_id, i.sector", params).fetchall()
         return [LedgerEntry(*tuple(r)[:12], bool(r[12]), r[13])  # type: ignore[call-arg]
                 for r in rows]
 
 
 def _validate(stage: str, issuances: Sequence[Issuance]) -> None:
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for item in issuances:
-        if item.facility_id in seen:
-            raise ValueError(f"facility {item.facility_id} appears twice in one run")
-        seen.add(item.facility_id)
+        if (item.facility_id, item.sector) in seen:
+            raise ValueError(f"facility {item.facility_id} appears twice in sector "
+                             f"{item.sector} in one run")
+        seen.add((item.facility_id, item.sector))
         if stage == "trueup" and (item.final is None or item.preallocation is None
                                   or item.amount != item.final - item.preallocation):
             raise ValueError(f"true-up of {item.facility_id} breaks final = pre-allocation "

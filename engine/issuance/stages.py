@@ -55,24 +55,34 @@ def preallocations(base: Allocation) -> list[Preallocation]:
     return out
 
 
-def trueups(final: Allocation, preallocated: Mapping[str, int], data_path: str) -> list[TrueUp]:
-    """Final whole-tonne allocation against what was pre-allocated.
+def trueups(final: Allocation, preallocated: Mapping[tuple[str, str], int],
+            data_path: str) -> list[TrueUp]:
+    """Final whole-tonne allocation against what was pre-allocated, per facility and
+    sector (contract 8).
 
-    A facility pre-allocated but absent from the verified data is an error: a closed unit
-    is reported with zero output, so that its pre-allocation is taken back knowingly.
+    A facility pre-allocated in a sector but with no unit of that sector in the verified
+    data is an error: a closed unit is reported with zero output, so that its
+    pre-allocation is taken back knowingly.
     """
-    present = {f.facility_id for f in final.facilities}
+    present = {(f.facility_id, f.sector) for f in final.facilities}
+    facilities = {f.facility_id for f in final.facilities}
     missing = sorted(set(preallocated) - present)
     if missing:
         raise DataError([DataProblem(
             data_path, None, "facility_id",
-            f"facility '{f}' was pre-allocated {preallocated[f]:,} tCO2 for {final.year} but "
-            "has no unit in this data (give a closed unit with zero output)") for f in missing])
-    return [TrueUp(f.facility_id, f.sector, f.allocation, preallocated.get(f.facility_id, 0),
-                   f.allocation - preallocated.get(f.facility_id, 0),
-                   f.facility_id not in preallocated
-                   and preallocates(final.rules[f.sector], final.year))
-            for f in final.facilities]
+            f"facility '{f}' was pre-allocated {preallocated[f, s]:,} tCO2 for {final.year} but "
+            + (f"has no unit of sector {s} in this data" if f in facilities
+               else "has no unit in this data")
+            + " (give a closed unit with zero output)") for f, s in missing])
+    out = []
+    for part in final.facilities:
+        key = (part.facility_id, part.sector)
+        before = preallocated.get(key, 0)
+        out.append(TrueUp(part.facility_id, part.sector, part.allocation, before,
+                          part.allocation - before,
+                          key not in preallocated
+                          and preallocates(final.rules[part.sector], final.year)))
+    return out
 
 
 def preallocates(rule: Rule, year: int) -> bool:

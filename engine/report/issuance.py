@@ -14,6 +14,7 @@ from typing import Any
 from peie.api import LedgerView, PositionReport, PreallocationRun, Recorded, TrueUpRun
 from peie.exact.allocation import decimal_text
 from peie.issuance.ledger import LedgerEntry
+from peie.issuance.stages import Preallocation, TrueUp
 
 from . import provenance
 from .encoding import csv_text, json_text, text_table
@@ -59,10 +60,28 @@ def preallocation_document(run: PreallocationRun) -> dict[str, Any]:
     document["stage"] = "preallocation"
     document["base_year"] = {s: r.base_year_for(run.base.year)
                              for s, r in sorted(run.base.rules.items())}
-    document["facilities"] = [{"facility_id": p.facility_id, "preallocation": p.preallocation}
-                              for p in run.items]
+    document["facilities"] = _facility_entries(run.items, ("preallocation",))
     document["totals"] = _totals(run.items, "preallocation")
     return document
+
+
+def _facility_entries(items: Sequence[Preallocation | TrueUp], stages: tuple[str, ...]
+                      ) -> list[dict[str, Any]]:
+    """One entry per facility with its amounts summed over its sectors; a facility that
+    spans sectors adds each sector's amounts (contract 8)."""
+    grouped: dict[str, list[Preallocation | TrueUp]] = {}
+    for item in items:
+        grouped.setdefault(item.facility_id, []).append(item)
+    entries = []
+    for facility_id, parts in grouped.items():
+        entry: dict[str, Any] = {"facility_id": facility_id}
+        entry.update({stage: sum(getattr(p, stage) for p in parts) for stage in stages})
+        if len(parts) > 1:
+            entry["sectors"] = {p.sector: (getattr(p, stages[0]) if len(stages) == 1 else
+                                           {stage: getattr(p, stage) for stage in stages})
+                                for p in parts}
+        entries.append(entry)
+    return entries
 
 
 def preallocation_json(run: PreallocationRun) -> str:
@@ -89,9 +108,9 @@ def preallocation_table(run: PreallocationRun) -> str:
 def trueup_document(run: TrueUpRun) -> dict[str, Any]:
     document = provenance.head(run.provenance)
     document["stage"] = "trueup"
-    document["facilities"] = [{"facility_id": t.facility_id, "preallocation": t.preallocation,
-                               "final": t.final, "trueup": t.trueup} for t in run.items]
-    document["new_entrants"] = [t.facility_id for t in run.items if t.new_entrant]
+    document["facilities"] = _facility_entries(run.items, ("preallocation", "final", "trueup"))
+    document["new_entrants"] = list(dict.fromkeys(t.facility_id for t in run.items
+                                                  if t.new_entrant))
     document["totals_final"] = _totals(run.items, "final")
     document["totals_preallocation"] = _totals(run.items, "preallocation")
     document["totals_trueup"] = _totals(run.items, "trueup")
