@@ -77,12 +77,12 @@ def allocate_batch(data: str, year: int, *, rules: RulesLike = None,
                    local_factors: FactorsLike = None) -> BatchRun:
     """The float64 batch path over a CSV file; facility amounts equal the exact path's."""
     from peie.batch.evaluate import batch_allocate
-    from peie.data.columns import read_columns
+    from peie.data.columns import read_columns, spelled_columns
 
     ruleset = load_rules(rules)
     in_force = ruleset.for_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
-    columns = read_columns(data)
+    columns = spelled_columns(read_columns(data), in_force)  # the reports show the codes
     return BatchRun(batch_allocate(columns, in_force, factors), columns)
 
 

@@ -17,7 +17,7 @@ _EXPORTS = {
     "DEFAULT_SOURCE": ".local_factors",
     "FEW_ROWS": ".columns",
     "FactorSource": ".local_factors",
-    "IDENTITY_COLUMNS": ".records",
+    "IDENTITY_COLUMNS": ".kinds",
     "LocalFactors": ".local_factors",
     "Kind": ".kinds",
     "NON_NEGATIVE": ".kinds",
