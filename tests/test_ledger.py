@@ -159,8 +159,8 @@ def facilities(draw: st.DrawFn) -> list[dict[str, object]]:
     for n in range(draw(st.integers(1, 6))):
         sector = draw(st.sampled_from(["cement", "aluminium"]))
         facility = f"F-{sector}-{draw(st.integers(0, 2))}"
-        row: dict[str, object] = {"facility_id": facility, "unit_id": f"U-{n}",
-                                  "sector": sector, "province": draw(st.sampled_from(["hebei", "henan"]))}
+        row: dict[str, object] = {"facility_id": facility, "unit_id": f"U-{n}", "sector": sector,
+                                  "province": draw(st.sampled_from(["hebei", "henan"]))}
         if sector == "cement":
             row.update(clinker_t=draw(amounts), coprocessed_waste_t=draw(amounts))
         else:

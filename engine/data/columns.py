@@ -2,12 +2,13 @@
 path and, on large files, for the exact path's records.
 
 Cells are read as the exact reader reads them: stripped of surrounding white space, and
-empty text or a spelling of nothing (peie.data.nothing) as no value. Validation by columns only decides *whether* every row is
-certainly valid, erring on the side of doubt (a number written in an unusual form,
-a float equal to a range bound it may not represent). With any doubt, the whole file goes
-through the per-record JSON Schema validation of peie.data.records, so the errors reported,
-and the decision to go on, are exactly the exact path's. A property test holds the column
-check to never pass data that the record check rejects.
+empty text or a spelling of nothing (peie.data.nothing) as no value. Validation by columns
+only decides *whether* every row is certainly valid, erring on the side of doubt (a number
+written in an unusual form, a float equal to a range bound it may not represent). With any
+doubt, the whole file goes through the per-record JSON Schema validation of
+peie.data.records, so the errors reported, and the decision to go on, are exactly the
+exact path's. A property test holds the column check to never pass data that the record
+check rejects.
 """
 
 from __future__ import annotations
@@ -151,6 +152,15 @@ class Columns:
             self._distinct[name] = encoded.dictionary.to_pylist()
             self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
         return self._cache[("encoded", name)], self._distinct[name]
+
+    def pairs(self, first: str, second: str) -> set[tuple[str, str]]:
+        """The distinct (first, second) values of the rows where both are filled."""
+        a_codes, a_values = self.encoded(first)
+        b_codes, b_values = self.encoded(second)
+        both = (a_codes >= 0) & (b_codes >= 0)
+        combined = np.unique(a_codes[both] * len(b_values) + b_codes[both])
+        return {(a_values[c // len(b_values)], b_values[c % len(b_values)])
+                for c in combined.tolist()}
 
     def line_numbers(self, rows: np.ndarray) -> np.ndarray:
         """The file's line of each of `rows` (meaningful when `numbered`)."""
