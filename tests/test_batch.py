@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from registry_cells import registry_csv
 from rule_texts import HEAD
 
 import peie
@@ -531,3 +532,39 @@ def test_an_input_required_when_its_condition_holds_is_checked_by_columns(
     assert batch.value.problems == exact.value.problems == records.value.problems
     assert [(p.unit_id, p.field) for p in exact.value.problems] == [
         (cfb["unit_id"], "calorific_value_kcal_per_kg")]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registry_csv())
+def test_cells_as_registries_write_them_give_the_exact_paths_result(
+        tmp_path_factory: pytest.TempPathFactory, raw: bytes) -> None:
+    """Numbers, spellings of nothing, codes and labels: the batch path allocates what the
+    exact path allocates, or refuses with its problems (the odd cells it re-reads are read
+    by the same reader)."""
+    path = tmp_path_factory.mktemp("data") / "units.csv"
+    path.write_bytes(raw)
+
+    def outcome(run: Any) -> Any:
+        try:
+            return run()
+        except DataError as error:
+            return error.problems
+
+    exact = outcome(lambda: {f.facility_id: f.allocation
+                             for f in peie.allocate(path, 2017).facilities})
+    batch = outcome(lambda: facilities_of(batch_allocate(
+        read_columns(path), RULES.for_year(2017), NO_LOCAL_FACTORS)))
+    assert batch == exact
+
+
+def test_a_row_of_empty_cells_is_passed_by_on_the_batch_path(tmp_path: Path) -> None:
+    """As the exact reader passes it by (it stopped the batch path with a traceback)."""
+    lines = (ROOT / "samples" / "units_2017.csv").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "units.csv"
+    width = lines[0].count(",")
+    data.write_text("\n".join([*lines[:3], "," * width, ",".join(["N/A"] * (width + 1)),
+                               *lines[3:8]]) + "\n", encoding="utf-8")
+    batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
+    exact = peie.allocate(data, 2017)
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert [u.record.row for u in exact.units][2:4] == [6, 7]
