@@ -97,6 +97,13 @@ class Columns:
             self._cache[("floats", name)] = floats
         return self._cache[("floats", name)]
 
+    def strangers(self, name: str, members: tuple[str, ...]) -> np.ndarray:
+        """Filled cells that are not one of `members`."""
+        key = ("strangers", name, *members)
+        if key not in self._cache:
+            self._cache[key] = self.filled(name) & (self.codes(name, members) < 0)
+        return self._cache[key]
+
     def short(self, name: str) -> np.ndarray:
         """Cells of at most 15 bytes: such decimals round-trip through a double. (Bytes,
         not characters, are cheaper to count; a longer cell is only in more doubt.)"""
@@ -311,6 +318,9 @@ def spelled_columns(columns: Columns, rules: RulesInForce | Spelling) -> Columns
     for index, (written, name) in enumerate(zip(columns.columns, names, strict=True)):
         if name not in spelling.values:
             continue
+        if name in spelling.codes and not columns.strangers(written,
+                                                            spelling.codes[name]).any():
+            continue  # (the check the batch path makes of an enum's column anyway)
         codes, distinct = columns.encoded(written)
         mapped, ambiguous = spelling.mapping(name, distinct)
         if ambiguous:

@@ -184,7 +184,7 @@ class Code(Kind):
                 f"{did_you_mean(str(value), self.members)}")
 
     def doubtful(self, columns: Columns, name: str) -> np.ndarray:
-        return columns.filled(name) & (columns.codes(name, self.members) < 0)
+        return columns.strangers(name, self.members)
 
     def read_valid(self, cells: list[str | None]) -> list[Any]:
         return cells

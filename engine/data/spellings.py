@@ -55,6 +55,42 @@ class Vocabulary:
                          if self.meaning(m).keys() == {m})
 
 
+def _province_vocabulary() -> Vocabulary:
+    places = Vocabulary(provinces.normal)
+    for province in provinces.PROVINCES:
+        for spelling in province.spellings:
+            places.add(spelling, province.name, f"province {province.name}")
+    return places
+
+
+_PROVINCES = _province_vocabulary()  # made once: every run reads provinces
+_PROVINCE_NAMES = _PROVINCES.canonical()
+
+
+def _headers(loaded: Iterable[Rule]) -> Vocabulary:
+    """Column names: the identity and accounting columns, and every input by its name or
+    its label."""
+    headers = Vocabulary()
+    for name in (*IDENTITY_COLUMNS, *ACCOUNTING_COLUMNS):
+        headers.add(name, name, f"column {name}")
+    for rule in loaded:
+        for name, item in rule.inputs.items():
+            headers.add(name, name, f"input {name}")
+            if item.decl.label:
+                headers.add(item.decl.label, name,
+                            f"input {name} ('{item.decl.label}' in {rule.path})")
+    return headers
+
+
+def _sectors(loaded: Iterable[Rule]) -> Vocabulary:
+    sectors = Vocabulary()
+    for rule in loaded:
+        sectors.add(rule.sector, rule.sector, f"sector {rule.sector}")
+        sectors.add(rule.sector_label, rule.sector,
+                    f"sector {rule.sector} ('{rule.sector_label}' in {rule.path})")
+    return sectors
+
+
 def _ambiguous(text: str, meanings: Mapping[str, str]) -> str:
     first, second = list(meanings.values())[:2]
     return f"'{text}' may mean {first} or {second}: write the code meant"
@@ -65,24 +101,9 @@ class Spelling:
 
     def __init__(self, in_force: Iterable[Rule], loaded: Iterable[Rule]):
         loaded = list(loaded)
-        self.headers = Vocabulary()
-        for name in (*IDENTITY_COLUMNS, *ACCOUNTING_COLUMNS):
-            self.headers.add(name, name, f"column {name}")
-        sectors = Vocabulary()
-        for rule in loaded:
-            sectors.add(rule.sector, rule.sector, f"sector {rule.sector}")
-            sectors.add(rule.sector_label, rule.sector, f"sector {rule.sector} "
-                        f"('{rule.sector_label}' in {rule.path})")
-            for name, item in rule.inputs.items():
-                self.headers.add(name, name, f"input {name}")
-                if item.decl.label:
-                    self.headers.add(item.decl.label, name, f"input {name} ('{item.decl.label}' "
-                                     f"in {rule.path})")
-        places = Vocabulary(provinces.normal)
-        for province in provinces.PROVINCES:
-            for spelling in province.spellings:
-                places.add(spelling, province.name, f"province {province.name}")
-        self.values: dict[str, Vocabulary] = {"sector": sectors, "province": places}
+        self.headers = _headers(loaded)
+        self.values = {"sector": _sectors(loaded), "province": _PROVINCES}
+        declared: dict[str, dict[str, None]] = {}  # enum column -> its codes, in order
         for rule in in_force:
             for name, item in rule.inputs.items():
                 if isinstance(item.type, EnumType):
@@ -91,7 +112,13 @@ class Spelling:
                         where = f"{member.code} (sector {rule.sector}, enum {item.type.enum})"
                         codes.add(member.code, member.code, where)
                         codes.add(member.label, member.code, where)
-        self.canonical = {name: v.canonical() for name, v in self.values.items()}
+                        declared.setdefault(name, {})[member.code] = None
+        self.canonical = {name: _PROVINCE_NAMES if v is _PROVINCES else v.canonical()
+                          for name, v in self.values.items()}
+        # The codes of each enum's column that are their own one spelling, in the order
+        # declared: the batch path finds the cells that are not one of them anyway.
+        self.codes = {name: tuple(c for c in found if c in self.canonical[name])
+                      for name, found in declared.items()}
 
     @classmethod
     def of(cls, rules: RulesInForce) -> Spelling:
