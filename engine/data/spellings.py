@@ -178,8 +178,8 @@ class Spelling:
         changes = {written: mapped for written, mapped in changes.items() if mapped}
         if not changes and names == table.columns:
             return table
-        rows = tuple(Row(row.number, {renamed[c]: changes[c].get(v, v) if c in changes and v
-                                      is not None else v for c, v in row.cells.items()})
+        rows = tuple(Row(row.number, {renamed.get(c, c): _spelt(changes.get(c), v)
+                                      for c, v in row.cells.items()})
                      for row in table.rows)
         return Table(table.path, table.sha256, names, rows)
 
@@ -191,6 +191,10 @@ class Spelling:
                             row.cells.get(unit))
                 for row in table.rows for written, texts in ambiguous.items()
                 if (text := row.cells.get(written)) in texts]
+
+
+def _spelt(mapped: Mapping[str, str] | None, text: str | None) -> str | None:
+    return text if mapped is None or text is None else mapped.get(text, text)
 
 
 def spelled_table(table: Table, rules: RulesInForce) -> Table:
