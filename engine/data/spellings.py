@@ -91,6 +91,9 @@ def _sectors(loaded: Iterable[Rule]) -> Vocabulary:
     return sectors
 
 
+_MADE: dict[tuple[int, ...], tuple[tuple[Rule, ...], Spelling]] = {}
+
+
 def _ambiguous(text: str, meanings: Mapping[str, str]) -> str:
     first, second = list(meanings.values())[:2]
     return f"'{text}' may mean {first} or {second}: write the code meant"
@@ -120,12 +123,27 @@ class Spelling:
         self.codes = {name: tuple(c for c in found if c in self.canonical[name])
                       for name, found in declared.items()}
 
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+
     @classmethod
     def of(cls, rules: RulesInForce) -> Spelling:
-        return cls(rules.by_sector.values(), rules.versions)
+        """The spelling of these rules, made once for them: a what-if run spells its
+        columns on every call, which for columns that hold the codes costs a lookup."""
+        in_force, loaded = tuple(rules.by_sector.values()), rules.versions
+        key = tuple(id(rule) for rule in (*in_force, *loaded)) + (len(in_force),)
+        if key not in _MADE:
+            if len(_MADE) >= 16:
+                _MADE.clear()
+            _MADE[key] = (in_force + loaded, cls(in_force, loaded))  # the rules kept alive,
+        return _MADE[key][1]  # so that no other rule takes their ids
 
     def names(self, header: Sequence[str], path: str) -> tuple[str, ...]:
         """The declared name of each column (as written where none is known)."""
+        if tuple(header) not in self._names:
+            self._names[tuple(header)] = self._declared_names(header, path)
+        return self._names[tuple(header)]
+
+    def _declared_names(self, header: Sequence[str], path: str) -> tuple[str, ...]:
         names: list[str] = []
         problems: list[DataProblem] = []
         first: dict[str, str] = {}
