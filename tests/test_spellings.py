@@ -24,7 +24,7 @@ from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.data.provinces import NAMES, PROVINCES, province_of
 from peie.data.readers import read_table
 from peie.data.records import validate_table
-from peie.data.spellings import normal
+from peie.data.spellings import Spelling, normal
 from peie.dsl.model import EnumType
 from peie.errors import DataError
 from peie.impact import impact
@@ -319,3 +319,14 @@ def test_strict_issues_nothing(unmatched_factors: Path, tmp_path: Path,
     run = api.trueup(ROOT / "samples" / "units_2017.csv", 2017, ledger=ledger,
                      local_factors=unmatched_factors)
     assert [w.row for w in run.warnings] == [3, 4]
+
+
+@pytest.mark.parametrize("year", range(2017, 2023))
+def test_no_spelling_of_the_bundled_rules_has_two_meanings(year: int) -> None:
+    """Every label of the bundled rules can be written in data: none is also another
+    input's name or label, or another code's label."""
+    spelling = Spelling.of(RULES.for_year(year))
+    for vocabulary in (spelling.headers, *spelling.values.values()):
+        assert all(len(meanings) == 1 for meanings in vocabulary.meanings.values())
+    assert spelling.codes["category"] and all(
+        code in spelling.canonical["category"] for code in spelling.codes["category"])
