@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from .readers import Table
 
+
 class UnitRecord(NamedTuple):
     """One validated row (a NamedTuple, like peie.exact.allocation.UnitAllocation)."""
 
