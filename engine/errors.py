@@ -21,6 +21,10 @@ class DataProblem:
     unit_id: str | None = None
 
     def __str__(self) -> str:
+        return self.render("error")
+
+    def render(self, level: str) -> str:
+        """The problem as the command line prints it, as an "error" or a "warning"."""
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
@@ -28,7 +32,7 @@ class DataProblem:
             where += f" (unit {self.unit_id})"
         if self.field:
             where += f", field '{self.field}'"
-        return f"{where}: error: {self.message}"
+        return f"{where}: {level}: {self.message}"
 
 
 class DataError(PeieError):

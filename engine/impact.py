@@ -33,10 +33,11 @@ import numpy as np
 
 from peie.batch.evaluate import unit_allocations
 from peie.batch.vector import NotVectorisable
-from peie.data.columns import Columns, columns_from_table, unit_records
+from peie.data.columns import Columns, columns_from_table, spelled_columns, unit_records
 from peie.data.local_factors import LocalFactors
 from peie.data.readers import Table
 from peie.data.records import UnitRecord
+from peie.data.spellings import Spelling
 from peie.dsl import ast
 from peie.dsl.checker import check_file
 from peie.dsl.declarations import kind_of
@@ -276,12 +277,15 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
     if old.sector != new.sector:
         raise UsageError(f"the two versions are of different sectors: {old.sector} ({old.path})"
                          f" and {new.sector} ({new.path})")
-    columns = data if isinstance(data, Columns) else columns_from_table(data)
+    known = [*known_rules, old, new]
+    # Spelt by both versions at once: a label either declares is read, and one they read
+    # differently is an error.
+    columns = spelled_columns(data if isinstance(data, Columns) else columns_from_table(data),
+                              Spelling((old, new), known))
     mine = columns.of_sector(old.sector)
     if not mine.size:
         raise DataError([DataProblem(columns.path, None, "sector",
                                      f"no units of sector '{old.sector}' in the data")])
-    known = [*known_rules, old, new]
     versions = [RulesInForce.of(rule, known) for rule in (old, new)]
     old_records, new_records = (_records(mine, version) for version in versions)
     values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]

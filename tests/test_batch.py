@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from registry_cells import registry_csv
 from rule_texts import HEAD
 
 import peie
@@ -54,7 +55,7 @@ def test_batch_equals_exact_on_a_synthetic_country(tmp_path: Path) -> None:
 def test_a_total_on_a_half_tonne_is_settled_on_the_exact_path(tmp_path: Path) -> None:
     # 1 000 MWh x 0.3795 tCO2/MWh = 379.5 tCO2 exactly: half up gives 380. A float total
     # this close to a rounding edge could fall either side, so the facility is recomputed.
-    row = {"facility_id": "F-1", "unit_id": "U-1", "sector": "power", "province": "x",
+    row = {"facility_id": "F-1", "unit_id": "U-1", "sector": "power", "province": "hebei",
            "category": "gas_f_plus", "cooling": "water", "electricity_supplied_mwh": "1000",
            "heat_supplied_gj": "0", "heat_ratio": "0"}
     data = tmp_path / "half.csv"
@@ -394,10 +395,10 @@ def test_batch_reports_what_the_exact_path_reports(tmp_path: Path) -> None:
     rules = RuleSet([a_rule(ENSURED)])
     data = tmp_path / "units.csv"
     data.write_text("facility_id,unit_id,sector,province,kind,x,y\n"
-                    "F-1,U-1,test,p,a,7,10\n"
-                    "F-1,U-2,test,p,a,,10\n"
-                    "F-2,U-3,test,p,b,500,10\n"
-                    "F-3,U-4,test,p,b,3,10\n", encoding="utf-8")
+                    "F-1,U-1,test,hebei,a,7,10\n"
+                    "F-1,U-2,test,hebei,a,,10\n"
+                    "F-2,U-3,test,hebei,b,500,10\n"
+                    "F-3,U-4,test,hebei,b,3,10\n", encoding="utf-8")
 
     def problems(run: Any) -> Any:
         with pytest.raises(DataError) as raised:
@@ -426,8 +427,8 @@ allocation = y * (if kind == a then doubled else 1)
 """)])
     data = tmp_path / "units.csv"
     data.write_text("facility_id,unit_id,sector,province,kind,x,y\n"
-                    "F-1,U-1,test,p,a,7,10\n"
-                    "F-2,U-2,test,p,b,,10\n", encoding="utf-8")
+                    "F-1,U-1,test,hebei,a,7,10\n"
+                    "F-2,U-2,test,hebei,b,,10\n", encoding="utf-8")
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017, rules=rules)
     with pytest.raises(DataError) as batch:
@@ -456,7 +457,7 @@ def test_an_empty_value_to_the_power_zero_stops_both_paths(tmp_path: Path) -> No
     rules = RuleSet([a_rule('input x: 1 in [0, inf) "x" optional\n'
                             'input y: tCO2 in [0, inf) "y"\nallocation = y * x ^ 0\n')])
     data = tmp_path / "units.csv"
-    data.write_text("facility_id,unit_id,sector,province,x,y\nF-1,U-1,test,p,,10\n",
+    data.write_text("facility_id,unit_id,sector,province,x,y\nF-1,U-1,test,hebei,,10\n",
                     encoding="utf-8")
     with pytest.raises(DataError) as exact:
         peie.allocate(data, 2017, rules=rules)
@@ -474,8 +475,8 @@ allocation = y
 """)])
     data = tmp_path / "units.csv"
     data.write_text("facility_id,unit_id,sector,province,y\n"
-                    "F-1,U-1,test,p,7\n"
-                    "F-2,U-2,test,p,12\n", encoding="utf-8")
+                    "F-1,U-1,test,hebei,7\n"
+                    "F-2,U-2,test,hebei,12\n", encoding="utf-8")
     columns = read_columns(data)
     first = batch_allocate(columns, drafted("100").for_year(2017), NO_LOCAL_FACTORS)
     assert first.facility_allocation.tolist() == [7, 12]
@@ -531,3 +532,39 @@ def test_an_input_required_when_its_condition_holds_is_checked_by_columns(
     assert batch.value.problems == exact.value.problems == records.value.problems
     assert [(p.unit_id, p.field) for p in exact.value.problems] == [
         (cfb["unit_id"], "calorific_value_kcal_per_kg")]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registry_csv())
+def test_cells_as_registries_write_them_give_the_exact_paths_result(
+        tmp_path_factory: pytest.TempPathFactory, raw: bytes) -> None:
+    """Numbers, spellings of nothing, codes and labels: the batch path allocates what the
+    exact path allocates, or refuses with its problems (the odd cells it re-reads are read
+    by the same reader)."""
+    path = tmp_path_factory.mktemp("data") / "units.csv"
+    path.write_bytes(raw)
+
+    def outcome(run: Any) -> Any:
+        try:
+            return run()
+        except DataError as error:
+            return error.problems
+
+    exact = outcome(lambda: {f.facility_id: f.allocation
+                             for f in peie.allocate(path, 2017).facilities})
+    batch = outcome(lambda: facilities_of(batch_allocate(
+        read_columns(path), RULES.for_year(2017), NO_LOCAL_FACTORS)))
+    assert batch == exact
+
+
+def test_a_row_of_empty_cells_is_passed_by_on_the_batch_path(tmp_path: Path) -> None:
+    """As the exact reader passes it by (it stopped the batch path with a traceback)."""
+    lines = (ROOT / "samples" / "units_2017.csv").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "units.csv"
+    width = lines[0].count(",")
+    data.write_text("\n".join([*lines[:3], "," * width, ",".join(["N/A"] * (width + 1)),
+                               *lines[3:8]]) + "\n", encoding="utf-8")
+    batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
+    exact = peie.allocate(data, 2017)
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert [u.record.row for u in exact.units][2:4] == [6, 7]

@@ -3,6 +3,8 @@ per-record reader, and the errors are the same."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -11,11 +13,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from registry_cells import registry_csv
 
 from bench.synth import generate_units, write_csv
 from peie import api, report
 from peie.data.columns import read_columns, unit_records
 from peie.data.local_factors import NO_LOCAL_FACTORS
+from peie.data.nothing import NOTHING
 from peie.data.readers import read_table
 from peie.data.records import validate_table
 from peie.errors import DataError
@@ -55,6 +59,7 @@ def test_a_synthetic_country_gives_the_same_records(tmp_path: Path) -> None:
 
 
 SAMPLE = (ROOT / "samples" / "units_2017.csv").read_text(encoding="utf-8").splitlines()
+SAMPLE_CELLS = list(csv.reader(SAMPLE))
 
 
 @settings(max_examples=60, deadline=None)
@@ -181,3 +186,53 @@ def test_the_rows_of_one_sector_keep_their_line_numbers(tmp_path: Path) -> None:
     rows = tuple(r for r in table.rows if r.cells["sector"] == "cement")
     assert by_columns == validate_table(replace(table, rows=rows), cement)
     assert [r.row for r in by_columns] != list(range(2, len(rows) + 2))  # not the first lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(registry_csv())
+def test_cells_as_registries_write_them_give_the_same_records_or_errors(
+        tmp_path_factory: pytest.TempPathFactory, raw: bytes) -> None:
+    """Numbers (decimal commas, full-width digits, other scripts, dashes), spellings of
+    nothing with white space around them, codes and labels: the columnar reader and the
+    exact reader give the same records, or the same problems at the same rows."""
+    path = tmp_path_factory.mktemp("data") / "units.csv"
+    path.write_bytes(raw)
+    by_columns, by_rows = both(path)
+    assert by_columns == by_rows
+
+
+def test_every_format_reads_the_spellings_of_nothing_as_empty(tmp_path: Path) -> None:
+    """CSV (by rows and by columns), JSON, YAML and XLSX: each spelling of nothing, with
+    white space around it or without, is an empty cell; JSON's NaN too."""
+    import yaml
+    from openpyxl import Workbook
+
+    header, lines = SAMPLE_CELLS[0], SAMPLE_CELLS[1:9]
+    spellings = itertools.cycle([*NOTHING, " N/A ", "\u3000无", "\tNULL"])
+    rows = [{n: (c or next(spellings)) for n, c in zip(header, line, strict=True)}
+            for line in lines]
+    assert {c for row in rows for c in row.values()} >= set(NOTHING) - {""}
+    write_csv(tmp_path / "units.csv", rows)
+    json_rows = [dict(row, verified_emissions_t=float("nan")) if i == 0 else row
+                 for i, row in enumerate(rows)]
+    (tmp_path / "units.json").write_text(json.dumps(json_rows, ensure_ascii=False),
+                                         encoding="utf-8")
+    (tmp_path / "units.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True),
+                                         encoding="utf-8")
+    book = Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append(list(row.values()))
+    book.save(tmp_path / "units.xlsx")
+    rules = RULES.for_year(2017)
+    want = [r._replace(row=0) for r in validate_table(read_table(
+        ROOT / "samples" / "units_2017.csv"), rules)[:len(lines)]]
+    want[0] = want[0]._replace(accounting={})  # the NaN of the JSON file's first record
+    read = {suffix: validate_table(read_table(tmp_path / f"units{suffix}"), rules)
+            for suffix in (".csv", ".json", ".yaml", ".xlsx")}
+    read["columns"] = unit_records(read_columns(tmp_path / "units.csv"), rules)
+    for suffix, records in read.items():
+        got = [r._replace(row=0) for r in records]
+        if suffix != ".json":
+            got[0] = got[0]._replace(accounting={})
+        assert got == want, suffix

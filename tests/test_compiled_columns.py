@@ -91,7 +91,7 @@ def test_every_failing_unit_of_a_block_is_reported() -> None:
     rules = peie.load_rules(text=WEIGHED, name="widgets.rule")
     units = [("U-1", "5", None), ("U-2", "11", None), ("U-3", "13", None), ("U-4", "8", None),
              ("U-5", "16", "3"), ("U-6", "17", None)]
-    data = [{"facility_id": "F-1", "unit_id": u, "sector": "widgets", "province": "x",
+    data = [{"facility_id": "F-1", "unit_id": u, "sector": "widgets", "province": "hebei",
              "output_t": t, "extra_t": e} for u, t, e in units]
     with pytest.raises(DataError) as raised:
         peie.allocate(data, 2017, rules=rules)
@@ -104,11 +104,11 @@ def test_every_failing_unit_of_a_block_is_reported() -> None:
 
 def test_an_empty_optional_input_is_reported_only_where_it_is_needed() -> None:
     rules = peie.load_rules(text=WEIGHED, name="widgets.rule")
-    data = [{"facility_id": "F-1", "unit_id": "U-1", "sector": "widgets", "province": "x",
+    data = [{"facility_id": "F-1", "unit_id": "U-1", "sector": "widgets", "province": "hebei",
              "output_t": "19", "extra_t": "1"},
-            {"facility_id": "F-1", "unit_id": "U-2", "sector": "widgets", "province": "x",
+            {"facility_id": "F-1", "unit_id": "U-2", "sector": "widgets", "province": "hebei",
              "output_t": "9"},
-            {"facility_id": "F-1", "unit_id": "U-3", "sector": "widgets", "province": "x",
+            {"facility_id": "F-1", "unit_id": "U-3", "sector": "widgets", "province": "hebei",
              "output_t": "19"}]
     with pytest.raises(DataError) as raised:
         peie.allocate(data, 2017, rules=rules)

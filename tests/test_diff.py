@@ -205,7 +205,7 @@ def test_a_unit_a_version_cannot_evaluate_is_reported_under_that_version(
                           "ensure f in (0, 1]\n", "new.rule").rules[0]
     data = tmp_path / "units.csv"
     data.write_text("facility_id,unit_id,sector,province,y,r\n"
-                    "F-1,U-1,test,p,10,0.5\nF-1,U-2,test,p,10,1\nF-2,U-3,test,p,10,0\n",
+                    "F-1,U-1,test,hebei,10,0.5\nF-1,U-2,test,hebei,10,1\nF-2,U-3,test,hebei,10,0\n",
                     encoding="utf-8")
     with pytest.raises(DataError) as raised:
         impact(old, new, read_data(data), NO_LOCAL_FACTORS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from jsonschema import Draft202012Validator
 import peie
 from peie.batch.evaluate import batch_allocate
 from peie.data.columns import columns_from_table, read_columns
-from peie.data.kinds import Code, Kind, Number, YesNo, field_kinds, kind_of
+from peie.data.kinds import Code, Kind, Number, YesNo, field_kinds, kind_of, read_number
 from peie.data.local_factors import NO_LOCAL_FACTORS
 from peie.data.readers import Row, Table
 from peie.dsl.model import BoolType, Input, Range
@@ -36,7 +37,9 @@ KINDS: list[Kind] = [
 cells = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
     st.sampled_from(["water", "air", "Air", " water", "1,000", "1e3", "-0", "inf", "nan",
-                     "0x10", "１２", "abc", "1.", ".5", "yes", "No", "TRUE", "是", "0", "y"]),
+                     "0x10", "１２", "abc", "1.", ".5", "1,5", "－５", "٣", "1²", "1_000",
+                     "+.5e-3", "Infinity", "yes", "No", "TRUE", "是", "0", "y"]),
+    st.text(alphabet="0123456789+-.eE,_ xinfaINFA\u0663\uff11\uff0e", max_size=8),
     st.text(max_size=6),
 )
 
@@ -164,3 +167,44 @@ def test_the_schema_of_a_yes_no_input_is_its_two_codes() -> None:
     rule = load_rules().for_year(2019).by_sector["power"]
     assert isinstance(field_kinds(rule)["pure_condensing"], YesNo)
     assert record_schema(rule)["properties"]["pure_condensing"] == {"enum": ["yes", "no"]}
+
+
+DASH = ("is not a number: Excel's accounting format shows zero as a dash, and tables also "
+        "use a dash for nothing; write 0, or leave the cell empty")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1,5", "'1,5' looks like a decimal comma: write 1.5"),
+    ("-0,25", "'-0,25' looks like a decimal comma: write -0.25"),
+    ("1,000", "'1,000' looks like a thousands separator: write 1000"),
+    ("12,345,678.5", "'12,345,678.5' looks like a thousands separator: write 12345678.5"),
+    ("1.000,5", "'1.000,5' looks like dots between thousands and a decimal comma: write "
+                "1000.5"),
+    ("1.000.000", "'1.000.000' looks like dots between thousands: write 1000000"),
+    ("１，５", "'１，５' looks like a decimal comma: write 1.5"),
+    ("1,2,3", "must be a number, got '1,2,3'"),
+    ("1_000", "must be a number, got '1_000'"),
+    ("NaN", "must be a number, got 'NaN'"),
+    ("٣", "'٣' is not a number: write ASCII digits"),
+    ("१२", "'१२' is not a number: write ASCII digits"),
+    ("1²", "'1²' is not a number: write ASCII digits"),
+    ("三", "'三' is not a number: write ASCII digits"),
+    ("-", f"'-' {DASH}"),
+    ("—", f"'—' {DASH}"),
+    ("－", f"'－' {DASH}"),
+])
+def test_a_cell_that_is_not_a_number_is_refused_saying_what_it_looks_like(
+        text: str, message: str) -> None:
+    kind = Number(None)
+    assert kind.value(text) == text and not kind.accepts(kind.value(text))
+    assert kind.mismatch(text) == message
+    assert math.isnan(Number.float_of(text))
+
+
+@pytest.mark.parametrize(("text", "value"), [("１２３．５", "123.5"), ("－５", "-5"),
+                                             ("＋１ｅ３", "1E+3"), ("1e3", "1000"),
+                                             ("+.5", "0.5"), ("-0", "-0")])
+def test_full_width_digits_and_signs_are_read_as_ascii(text: str, value: str) -> None:
+    assert read_number(text) == Decimal(value)
+    assert Number(None).value(text) == Decimal(value)
+    assert Number.float_of(text) == float(value)

@@ -183,8 +183,8 @@ def facilities(draw: st.DrawFn) -> list[dict[str, object]]:
     for n in range(draw(st.integers(1, 6))):
         sector = draw(st.sampled_from(["cement", "aluminium"]))
         facility = f"F-{sector}-{draw(st.integers(0, 2))}"
-        row: dict[str, object] = {"facility_id": facility, "unit_id": f"U-{n}",
-                                  "sector": sector, "province": draw(st.sampled_from(["a", "b"]))}
+        row: dict[str, object] = {"facility_id": facility, "unit_id": f"U-{n}", "sector": sector,
+                                  "province": draw(st.sampled_from(["hebei", "henan"]))}
         if sector == "cement":
             row.update(clinker_t=draw(amounts), coprocessed_waste_t=draw(amounts))
         else:
@@ -200,7 +200,7 @@ factor_values = st.decimals(min_value=Decimal("0.5"), max_value=1, places=3)
 @given(facilities(), factor_values, factor_values)
 def test_local_factors_never_raise_any_stage_and_preallocation_is_the_rounded_share(
         units: list[dict[str, object]], cement_factor: Decimal, al_factor: Decimal) -> None:
-    factors = {("a", "cement"): cement_factor, ("a", "aluminium"): al_factor}
+    factors = {("hebei", "cement"): cement_factor, ("hebei", "aluminium"): al_factor}
     plain = peie.allocate(units, 2017)
     strict = peie.allocate(units, 2017, local_factors=factors)
     for result in (plain, strict):

@@ -42,8 +42,10 @@ def instance(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     for name in chosen:
         if name == "sector":
             row[name] = draw(st.sampled_from([sector, sector, "powr"]))
-        elif name in ("facility_id", "unit_id", "province"):
+        elif name in ("facility_id", "unit_id"):
             row[name] = draw(st.sampled_from(["F-1", "U-1", "jiangsu", ""]))
+        elif name == "province":  # a province is one of the table's canonical names
+            row[name] = draw(st.sampled_from(["jiangsu", "hebei", "江苏", "F-1", ""]))
         elif name in RULES[sector].inputs and draw(st.booleans()):
             row[name] = _valid(sector, name, draw)
         else:

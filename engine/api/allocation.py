@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from peie.dsl.model import Rule
-from peie.errors import UsageError
+from peie.errors import DataProblem, UsageError
 from peie.exact.allocation import Allocation, UnitAllocation, evaluate_units
 from peie.exact.compiler import CompiledRule
 from peie.exact.explain import Node, explain_unit
@@ -16,7 +16,15 @@ from peie.exact.facilities import facility_totals
 from peie.provenance import Provenance
 from peie.ruleset import RulesInForce
 
-from .inputs import DataLike, FactorsLike, RulesLike, load_rules, prepare, read_local_factors
+from .inputs import (
+    DataLike,
+    FactorsLike,
+    RulesLike,
+    factor_warnings,
+    load_rules,
+    prepare,
+    read_local_factors,
+)
 
 if TYPE_CHECKING:
     from peie.batch.evaluate import BatchAllocation
@@ -29,6 +37,9 @@ class AllocationRun(Allocation):
 
     data_path: str = ""
     compiled: Mapping[str, CompiledRule] | None = None
+    # What the run found doubtful but went on with (a local factor that applies to no
+    # unit); the command line prints them on standard error.
+    warnings: tuple[DataProblem, ...] = ()
 
     def explain(self, unit_id: str) -> Node:
         unit = self.unit(unit_id)
@@ -40,13 +51,15 @@ class AllocationRun(Allocation):
 
 def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
              local_factors: FactorsLike = None,
-             preallocation_basis: bool = False) -> AllocationRun:
+             preallocation_basis: bool = False, strict: bool = False) -> AllocationRun:
     """Exact allocation of every unit in `data` for `year`, with facility and sector totals.
 
     With `preallocation_basis`, each unit is evaluated with its rule's `preallocation
     basis` formula where it declares one: what the pre-allocation share multiplies.
+    With `strict`, a warning (a local factor that applies to no unit) is an error.
     """
     in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    warnings = factor_warnings(factors, {(r.province, r.sector) for r in records}, strict)
     compiled = in_force.compiled
     units = evaluate_units(records, compiled, factors, table.path, preallocation_basis)
     return AllocationRun(
@@ -58,6 +71,7 @@ def allocate(data: DataLike, year: int, *, rules: RulesLike = None,
         facilities=facility_totals(units),
         data_path=table.path,
         compiled=compiled,
+        warnings=warnings,
     )
 
 
@@ -67,6 +81,7 @@ class BatchRun:
 
     result: BatchAllocation
     columns: Columns
+    warnings: tuple[DataProblem, ...] = ()  # as AllocationRun.warnings
 
     @property
     def provenance(self) -> Provenance:
@@ -74,16 +89,19 @@ class BatchRun:
 
 
 def allocate_batch(data: str, year: int, *, rules: RulesLike = None,
-                   local_factors: FactorsLike = None) -> BatchRun:
-    """The float64 batch path over a CSV file; facility amounts equal the exact path's."""
+                   local_factors: FactorsLike = None, strict: bool = False) -> BatchRun:
+    """The float64 batch path over a CSV file; facility amounts equal the exact path's.
+    `strict` as for allocate."""
     from peie.batch.evaluate import batch_allocate
-    from peie.data.columns import read_columns
+    from peie.data.columns import read_columns, spelled_columns
 
     ruleset = load_rules(rules)
     in_force = ruleset.for_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
-    columns = read_columns(data)
-    return BatchRun(batch_allocate(columns, in_force, factors), columns)
+    columns = spelled_columns(read_columns(data), in_force)  # the reports show the codes
+    result = batch_allocate(columns, in_force, factors)  # the data are valid from here on
+    present = columns.pairs("province", "sector") if factors.factors else set()
+    return BatchRun(result, columns, factor_warnings(factors, present, strict))
 
 
 @dataclass(frozen=True)
@@ -94,11 +112,13 @@ class Explanation:
     unit: UnitAllocation
     tree: Node
     provenance: Provenance
+    warnings: tuple[DataProblem, ...] = ()  # as AllocationRun.warnings
 
 
 def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
-            local_factors: FactorsLike = None) -> Explanation:
+            local_factors: FactorsLike = None, strict: bool = False) -> Explanation:
     in_force, table, records, factors = prepare(data, year, rules, local_factors)
+    warnings = factor_warnings(factors, {(r.province, r.sector) for r in records}, strict)
     record = next((r for r in records if r.unit_id == unit_id), None)
     if record is None:
         raise UsageError(f"no unit '{unit_id}' in {table.path}")
@@ -107,7 +127,7 @@ def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
     tree = explain_unit(unit, compiled[record.sector], table.path)
     provenance = Provenance.of(year, {record.sector: unit.rule}, table.sha256, factors.sha256,
                                table.path)
-    return Explanation(year, unit, tree, provenance)
+    return Explanation(year, unit, tree, provenance, warnings)
 
 
 def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],

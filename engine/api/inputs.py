@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from peie.collector import collector_paused
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
-from peie.errors import UsageError
+from peie.errors import DataError, DataProblem, UsageError
 from peie.ruleset import RuleSet, RulesInForce, rules_from_text
 from peie.ruleset import load_rules as _load_rule_files
 
@@ -63,6 +63,16 @@ def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFac
         return parse_factors(read_table(factors), sectors)
     rows = [{"province": p, "sector": s, "factor": f} for (p, s), f in factors.items()]
     return parse_factors(table_from_records(rows, "<local factors>"), sectors)
+
+
+def factor_warnings(factors: LocalFactors, present: Collection[tuple[str, str]],
+                    strict: bool) -> tuple[DataProblem, ...]:
+    """The local factors that apply to no unit of the data (`present`: the data's
+    (province, sector) pairs), as warnings; with `strict`, raised as a DataError."""
+    unmatched = factors.unmatched(present)
+    if strict and unmatched:
+        raise DataError(unmatched)
+    return tuple(unmatched)
 
 
 def prepare(data: DataLike, year: int, rules: RulesLike = None,

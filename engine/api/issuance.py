@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from peie.errors import UsageError
+from peie.errors import DataProblem, UsageError
 from peie.issuance.ledger import (
     Ledger,
     LedgerEntry,
@@ -65,6 +65,10 @@ class PreallocationRun:
     def provenance(self) -> Provenance:
         return self.base.provenance
 
+    @property
+    def warnings(self) -> tuple[DataProblem, ...]:
+        return self.base.warnings
+
 
 @dataclass(frozen=True)
 class TrueUpRun:
@@ -77,13 +81,19 @@ class TrueUpRun:
     def provenance(self) -> Provenance:
         return self.final.provenance
 
+    @property
+    def warnings(self) -> tuple[DataProblem, ...]:
+        return self.final.warnings
+
 
 def preallocate(data: DataLike, year: int, *, ledger: LedgerLike = None,
                 rules: RulesLike = None, local_factors: FactorsLike = None,
-                command: str = "", supersede_reason: str | None = None) -> PreallocationRun:
-    """Pre-allocate `year` on base-year data and record it."""
+                command: str = "", supersede_reason: str | None = None,
+                strict: bool = False) -> PreallocationRun:
+    """Pre-allocate `year` on base-year data and record it (with `strict`, a warning
+    stops it before anything is recorded)."""
     base = allocate(data, year, rules=rules, local_factors=local_factors,
-                    preallocation_basis=True)
+                    preallocation_basis=True, strict=strict)
     if not any(preallocates(rule, year) for rule in base.rules.values()):
         versions = ", ".join(f"{r.sector} {r.version} ({r.path})"
                              for _, r in sorted(base.rules.items()))
@@ -100,10 +110,11 @@ def preallocate(data: DataLike, year: int, *, ledger: LedgerLike = None,
 
 def trueup(data: DataLike, year: int, *, ledger: LedgerLike = None,
            rules: RulesLike = None, local_factors: FactorsLike = None,
-           command: str = "", supersede_reason: str | None = None) -> TrueUpRun:
+           command: str = "", supersede_reason: str | None = None,
+           strict: bool = False) -> TrueUpRun:
     """The final allocation on verified data, settled against the pre-allocation on
-    record, and recorded."""
-    final = allocate(data, year, rules=rules, local_factors=local_factors)
+    record, and recorded (`strict` as for preallocate)."""
+    final = allocate(data, year, rules=rules, local_factors=local_factors, strict=strict)
     with open_ledger(ledger) as book, book.transaction():
         on_record = book.has_run(year, "preallocation")
         items = trueups(final, book.preallocations(year), final.data_path)
@@ -125,10 +136,14 @@ class PositionReport:
     def provenance(self) -> Provenance:
         return self.result.provenance
 
+    @property
+    def warnings(self) -> tuple[DataProblem, ...]:
+        return self.result.warnings
+
 
 def position(data: DataLike, year: int, *, rules: RulesLike = None,
-             local_factors: FactorsLike = None) -> PositionReport:
-    result = allocate(data, year, rules=rules, local_factors=local_factors)
+             local_factors: FactorsLike = None, strict: bool = False) -> PositionReport:
+    result = allocate(data, year, rules=rules, local_factors=local_factors, strict=strict)
     assert result.compiled is not None
     facilities, sectors = positions(result, dict(result.compiled), result.data_path)
     return PositionReport(result, facilities, sectors)

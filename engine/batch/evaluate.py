@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from peie.data.columns import SPANS_SECTORS, Columns, facility_sector_codes, validate_columns
+from peie.data.columns import (
+    SPANS_SECTORS,
+    Columns,
+    facility_sector_codes,
+    spelled_columns,
+    validate_columns,
+)
 from peie.data.kinds import Number, field_kinds
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
@@ -244,7 +250,10 @@ _WHOLE_STEPS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def batch_allocate(columns: Columns, rules: RulesInForce,
                    factors: LocalFactors) -> BatchAllocation:
     """Facility amounts for `year` equal to the exact path's; bad data raises the exact
-    path's DataError."""
+    path's DataError. Names and codes may be spelled as peie.data.spellings reads them
+    (columns already spelled, as peie.data.columns.spelled_columns makes them, are used
+    as they are)."""
+    columns = spelled_columns(columns, rules)
     # The data are checked on a thread beside the evaluation (numpy lets go of the GIL
     # in both: on 1 M units the ~3 ms of a what-if run's check hide behind the ~40 ms of
     # evaluation). The result is returned only once the check has passed; if the

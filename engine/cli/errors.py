@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterable
 
-from peie.errors import DataError, PeieError, RuleError
+from peie.errors import DataError, DataProblem, PeieError, RuleError
 from peie.files import atomic_write
 from peie.report.problems import problems_csv
 
@@ -51,6 +52,12 @@ def report_error(error: PeieError, command: str | None = None,
               file=sys.stderr)
     else:
         print(f"peie: error: {error}", file=sys.stderr)
+
+
+def report_warnings(warnings: Iterable[DataProblem]) -> None:
+    """What a run went on with despite a doubt, on standard error (--strict stops)."""
+    for warning in warnings:
+        print(warning.render("warning"), file=sys.stderr)
 
 
 def _report_problems(error: DataError, problems_file: str | None, can_list: bool) -> None:

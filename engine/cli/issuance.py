@@ -18,7 +18,7 @@ from peie.errors import PeieError, UsageError
 from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
 
-from .errors import ReportNotWritten
+from .errors import ReportNotWritten, report_warnings
 from .options import data_args, out_arg
 
 
@@ -51,7 +51,8 @@ def _command_line() -> str:
 def cmd_preallocate(args: argparse.Namespace) -> int:
     run = api.preallocate(args.data, args.year, ledger=args.ledger, rules=args.rules,
                           local_factors=args.local_factors, command=_command_line(),
-                          supersede_reason=_reason(args))
+                          supersede_reason=_reason(args), strict=args.strict)
+    report_warnings(run.warnings)
     _deliver_recorded("preallocation", args, run, run.recorded)
     return 0
 
@@ -59,7 +60,8 @@ def cmd_preallocate(args: argparse.Namespace) -> int:
 def cmd_trueup(args: argparse.Namespace) -> int:
     run = api.trueup(args.data, args.year, ledger=args.ledger, rules=args.rules,
                      local_factors=args.local_factors, command=_command_line(),
-                     supersede_reason=_reason(args))
+                     supersede_reason=_reason(args), strict=args.strict)
+    report_warnings(run.warnings)
     if not run.preallocation_on_record:
         print(f"warning: no pre-allocation of {args.year} is recorded in "
               f"{run.recorded.ledger}; every facility is settled as a new entrant",
@@ -82,7 +84,8 @@ def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
 
 def cmd_position(args: argparse.Namespace) -> int:
     report = api.position(args.data, args.year, rules=args.rules,
-                          local_factors=args.local_factors)
+                          local_factors=args.local_factors, strict=args.strict)
+    report_warnings(report.warnings)
     deliver("position", args.format, report, None, sys.stdout)
     return 0
 

@@ -21,7 +21,7 @@ from peie.report.formats import deliver, formats
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
-from .errors import SHOWN_PROBLEMS, report_error
+from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .options import data_args, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -40,20 +40,24 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     if args.batch:
         if args.format not in formats("batch allocation"):
             raise UsageError("--batch writes table, json, csv or parquet")
-        run: object = api.allocate_batch(args.data, args.year, rules=args.rules,
-                                         local_factors=args.local_factors)
-        deliver("batch allocation", args.format, run, args.out, sys.stdout)
+        batch = api.allocate_batch(args.data, args.year, rules=args.rules,
+                                   local_factors=args.local_factors, strict=args.strict)
+        report_warnings(batch.warnings)
+        deliver("batch allocation", args.format, batch, args.out, sys.stdout)
         return EXIT_OK
     if args.format not in formats("allocation"):
         raise UsageError(f"--format {args.format} goes with --batch")
-    run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors)
+    run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
+                       strict=args.strict)
+    report_warnings(run.warnings)
     deliver("allocation", args.format, run, args.out, sys.stdout)
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     explanation = api.explain(args.data, args.year, args.unit, rules=args.rules,
-                              local_factors=args.local_factors)
+                              local_factors=args.local_factors, strict=args.strict)
+    report_warnings(explanation.warnings)
     deliver("explanation", args.format, explanation, None, sys.stdout)
     return EXIT_OK
 

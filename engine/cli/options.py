@@ -33,6 +33,9 @@ def data_args(parser: argparse.ArgumentParser) -> None:
     rules_arg(parser)
     local_factors_arg(parser)
     problems_arg(parser)
+    parser.add_argument("--strict", action="store_true",
+                        help="stop at a warning (a local factor that applies to no unit) "
+                             "as at an error")
 
 
 def problems_arg(parser: argparse.ArgumentParser) -> None:

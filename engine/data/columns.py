@@ -2,12 +2,13 @@
 path and, on large files, for the exact path's records.
 
 Cells are read as the exact reader reads them: stripped of surrounding white space, and
-empty text as no value. Validation by columns only decides *whether* every row is
-certainly valid, erring on the side of doubt (a number written in an unusual form,
-a float equal to a range bound it may not represent). With any doubt, the whole file goes
-through the per-record JSON Schema validation of peie.data.records, so the errors reported,
-and the decision to go on, are exactly the exact path's. A property test holds the column
-check to never pass data that the record check rejects.
+empty text or a spelling of nothing (peie.data.nothing) as no value. Validation by columns
+only decides *whether* every row is certainly valid, erring on the side of doubt (a number
+written in an unusual form, a float equal to a range bound it may not represent). With any
+doubt, the whole file goes through the per-record JSON Schema validation of
+peie.data.records, so the errors reported, and the decision to go on, are exactly the
+exact path's. A property test holds the column check to never pass data that the record
+check rejects.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from peie.dsl import ast
 from peie.dsl.model import Range, Rule
 
 from . import conditions
-from .kinds import ACCOUNTING_COLUMNS, Kind, field_kinds
+from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, Kind, field_kinds
+from .nothing import NOTHING
+from .provinces import NAMES as PROVINCES
 from .readers import Row, Table, read_table
-from .records import IDENTITY_COLUMNS, UnitRecord, validate_table
+from .records import UnitRecord, validate_table
+from .spellings import Spelling
 
 if TYPE_CHECKING:
     from peie.ruleset import RulesInForce
@@ -56,6 +60,9 @@ class Columns:
     # line lines[i] for rows selected from such a file (of_sector).
     numbered: bool = True
     lines: np.ndarray | None = field(default=None, repr=False)
+    # The spelling the columns were mapped by (spelled_columns): the exact reader's rows,
+    # read again from the file, are mapped by it too.
+    spelling: Spelling | None = field(default=None, repr=False)
     _cache: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _distinct: dict[str, list[str]] = field(default_factory=dict, repr=False)
     # The checks of the data alone (all_valid), kept: a what-if run re-checks only what
@@ -89,6 +96,13 @@ class Columns:
             floats[~np.isfinite(floats)] = np.nan  # 'inf' and 'nan' are not amounts
             self._cache[("floats", name)] = floats
         return self._cache[("floats", name)]
+
+    def strangers(self, name: str, members: tuple[str, ...]) -> np.ndarray:
+        """Filled cells that are not one of `members`."""
+        key = ("strangers", name, *members)
+        if key not in self._cache:
+            self._cache[key] = self.filled(name) & (self.codes(name, members) < 0)
+        return self._cache[key]
 
     def short(self, name: str) -> np.ndarray:
         """Cells of at most 15 bytes: such decimals round-trip through a double. (Bytes,
@@ -154,6 +168,15 @@ class Columns:
             self._cache[("encoded", name)] = np.asarray(indices, dtype=np.int64)
         return self._cache[("encoded", name)], self._distinct[name]
 
+    def pairs(self, first: str, second: str) -> set[tuple[str, str]]:
+        """The distinct (first, second) values of the rows where both are filled."""
+        a_codes, a_values = self.encoded(first)
+        b_codes, b_values = self.encoded(second)
+        both = (a_codes >= 0) & (b_codes >= 0)
+        combined = np.unique(a_codes[both] * len(b_values) + b_codes[both])
+        return {(a_values[c // len(b_values)], b_values[c % len(b_values)])
+                for c in combined.tolist()}
+
     def line_numbers(self, rows: np.ndarray) -> np.ndarray:
         """The file's line of each of `rows` (meaningful when `numbered`)."""
         return rows + 2 if self.lines is None else self.lines[rows]
@@ -169,7 +192,7 @@ class Columns:
             self.path, self.sha256, self.source.columns,
             tuple(self.source.rows[i] for i in rows.tolist()))
         return Columns(self.path, self.sha256, self.table.take(pa.array(rows, type=pa.int64())),
-                       source, self.numbered, self.line_numbers(rows))
+                       source, self.numbered, self.line_numbers(rows), spelling=self.spelling)
 
     def rows_filled(self) -> int:
         """Rows with a cell filled (the exact reader passes over the others)."""
@@ -183,6 +206,8 @@ class Columns:
         rows only, for the rows of one sector)."""
         if self.source is None and (Path(self.path).exists() or not self.numbered):
             whole = read_table(self.path)  # (if the file went away: its error, not a loop)
+            if self.spelling is not None:
+                whole = self.spelling.table(whole)
             if self.lines is not None:
                 wanted = set(self.lines.tolist())
                 whole = Table(whole.path, whole.sha256, whole.columns,
@@ -227,12 +252,13 @@ def read_columns(path: str | os.PathLike[str]) -> Columns:
             pa.BufferReader(raw),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=True))
+                column_types={n: pa.string() for n in names}, null_values=list(NOTHING),
+                strings_can_be_null=True))
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return columns_from_table(read_table(name))  # the exact reader words the error
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    return Columns(name, hashlib.sha256(raw).hexdigest(),
-                   _stripped(table) if _may_need_trimming(raw) else table,
+    table = _without_empty_rows(_stripped(table) if _may_need_trimming(raw) else table)
+    return Columns(name, hashlib.sha256(raw).hexdigest(), table,
                    numbered=lines == table.num_rows + 1)
 
 
@@ -257,6 +283,17 @@ def _plain_header(line: bytes) -> list[str] | None:
     return names
 
 
+def _without_empty_rows(table: pa.Table) -> pa.Table:
+    """The rows with a cell filled, as the exact reader keeps them. (An empty row has an
+    empty first cell: a first column without one spares the search.)"""
+    if not table.num_columns or not table.column(0).null_count:
+        return table
+    filled = pc.is_valid(table.column(0))
+    for column in table.columns[1:]:
+        filled = pc.or_(filled, pc.is_valid(column))
+    return table.filter(filled)
+
+
 def _stripped(table: pa.Table) -> pa.Table:
     """Cells as peie.data.readers reads them; only the columns that need it are rebuilt, so
     clean data costs one trim per column."""
@@ -268,15 +305,43 @@ def _stripped(table: pa.Table) -> pa.Table:
 
 
 def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """The column's cells as the exact reader reads them (`cell.strip() or None`), or
-    None when every cell already is."""
+    """The column's cells as the exact reader reads them (peie.data.nothing.text_or_none),
+    or None when every cell already is. (A cell no trimming changes is as pyarrow read
+    it, its null values being the spellings of nothing.)"""
     trimmed = pc.utf8_trim_whitespace(column)
     length = pc.binary_length(trimmed)
     if not pc.any(pc.or_(pc.not_equal(length, pc.binary_length(column)),
                          pc.equal(length, 0))).as_py():
         return None
-    blank = pc.fill_null(pc.equal(length, 0), False)
-    return pc.if_else(blank, pa.scalar(None, pa.string()), trimmed)
+    nothing = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(NOTHING, pa.string())), False)
+    return pc.if_else(nothing, pa.scalar(None, pa.string()), trimmed)
+
+
+def spelled_columns(columns: Columns, rules: RulesInForce | Spelling) -> Columns:
+    """The columns with the names and codes the rules declare (peie.data.spellings); the
+    same Columns, nothing rebuilt, when every distinct value already is one."""
+    spelling = rules if isinstance(rules, Spelling) else Spelling.of(rules)
+    names = spelling.names(columns.columns, columns.path)
+    table = columns.table
+    for index, (written, name) in enumerate(zip(columns.columns, names, strict=True)):
+        if name not in spelling.values:
+            continue
+        if name in spelling.codes and not columns.strangers(written,
+                                                            spelling.codes[name]).any():
+            continue  # (the check the batch path makes of an enum's column anyway)
+        codes, distinct = columns.encoded(written)
+        mapped, ambiguous = spelling.mapping(name, distinct)
+        if ambiguous:
+            spelling.table(columns.exact_rows())  # raises, naming each row
+        if mapped:
+            values = pa.array([mapped.get(v, v) for v in distinct], pa.string())
+            table = table.set_column(index, written,
+                                     values.take(pa.array(codes, mask=codes < 0)))
+    if table is columns.table and names == columns.columns:
+        return columns
+    source = None if columns.source is None else spelling.table(columns.source)
+    return Columns(columns.path, columns.sha256, table.rename_columns(list(names)), source,
+                   columns.numbered, columns.lines, spelling=spelling)
 
 
 def columns_from_table(table: Table) -> Columns:
@@ -340,10 +405,12 @@ def _cells_clean(columns: Columns) -> bool:
 
 
 def _text_ok(columns: Columns) -> bool:
-    """Clean cells, identity columns filled, and no unit id twice."""
+    """Clean cells, identity columns filled, no unit id twice, and every province one of
+    the national market's (by its canonical name)."""
     return ((columns.source is None or _cells_clean(columns))
             and not any(columns.table[n].null_count for n in IDENTITY_COLUMNS)
-            and len(pc.unique(columns.table["unit_id"])) == columns.size)
+            and len(pc.unique(columns.table["unit_id"])) == columns.size
+            and PROVINCES.issuperset(columns.encoded("province")[1]))
 
 
 def all_valid(columns: Columns, rules: RulesInForce) -> bool:
@@ -397,6 +464,7 @@ def _sectors_ok(columns: Columns, rules: Mapping[str, Rule], every: Iterable[Rul
 
 def validate_columns(columns: Columns, rules: RulesInForce) -> None:
     """Raise exactly the DataError the exact path would raise, or return."""
+    columns = spelled_columns(columns, rules)
     if not all_valid(columns, rules):
         validate_table(columns.exact_rows(), rules)
 
@@ -404,6 +472,7 @@ def validate_columns(columns: Columns, rules: RulesInForce) -> None:
 def unit_records(columns: Columns, rules: RulesInForce) -> list[UnitRecord]:
     """The exact path's records, error for error those of peie.data.records.validate_table, but
     made straight from the columns when these are certainly valid (no per-row checks)."""
+    columns = spelled_columns(columns, rules)
     if columns.source is None and columns.numbered and all_valid(columns, rules):
         try:
             return _records(columns, rules.by_sector)

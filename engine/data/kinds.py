@@ -7,9 +7,11 @@ message for a value of the wrong kind. A new kind is one class here and one case
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
 
 from peie.dsl.errors import did_you_mean
@@ -20,9 +22,51 @@ if TYPE_CHECKING:  # the record check runs without numpy (`peie check` does not 
 
     from .columns import Columns
 
-# Columns that are not rule inputs but that reports may read (verified emissions).
+# Columns that every row has, and columns that are not rule inputs but that reports may
+# read (verified emissions).
+IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
 ACCOUNTING_COLUMNS = ("verified_emissions_t",)
 NON_NEGATIVE = Range(Decimal(0), True, None, False)
+
+# Full-width ASCII (U+FF01-U+FF5E: `１２３．５`, `－５`, as Chinese input methods type them)
+# read as the ASCII NFKC makes of it. No other compatibility mapping: NFKC would also read
+# a superscript `²` as the digit 2.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_DOTTED_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+_DASHES = frozenset("-\u2010\u2012\u2013\u2014\u2015\u2212")
+
+
+def read_number(text: str) -> Decimal | None:
+    """The one reader of a number cell, on every path and for every size of file: plain
+    decimal notation in ASCII (an exponent allowed), full-width forms read as ASCII; None
+    for anything else (`number_problem` says why)."""
+    plain = text if text.isascii() else text.translate(_FULL_WIDTH)
+    return Decimal(plain) if _NUMBER.fullmatch(plain) else None
+
+
+def number_problem(text: str) -> str:
+    """Why `text` is not a number, with the number it was likely meant to be."""
+    plain = text if text.isascii() else text.translate(_FULL_WIDTH)
+    if _THOUSANDS.fullmatch(plain):
+        return (f"'{text}' looks like a thousands separator: write "
+                f"{plain.replace(',', '')}")
+    if _DECIMAL_COMMA.fullmatch(plain):
+        return f"'{text}' looks like a decimal comma: write {plain.replace(',', '.')}"
+    if _DOTTED_THOUSANDS.fullmatch(plain):
+        written = plain.replace(".", "").replace(",", ".")
+        if "," in plain:
+            return (f"'{text}' looks like dots between thousands and a decimal comma: "
+                    f"write {written}")
+        return f"'{text}' looks like dots between thousands: write {written}"
+    if plain and all(c in _DASHES for c in plain):
+        return (f"'{text}' is not a number: Excel's accounting format shows zero as a dash, "
+                "and tables also use a dash for nothing; write 0, or leave the cell empty")
+    if any(not c.isascii() and unicodedata.numeric(c, None) is not None for c in plain):
+        return f"'{text}' is not a number: write ASCII digits"
+    return f"must be a number, got '{text}'"
 
 
 class Kind(ABC):
@@ -76,11 +120,8 @@ class Number(Kind):
         return f"Number({self.range})"
 
     def value(self, text: str) -> Decimal | str:
-        try:
-            number = Decimal(text.replace(",", "") if "," in text else text)
-        except InvalidOperation:
-            return text
-        return number if number.is_finite() else text
+        number = read_number(text)
+        return text if number is None else number
 
     def schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "number"}
@@ -96,12 +137,14 @@ class Number(Kind):
         return isinstance(value, Decimal) and (self.range is None or self.range.contains(value))
 
     def mismatch(self, value: Any) -> str:
-        return f"must be a number, got '{value}'"
+        return number_problem(str(value))
 
     def doubtful(self, columns: Columns, name: str) -> np.ndarray:
         return columns.filled(name) & columns.doubtful(name, self.range)
 
     def read_valid(self, cells: list[str | None]) -> list[Any]:
+        # Certain cells are in pyarrow's float syntax, which read_number reads the same
+        # (a property test holds it): Decimal alone is the cheaper reading of them.
         return [None if c is None else Decimal(c) for c in cells]
 
     def vector(self, columns: Columns, name: str) -> np.ndarray:
@@ -109,12 +152,10 @@ class Number(Kind):
 
     @staticmethod
     def float_of(text: object) -> float:
-        """A cell the batch path's plain-number reading passed over ('1,000', '1e5'),
-        read as the record check reads it; NaN where it does not."""
-        try:
-            return float(Decimal(str(text).replace(",", "")))
-        except (InvalidOperation, ValueError):
-            return float("nan")
+        """A cell the batch path's plain-number reading passed over ('１２', '1e5'), read
+        as the record check reads it; NaN where it does not."""
+        number = read_number(str(text))
+        return float("nan") if number is None else float(number)
 
 
 class Code(Kind):
@@ -143,7 +184,7 @@ class Code(Kind):
                 f"{did_you_mean(str(value), self.members)}")
 
     def doubtful(self, columns: Columns, name: str) -> np.ndarray:
-        return columns.filled(name) & (columns.codes(name, self.members) < 0)
+        return columns.strangers(name, self.members)
 
     def read_valid(self, cells: list[str | None]) -> list[Any]:
         return cells

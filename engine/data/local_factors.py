@@ -1,18 +1,22 @@
 """Local (provincial) sector adjustment factors: 0 < factor <= 1, default 1.
 
 The 2017 draft lets a province only be stricter than the national benchmark
-(seed 001 L116), so a factor above 1 is refused, as is one of 0 or less.
+(seed 001 L116), so a factor above 1 is refused, as is one of 0 or less. A province may be
+written in any of its spellings (peie.data.provinces); factors are kept under its
+canonical name, as records carry it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from peie.dsl.errors import did_you_mean
 from peie.errors import DataError, DataProblem
 
+from .kinds import number_problem, read_number
+from .provinces import province_of, unknown_province
 from .readers import Table
 
 COLUMNS = ("province", "sector", "factor")
@@ -41,6 +45,15 @@ class LocalFactors:
     def lookup(self, province: str, sector: str) -> FactorSource:
         return self.factors.get((province, sector), DEFAULT_SOURCE)
 
+    def unmatched(self, present: Collection[tuple[str, str]]) -> list[DataProblem]:
+        """A problem for each factor whose (province, sector) no unit of the data has:
+        most likely a misspelt key, which would otherwise leave the units at 1."""
+        return [DataProblem(source.file or "<local factors>", source.row, None,
+                            f"the factor for {province}/{sector} applies to no unit: the "
+                            f"data has no unit of sector {sector} in {province}")
+                for (province, sector), source in self.factors.items()
+                if (province, sector) not in present]
+
 
 NO_LOCAL_FACTORS = LocalFactors()
 
@@ -61,13 +74,16 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
         raise DataError(problems)
     factors: dict[tuple[str, str], FactorSource] = {}
     for row in table.rows:
-        province, sector, text = (row.cells.get(c) for c in COLUMNS)
+        written, sector, text = (row.cells.get(c) for c in COLUMNS)
 
         def report(field: str, message: str, number: int = row.number) -> None:
             problems.append(DataProblem(table.path, number, field, message))
 
-        if not province:
+        province = province_of(written) if written else None
+        if not written:
             report("province", "is required but empty")
+        elif province is None:
+            report("province", unknown_province(written))
         if not sector:
             report("sector", "is required but empty")
         elif sector not in sectors:
@@ -89,12 +105,11 @@ def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-unty
     if text is None:
         report("factor", "is required but empty")
         return None
-    try:
-        factor = Decimal(text)
-    except InvalidOperation:
-        report("factor", f"must be a number, got '{text}'")
+    factor = read_number(text)
+    if factor is None:
+        report("factor", number_problem(text))
         return None
-    if not factor.is_finite() or not 0 < factor <= 1:
+    if not 0 < factor <= 1:
         report("factor", f"{text} is out of range: a local adjustment factor must be more "
                "than 0 and at most 1 (provinces may only be stricter than the national "
                "benchmark)")

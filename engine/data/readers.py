@@ -1,8 +1,9 @@
 """Facility data files -> rows of text cells, with no knowledge of the rules.
 
 CSV, XLSX, JSON and YAML all come out the same way: a header and rows of stripped text
-(an empty cell is None), each row numbered where a person finds it (the spreadsheet row
-for CSV and XLSX, header being row 1; the 1-based record number for JSON and YAML).
+(an empty cell, or a spelling of nothing of peie.data.nothing, is None), each row numbered
+where a person finds it (the spreadsheet row for CSV and XLSX, header being row 1; the
+1-based record number for JSON and YAML).
 Numbers are kept as the exact text written, never passed through float.
 """
 
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from peie.errors import DataError, DataProblem, UsageError
+
+from .nothing import text_or_none
 
 SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
 
@@ -55,10 +58,10 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
     elif isinstance(value, str):
-        text = value.strip()
+        text = value
     else:
         raise _fail(path, f"must be a number or text, got a {type(value).__name__}", row, field)
-    return text or None
+    return text_or_none(text)
 
 
 def _header(path: str, names: list[str]) -> tuple[str, ...]:
@@ -90,13 +93,13 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
         start = reader.line_num + 1
         for cells in reader:
             number, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
+            texts = [text_or_none(c) for c in cells]
+            if all(t is None for t in texts):
                 continue
             if len(cells) != len(columns):
                 raise _fail(path, f"has {len(cells)} cells but the header has {len(columns)}",
                             number)
-            rows.append(Row(number, {c: (v.strip() or None) for c, v in zip(columns, cells,
-                                                                                 strict=True)}))
+            rows.append(Row(number, dict(zip(columns, texts, strict=True))))
     except csv.Error as error:
         raise _fail(path, f"is not valid CSV: {error}", reader.line_num) from None
     return columns, rows

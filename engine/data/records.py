@@ -16,7 +16,10 @@ from peie.dsl.model import Input, Rule
 from peie.errors import DataError, DataProblem
 
 from . import conditions
-from .kinds import ACCOUNTING_COLUMNS, field_kinds
+from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, field_kinds
+from .provinces import NAMES as PROVINCES
+from .provinces import unknown_province
+from .spellings import spelled_table
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -24,8 +27,6 @@ if TYPE_CHECKING:
     from peie.ruleset import RulesInForce
 
     from .readers import Table
-
-IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
 
 
 class UnitRecord(NamedTuple):
@@ -47,7 +48,7 @@ def record_schema(rule: Rule) -> dict[str, Any]:
         "facility_id": {"type": "string", "minLength": 1},
         "unit_id": {"type": "string", "minLength": 1},
         "sector": {"const": rule.sector},
-        "province": {"type": "string", "minLength": 1},
+        "province": {"enum": sorted(PROVINCES)},
     }
     required = list(IDENTITY_COLUMNS)
     conditional = []
@@ -109,7 +110,7 @@ class _SectorValidator:
             return isinstance(value, str) and value != ""
 
         checks: dict[str, Callable[[Any], bool]] = {
-            "facility_id": text, "unit_id": text, "province": text,
+            "facility_id": text, "unit_id": text, "province": PROVINCES.__contains__,
             "sector": lambda v: v == self.rule.sector,
         }
         checks.update({name: kind.accepts for name, kind in self.kinds.items()})
@@ -174,6 +175,8 @@ class _SectorValidator:
         value = error.instance
         if kind in ("type", "enum") and field is not None and field in self.kinds:
             yield field, self.kinds[field].mismatch(value)
+        elif kind == "enum" and field == "province":
+            yield field, unknown_province(str(value))
         elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bounded = rule.inputs.get(field or "")
             where = _range_text(bounded) if bounded else "at least 0"
@@ -187,8 +190,10 @@ class _SectorValidator:
 def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
     """Validate every row against the rules in force; raise DataError.
 
-    Columns that any version loaded reads are known columns.
+    Columns that any version loaded reads are known columns. Names and codes may be
+    written as peie.data.spellings reads them; the records carry the declared ones.
     """
+    table = spelled_table(table, rules)
     every = rules.versions
     validators = {
         sector: _SectorValidator(rule, {n for r in every if r.sector == sector for n in r.inputs})
