@@ -48,7 +48,7 @@ def test_batch_equals_exact_on_a_synthetic_country(tmp_path: Path) -> None:
     factors = read_local_factors(FACTORS, RULES.sectors)
     batch = batch_allocate(read_columns(data), RULES.for_year(2017), factors)
     exact = peie.allocate(data, 2017, local_factors=FACTORS)
-    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.by_facility}
     assert batch.totals() == exact.totals()
 
 
@@ -276,7 +276,7 @@ def both_paths(rules: Any, rows: list[dict[str, str]]) -> tuple[Any, Any]:
     for run in (lambda: facilities_of(batch_allocate(columns_from_table(table),
                                                      rules.for_year(2017), NO_LOCAL_FACTORS)),
                 lambda: {f.facility_id: f.allocation for f in peie.allocate(
-                    table, 2017, rules=rules).facilities}):
+                    table, 2017, rules=rules).by_facility}):
         try:
             out.append(run())
         except DataError as error:
@@ -337,7 +337,7 @@ def test_batch_equals_exact_under_every_power_version(tmp_path: Path, year: int)
     factors = read_local_factors(FACTORS, RULES.sectors)
     batch = batch_allocate(read_columns(data), RULES.for_year(year), factors)
     exact = peie.allocate(data, year, local_factors=FACTORS)
-    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.by_facility}
     units_exact = [float(u.allocation) for u in exact.units]
     assert batch.unit_allocation.tolist() == pytest.approx(units_exact, rel=1e-12)
 
@@ -354,7 +354,7 @@ def test_sectors_rounding_each_their_own_way_round_as_on_the_exact_path(tmp_path
     write_csv(data, generate_units(2000, seed=13))
     batch = batch_allocate(read_columns(data), rules.for_year(2017), NO_LOCAL_FACTORS)
     exact = peie.allocate(data, 2017, rules=rules)
-    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.by_facility}
     assert batch.totals() == exact.totals()
 
 
@@ -448,7 +448,7 @@ def test_a_number_a_double_cannot_hold_is_decided_on_the_exact_path(tmp_path: Pa
         "F-2,U-2,power,hebei,cfb_300_plus,water,1000000,0,0,3000\n", encoding="utf-8")
     batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     exact = peie.allocate(data, 2017)
-    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.by_facility}
     assert facilities_of(batch)["F-1"] == round(1000000 * 0.9565 * 1.03)
     assert batch.recomputed == 1
 
@@ -551,7 +551,7 @@ def test_cells_as_registries_write_them_give_the_exact_paths_result(
             return error.problems
 
     exact = outcome(lambda: {f.facility_id: f.allocation
-                             for f in peie.allocate(path, 2017).facilities})
+                             for f in peie.allocate(path, 2017).by_facility})
     batch = outcome(lambda: facilities_of(batch_allocate(
         read_columns(path), RULES.for_year(2017), NO_LOCAL_FACTORS)))
     assert batch == exact
@@ -566,5 +566,5 @@ def test_a_row_of_empty_cells_is_passed_by_on_the_batch_path(tmp_path: Path) -> 
                                *lines[3:8]]) + "\n", encoding="utf-8")
     batch = batch_allocate(read_columns(data), RULES.for_year(2017), NO_LOCAL_FACTORS)
     exact = peie.allocate(data, 2017)
-    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.facilities}
+    assert facilities_of(batch) == {f.facility_id: f.allocation for f in exact.by_facility}
     assert [u.record.row for u in exact.units][2:4] == [6, 7]

@@ -143,7 +143,7 @@ def test_a_rule_with_chinese_names_allocates_from_chinese_columns(cli, tmp_path:
     for rule, column in ((ENGLISH_RULE, "clinker_t"), (CHINESE_RULE, "熟料产量")):
         (tmp_path / "r.rule").write_text(rule, encoding="utf-8")
         (tmp_path / "u.csv").write_text(f"facility_id,unit_id,sector,province,{column}\n"
-                                        "F1,U1,cement,GD,12345.6\n", encoding="utf-8")
+                                        "F1,U1,cement,guangdong,12345.6\n", encoding="utf-8")
         status, out, err = cli("allocate", str(tmp_path / "u.csv"), "--year", "2017",
                                "--rules", str(tmp_path / "r.rule"), "--format", "csv")
         assert (status, err) == (0, "")

@@ -199,7 +199,7 @@ def test_2019_preallocation_leaves_out_the_load_factor_correction(
 def test_batch_equals_exact_under_every_power_version(year: int) -> None:
     columns = read_columns(SAMPLE_2019)
     batch = batch_allocate(columns, RULES.for_year(year), NO_LOCAL_FACTORS)
-    exact = {f.facility_id: f.allocation for f in allocate_exact(SAMPLE_2019, year).facilities}
+    exact = {f.facility_id: f.allocation for f in allocate_exact(SAMPLE_2019, year).by_facility}
     assert dict(zip(batch.facility_ids, batch.facility_allocation.tolist(), strict=True)) == exact
 
 

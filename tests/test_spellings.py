@@ -119,7 +119,7 @@ def test_labelled_samples_are_allocated_exactly_as_the_coded_ones(
     assert by_columns.units == want.units
     batch = api.allocate_batch(str(data), year, local_factors=factors)
     assert dict(zip(batch.result.facility_ids, batch.result.facility_allocation.tolist(),
-                    strict=True)) == {f.facility_id: f.allocation for f in want.facilities}
+                    strict=True)) == {f.facility_id: f.allocation for f in want.by_facility}
     assert set(batch.columns.encoded("sector")[1]) <= {"power", "cement", "aluminium"}
 
 
