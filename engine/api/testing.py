@@ -44,7 +44,7 @@ from peie.issuance.stages import Preallocation, TrueUp, preallocations, trueups
 from peie.ruleset import RuleSet, bundled_rule_paths, expand_rule_paths
 
 from .allocation import AllocationRun, allocate
-from .inputs import load_rules
+from .inputs import RulesLike, load_rules
 
 Part = FacilityAllocation | Preallocation | TrueUp
 
@@ -122,11 +122,18 @@ class CaseRun:
         return all(r.passed for r in self.results)
 
 
-def run_cases(paths: Sequence[str | os.PathLike[str]] = (), *,
+def run_cases(paths: Sequence[str | os.PathLike[str]] = (), *, rules: RulesLike = None,
               update: bool = False) -> CaseRun:
     """Run the cases of `paths` (case files, or directories of rules and their cases;
-    the bundled rules' when none is given), each against the rules of its directory."""
-    groups = [(load_rules(rules), cases, whole) for rules, cases, whole in _groups(paths)]
+    the bundled rules' when none is given), each against the rules of its directory, or
+    all against `rules` where given."""
+    folders = _case_folders(paths)
+    if rules is None:
+        groups = [(load_rules(_rules_beside(folder)), cases, whole)
+                  for folder, cases, whole in folders]
+    else:
+        groups = [(load_rules(rules), [p for _, cases, _ in folders for p in cases],
+                   any(whole for _, _, whole in folders))]
     files = read_case_files([p for _, cases, _ in groups for p in cases])
     by_path = {Path(f.path): f for f in files}
     results: list[CaseResult] = []
@@ -134,25 +141,31 @@ def run_cases(paths: Sequence[str | os.PathLike[str]] = (), *,
     for ruleset, cases, whole in groups:
         found = [_run_case(case, ruleset) for path in cases for case in by_path[path].cases]
         results += found
-        reads: dict[str, list[Reads]] = {}
-        for result in found:
-            for path, read in result.reads:
-                reads.setdefault(path, []).append(read)
-        covered += [coverage(rule, reads.get(rule.path, []))
-                    for rule in sorted(ruleset.rules, key=lambda r: r.path)
-                    if whole or rule.path in reads]
+        covered += _coverage(ruleset, found, whole)
     if not update:
         return CaseRun(files, results, covered)
     updates, stuck = _update(files, results)
     return CaseRun(files, results, covered, updates, stuck, updated=True)
 
 
-def _groups(paths: Sequence[str | os.PathLike[str]]
-            ) -> list[tuple[list[Path], list[Path], bool]]:
-    """(the rule files, the case files, whether the whole directory was asked about) of
-    each directory: the coverage of a directory covers all its rule files, that of case
-    files given one by one the rule files their cases read."""
-    cases: dict[Path, dict[Path, Path]] = {}  # folder -> case files, each named once
+def _coverage(ruleset: RuleSet, results: Sequence[CaseResult], whole: bool
+              ) -> list[RuleCoverage]:
+    """The coverage of every rule file (`whole`), or of those the cases read."""
+    reads: dict[str, list[Reads]] = {}
+    for result in results:
+        for path, read in result.reads:
+            reads.setdefault(path, []).append(read)
+    return [coverage(rule, reads.get(rule.path, []))
+            for rule in sorted(ruleset.rules, key=lambda r: r.path)
+            if whole or rule.path in reads]
+
+
+def _case_folders(paths: Sequence[str | os.PathLike[str]]
+                  ) -> list[tuple[Path, list[Path], bool]]:
+    """(a directory, its case files asked about, whether the whole directory was): the
+    coverage of a directory covers all its rule files, that of case files given one by
+    one the rule files their cases read."""
+    cases: dict[Path, dict[Path, Path]] = {}  # directory -> case files, each named once
     whole: set[Path] = set()
     for given in paths or [bundled_rule_paths()[0].parent]:
         path = Path(given)
@@ -171,14 +184,15 @@ def _groups(paths: Sequence[str | os.PathLike[str]]
         for case_file in found:
             cases.setdefault(case_file.resolve().parent, {}).setdefault(
                 case_file.resolve(), case_file)
-    groups = []
-    for resolved, listed in cases.items():
-        folder = next(iter(listed.values())).parent
-        rules = expand_rule_paths([folder])
-        if not rules:
-            raise UsageError(f"{folder}: no *.rule files beside the cases")
-        groups.append((rules, list(listed.values()), resolved in whole))
-    return groups
+    return [(next(iter(listed.values())).parent, list(listed.values()), resolved in whole)
+            for resolved, listed in cases.items()]
+
+
+def _rules_beside(folder: Path) -> list[Path]:
+    rules = expand_rule_paths([folder])
+    if not rules:
+        raise UsageError(f"{folder}: no *.rule files beside the cases")
+    return rules
 
 
 @dataclass(frozen=True)

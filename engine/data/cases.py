@@ -218,11 +218,14 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
 def _loader(text: str) -> yaml.SafeLoader:
     import yaml  # kept off the path of the other commands
 
-    class ExactLoader(yaml.SafeLoader):
+    # libyaml, where PyYAML has it, reads a file ~5x faster; nodes and marks are the same.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class ExactLoader(base):  # type: ignore[valid-type,misc]
         """YAML floats as exact decimals."""
 
     ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
-    return ExactLoader(text)
+    return ExactLoader(text)  # type: ignore[no-any-return]
 
 
 _WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
