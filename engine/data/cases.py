@@ -205,7 +205,7 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
 
     text = node.value.replace("_", "").lower()
     try:
-        value = Decimal(text)
+        value = Decimal(text.replace(".inf", "inf").replace(".nan", "nan"))
     except InvalidOperation:
         raise yaml.constructor.ConstructorError(
             None, None, f"cannot read '{node.value}' as a number", node.start_mark) from None
@@ -257,8 +257,10 @@ class _Reader:
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = (str(error.problem) if isinstance(error, yaml.constructor.ConstructorError)
+                       else f"is not valid YAML: {error.problem}")
             self.problems.append(Diagnostic(Span(self.path, line, column, line, column + 1),
-                                            f"is not valid YAML: {error.problem}"))
+                                            message))
             return None
         finally:
             loader.dispose()
@@ -343,6 +345,8 @@ class _Reader:
             for name in error.validator_value:
                 if name not in instance:
                     self.problem(self.node(path), f"'{name}' is missing here")
+        elif validator == "maxProperties":  # an expected error with amounts beside it
+            self.problem(self.node([*path, "error"], key=True), _schema_message(error))
         else:
             self.problem(self.node(path), _schema_message(error))
 
