@@ -60,8 +60,10 @@ def test_a_failure_shows_expected_actual_and_the_rule_lines(cli, folder: Path) -
     assert lines[0] == f"FAIL  {path}:2: the benchmark alone (2017)"
     assert lines[1] == f"      {path}:8: unit L-1: allocation: expected 853401, got 853400"
     rule = folder / "cement.rule"
-    assert lines[2] == "        allocation = 853400 tCO2"
-    assert f"[{rule}:30]" in out and f"[{rule}:17; source: seed 002 L163-165; L743]" in out
+    assert lines[2] == f"        allocation = 853400 tCO2  [{rule}:33]"
+    assert f"          clinker_allowance (熟料配额) = 853400 tCO2  [{rule}:30]" in lines
+    assert (f"            clinker_benchmark (熟料排放基准值) = 0.8534 tCO2/t  [{rule}:17; "
+            "source: seed 002 L163-165; L743]") in lines
     assert lines[-1] == "1 case: 0 ok, 1 failed"
 
 
@@ -346,3 +348,14 @@ def test_cases_never_touch_a_ledger(folder: Path, tmp_path: Path,
     assert api.run_cases([folder]).passed
     assert not ledger.exists() and not (tmp_path / "peie-ledger.sqlite").exists()
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".sqlite")]
+
+
+def test_a_facility_failure_explains_only_units_not_found_right(cli, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    second = LINE.replace("L-1", "L-2").replace("clinker_t: 1000000", "clinker_t: 5")
+    write(folder, GOOD.replace(f"    - {LINE}", f"    - {LINE}\n    - {second}"))
+    status, out, _ = cli("test", str(folder))
+    assert status == 1
+    assert ": facility F-1: allocation: expected 853400, got 853404" in out
+    assert "its units (L-1, L-2) sum to 853404.267 tCO2" in out
+    assert "clinker_t (熟料产量) = 5 t" in out  # L-2: no amount of its own pinned
+    assert "clinker_t (熟料产量) = 1000000 t" not in out  # L-1: pinned, and right

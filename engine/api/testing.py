@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from peie.data.cases import (
     CASES_SUFFIX,
@@ -49,6 +49,14 @@ from .inputs import RulesLike, load_rules
 Part = FacilityAllocation | Preallocation | TrueUp
 
 
+class UnitTree(NamedTuple):
+    """How one unit's amount is computed, on the year's data or the base year's."""
+
+    stage: str  # "year" or "base year"
+    unit_id: str
+    tree: Node
+
+
 @dataclass(frozen=True)
 class Check:
     """One amount a case pins, against what the rules compute; for a failed one, how the
@@ -56,7 +64,7 @@ class Check:
 
     expected: Expected
     actual: Decimal | None  # None: the case's data gives no such amount
-    trees: tuple[tuple[str, Node], ...] = ()  # ("year" or "base year", a unit's tree)
+    trees: tuple[UnitTree, ...] = ()
     parts: tuple[Part, ...] = ()
 
     @property
@@ -325,7 +333,8 @@ class _Explained:
         found = Check(expected, actual)
         if found.passed:
             return found
-        trees = tuple((stage, self.trees[(stage, u)]) for stage, u in self.units_of(expected))
+        trees = tuple(UnitTree(stage, u, self.trees[(stage, u)])
+                      for stage, u in self.units_of(expected))
         return Check(expected, actual, trees, parts)
 
     def actual(self, expected: Expected) -> tuple[Decimal | None, tuple[Part, ...]]:

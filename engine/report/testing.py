@@ -12,6 +12,7 @@ from peie.data.cases import Case, Expected, amount_text
 from peie.dsl.ast import span_text
 from peie.dsl.model import Rule
 from peie.exact.coverage import RuleCoverage
+from peie.exact.explain import Node
 from peie.exact.facilities import FacilityAllocation
 from peie.issuance.stages import Preallocation, TrueUp
 
@@ -101,14 +102,19 @@ def failure_lines(result: CaseResult) -> list[str]:
         return [f"{case.file}:{case.line}: the case ended in {count} "
                 f"problem{'s' * (count != 1)} in its data:",
                 *(f"  {_problem_line(case, p)}" for p in result.problems)]
+    # A unit whose own amount the case pins and finds right needs no explaining again.
+    shown = {("year", c.expected.key) for c in result.checks
+             if c.expected.kind == "units" and c.passed}
     lines = []
     for check in result.checks:
         if not check.passed:
-            lines += _check_lines(result, check)
+            lines += _check_lines(result, check, shown)
     return lines
 
 
-def _check_lines(result: CaseResult, check: Check) -> list[str]:
+def _check_lines(result: CaseResult, check: Check, shown: set[tuple[str, str]]) -> list[str]:
+    """The amount expected and found; how the facility amount is made; how each unit
+    not shown before is computed, a line for each value with the rule line it is from."""
     case, expected = result.case, check.expected
     what = _what(expected)
     if check.actual is None:
@@ -117,12 +123,27 @@ def _check_lines(result: CaseResult, check: Check) -> list[str]:
     lines = [f"{case.file}:{expected.place.line}: {what}: expected "
              f"{amount_text(expected.value)}, got {amount_text(check.actual)}"]
     lines += [f"  {_part_line(part, result.rules[part.sector])}" for part in check.parts]
-    shown: list[list[str]] = []
-    for _, tree in check.trees:
-        rendered = tree.render()
-        if rendered not in shown:
-            shown.append(rendered)
-            lines += [f"  {line}" for line in rendered]
+    for stage, unit_id, tree in check.trees:
+        if (stage, unit_id) not in shown:
+            shown.add((stage, unit_id))
+            if stage == "base year":
+                lines.append(f"  unit {unit_id} on the base-year data:")
+            lines += _brief(tree, "  ", set())
+    return lines
+
+
+def _brief(node: Node, indent: str, seen: set[str]) -> list[str]:
+    """A computation tree a line a value: name (label) = value [the rule line it comes
+    from, and the source of a number]; a value met before is not expanded again."""
+    unit = f" {node.unit}" if node.unit and node.unit != "1" else ""
+    where = "; ".join(x for x in (node.rule, node.source and f"source: {node.source}") if x)
+    label = f" ({node.label})" if node.label else ""
+    lines = [f"{indent}{node.name}{label} = {node.value}{unit}"
+             + (f"  [{where}]" if where else "")]
+    if node.name not in seen:
+        seen.add(node.name)
+        for child in node.children:
+            lines += _brief(child, indent + "  ", seen)
     return lines
 
 
