@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peie.dsl.errors import Diagnostic, Span
+from peie.dsl.errors import Diagnostic, Span, did_you_mean
 from peie.errors import CaseError, UsageError
 
 if TYPE_CHECKING:
@@ -340,7 +340,8 @@ class _Reader:
             known = list(error.schema.get("properties", {}))
             for name in sorted(set(instance) - set(known), key=str):
                 self.problem(self.node([*path, name], key=True),
-                             f"'{name}' is not known here; write one of: {', '.join(known)}")
+                             f"'{name}' is not known here{did_you_mean(str(name), known)}; "
+                             f"write one of: {', '.join(known)}")
         elif validator == "required":
             for name in error.validator_value:
                 if name not in instance:
