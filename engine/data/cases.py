@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peie.dsl.errors import Diagnostic, Span, did_you_mean
-from peie.errors import CaseError, UsageError
+from peie.errors import CaseError
+
+from .readers import read_bytes
 
 if TYPE_CHECKING:
     import yaml
@@ -160,12 +162,7 @@ def read_case_files(paths: Sequence[str | os.PathLike[str]]) -> list[CaseFile]:
 
 def read_case_file(path: str | os.PathLike[str]) -> CaseFile:
     name = os.fspath(path)
-    try:
-        raw = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+    raw = read_bytes(name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
