@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from peie import api
 from peie.errors import CaseError
+from peie.ruleset import bundled_rule_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = "{facility_id: F-1, unit_id: L-1, sector: cement, province: 安徽, clinker_t: 1000000}"
@@ -359,3 +360,22 @@ def test_a_facility_failure_explains_only_units_not_found_right(cli, folder: Pat
     assert "its units (L-1, L-2) sum to 853404.267 tCO2" in out
     assert "clinker_t (熟料产量) = 5 t" in out  # L-2: no amount of its own pinned
     assert "clinker_t (熟料产量) = 1000000 t" not in out  # L-1: pinned, and right
+
+
+def test_rules_that_do_not_check_stop_the_run_as_check_would(cli, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    write(folder, GOOD)
+    rule = folder / "cement.rule"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("* local_factor\n",
+                                                             "* local_factr\n"),
+                    encoding="utf-8")
+    status, out, err = cli("test", str(folder))
+    assert (status, out) == (1, "")
+    assert f"{rule}:33:34: error: unknown name 'local_factr'" in err
+    assert err.endswith("1 error in rule files\n")
+
+
+def test_without_paths_the_bundled_cases_run(cli) -> None:  # type: ignore[no-untyped-def]
+    status, out, _ = cli("test")
+    assert status == 0 and out.splitlines()[-1].endswith(" ok, 0 failed")
+    bundled = bundled_rule_paths()[0].parent  # installed: not the checkout's rules/
+    assert f"ok    {bundled / 'power.cases.yaml'}:6: " in out
