@@ -10,6 +10,7 @@ is moved down as well, since a move either way must show (both sides of each edg
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -152,3 +153,18 @@ def test_the_mutants_are_the_numbers_a_regulator_revises() -> None:
         "line 30: 1 -> 2",
         "line 38: 50 -> 51",
     ]
+
+
+def test_a_mutant_written_to_a_copy_of_the_rules_fails_peie_test(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same end to end: a copy of the rules directory, one number changed in a file,
+    `peie test` on the copy exits 1 (and 0 on the copy as it was)."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cli("test", str(copy))[0] == 0
+    path = copy / "power-2021.rule"
+    text = path.read_text(encoding="utf-8")
+    mutant = next(m for m in mutants(text) if str(m).endswith("0.8773 -> 0.8774"))
+    path.write_text(mutant.text(text), encoding="utf-8")
+    status, out, _ = cli("test", str(copy))
+    assert status == 1
+    assert "unit U-coal_300_below: allocation: expected 87730, got 87740" in out
