@@ -21,6 +21,7 @@ import pytest
 from lark import Lark, Token, Tree
 
 from peie import api
+from peie.dsl.ast import RuleFile
 from peie.dsl.checker import check
 from peie.dsl.parser import parse
 from peie.ruleset import RuleSet
@@ -115,7 +116,8 @@ def mutants(text: str) -> list[Mutant]:
     return found
 
 
-def _checked_others(name: str) -> list:  # type: ignore[type-arg]
+def _parsed_others(name: str) -> list[RuleFile]:
+    """The other bundled files, parsed once: every mutant is checked together with them."""
     return [parse((RULES / other).read_text(encoding="utf-8"), str(RULES / other))
             for other in RULE_FILES if other != name]
 
@@ -125,7 +127,7 @@ def test_every_number_of_a_bundled_rule_file_is_pinned_by_its_cases(name: str) -
     path = RULES / name
     text = path.read_text(encoding="utf-8")
     cases = RULES / name.replace(".rule", ".cases.yaml")
-    others = _checked_others(name)
+    others = _parsed_others(name)
     assert api.run_cases([cases]).passed  # the cases pass on the rules as they are
     found = mutants(text)
     assert found, f"{name}: no number found to move"
