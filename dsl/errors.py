@@ -61,8 +61,9 @@ class PeieError(Exception):
     exit_status = 1
 
 
-class RuleError(PeieError):
-    """One or more problems in rule files, all reported at once."""
+class DiagnosticError(PeieError):
+    """Problems at places in text files (FILE:LINE:COL), all reported at once; `sources`
+    holds each file's text, for the line shown under a problem."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic], sources: dict[str, str] | None = None):
         self.diagnostics = sorted(diagnostics, key=lambda d: d.span)
@@ -71,6 +72,10 @@ class RuleError(PeieError):
 
     def render(self) -> str:
         return "\n".join(d.render(self.sources.get(d.span.file)) for d in self.diagnostics)
+
+
+class RuleError(DiagnosticError):
+    """One or more problems in rule files, all reported at once."""
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peie.dsl.errors import PeieError, RuleError
+from peie.dsl.errors import DiagnosticError, PeieError, RuleError
 
-__all__ = ["DataError", "DataProblem", "PeieError", "RuleError", "UsageError"]
+__all__ = ["CaseError", "DataError", "DataProblem", "PeieError", "RuleError", "UsageError"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +45,8 @@ class DataError(PeieError):
 
 class UsageError(PeieError):
     """A command that cannot be carried out as asked (missing file, no rule for a year...)."""
+
+
+class CaseError(DiagnosticError):
+    """Problems in files of test cases (`peie test`), each at FILE:LINE:COL as a rule
+    file's are; no case is run when this is raised."""

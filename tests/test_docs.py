@@ -24,7 +24,7 @@ How the documents are read (the convention they already follow):
   (/tmp/peie-docs, /tmp/peie-api) are the temporary directory, and the bundled rules'
   installed path (shown as /work/main/rules) is that of this installation.
 - Files an example uses that the document describes but does not give (cli.md's
-  /tmp/peie-docs/cement.rule, draft.rule, bad.csv) are made from that description
+  /tmp/peie-docs/cement.rule, draft.rule, bad.csv, cases/) are made from that description
   (FIXTURES).
 - Examples that cannot run here are skipped by a rule in SKIPPED, with the reason, and
   shown as skipped tests (test_example_not_run); known failures, each with its reason,
@@ -157,8 +157,20 @@ def _bad_csv(folder: Path) -> None:
         writer.writerows(rows)
 
 
+def _hasty_cases(folder: Path) -> None:
+    """A copy of rules/cement.rule beside a case file with the three mistakes cli.md shows
+    (the document prints the file, so what it shows is this)."""
+    (folder / "cases").mkdir()
+    shutil.copy(ROOT / "rules" / "cement.rule", folder / "cases" / "cement.rule")
+    line = "{facility_id: F-1, unit_id: L-1, sector: cement, province: 安徽, clinker_t: 1000000}"
+    (folder / "cases" / "cement.cases.yaml").write_text(
+        f'- name: the benchmark alone\n  year: "2017"\n  units:\n    - {line}\n  expect:\n'
+        "    units: {L-1: 853400, L-1: 853400}\n    facilites: {F-1: 853400}\n",
+        encoding="utf-8")
+
+
 FIXTURES: dict[str, list[Callable[[Path], None]]] = {
-    "docs/cli.md": [_cement_with_two_mistakes, _draft, _bad_csv],
+    "docs/cli.md": [_cement_with_two_mistakes, _draft, _bad_csv, _hasty_cases],
 }
 
 

@@ -43,13 +43,15 @@ from .issuance import (
     preallocate,
     trueup,
 )
+from .testing import CaseResult, CaseRun, Check, run_cases
 from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_version
 
 __all__ = [
-    "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CheckResult", "Explanation", "Layout",
+    "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CaseResult", "CaseRun", "Check",
+    "CheckResult", "Explanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
-    "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "trueup",
-    "unit_allocation",
+    "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
+    "trueup", "unit_allocation",
 ]

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 
-from peie.errors import DataError, DataProblem, PeieError, RuleError
+from peie.errors import CaseError, DataError, DataProblem, PeieError, RuleError
 from peie.files import atomic_write
 from peie.report.problems import problems_csv
 
@@ -43,6 +43,11 @@ def report_error(error: PeieError, command: str | None = None,
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
         print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
+    elif isinstance(error, CaseError):
+        print(error.render(), file=sys.stderr)
+        count = len(error.diagnostics)
+        print(f"{count} error{'s' if count != 1 else ''} in case files; no case was run",
+              file=sys.stderr)
     elif isinstance(error, DataError):
         _report_problems(error, problems_file, can_list)
         count = len(error.problems)

@@ -1,4 +1,5 @@
-"""Facility data: files to validated unit records and columns, and local factors.
+"""Facility data: files to validated unit records and columns, local factors, and the
+test cases written beside the rules (cases).
 
 Reads rows, checks them against the JSON Schema derived from the rules' inputs and
 reports every bad cell; imports no evaluator.
@@ -11,10 +12,15 @@ from peie._exports import lazy_exports
 _EXPORTS = {
     "ACCOUNTING_COLUMNS": ".kinds",
     "ASCII_WHITE_SPACE": ".columns",
+    "CASES_SUFFIX": ".cases",
     "COLUMNS": ".local_factors",
+    "Case": ".cases",
+    "CaseFile": ".cases",
     "Columns": ".columns",
     "DEFAULT": ".local_factors",
     "DEFAULT_SOURCE": ".local_factors",
+    "Expected": ".cases",
+    "ExpectedError": ".cases",
     "FEW_ROWS": ".columns",
     "FactorSource": ".local_factors",
     "IDENTITY_COLUMNS": ".kinds",
@@ -36,6 +42,7 @@ _EXPORTS = {
     "evaluate": ".conditions",
     "holds": ".conditions",
     "parse_factors": ".local_factors",
+    "read_case_files": ".cases",
     "read_columns": ".columns",
     "read_number": ".kinds",
     "read_table": ".readers",
@@ -51,10 +58,15 @@ _EXPORTS = {
 __all__ = [
     "ACCOUNTING_COLUMNS",
     "ASCII_WHITE_SPACE",
+    "CASES_SUFFIX",
     "COLUMNS",
+    "Case",
+    "CaseFile",
     "Columns",
     "DEFAULT",
     "DEFAULT_SOURCE",
+    "Expected",
+    "ExpectedError",
     "FEW_ROWS",
     "FactorSource",
     "IDENTITY_COLUMNS",
@@ -76,6 +88,7 @@ __all__ = [
     "evaluate",
     "holds",
     "parse_factors",
+    "read_case_files",
     "read_columns",
     "read_number",
     "read_table",

@@ -173,6 +173,16 @@ def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return _records(path, document)
 
 
+def read_bytes(name: str) -> bytes:
+    """A file's bytes; a file that is not there, or cannot be read, is a UsageError."""
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
 def read_table(path: str | os.PathLike[str]) -> Table:
     """Read one data file; the format comes from the file's suffix."""
     name = os.fspath(path)
@@ -180,12 +190,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     if suffix not in SUFFIXES:
         raise UsageError(f"{name}: cannot read '{suffix or 'no suffix'}' files; "
                          f"give one of {', '.join(SUFFIXES)}")
-    try:
-        raw = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+    raw = read_bytes(name)
     if suffix == ".csv":
         columns, rows = _read_csv(name, raw)
     elif suffix == ".xlsx":

@@ -231,9 +231,10 @@ def _load(generator: _Generator, source: str, name: str) -> dict[str, Any]:
     return namespace
 
 
-def condition_function(rule: Rule, condition: ast.Condition) -> Callable[..., bool]:
-    """One condition of `rule` as a function of (row, local factor, let values): the
-    explainer uses it to tell which branch of an if/else a unit took."""
+def condition_function(rule: Rule, condition: ast.Condition | ast.Expr) -> Callable[..., Any]:
+    """One condition (or expression) of `rule` as a function of (row, local factor, let
+    values): the explainer uses it to tell which branch of an if/else a unit took, and to
+    find the key of a lookup whose key is not a plain name."""
     generator = _Generator(rule)
     lines = ["def test(row, lf, lets):", *_indent(generator.read_inputs())]
     lines += [f"    l_{d.name} = lets.get({d.name!r})" for d in rule.lets]

@@ -1,5 +1,6 @@
 """The computation tree behind one unit's allocation: every value, its formula, the rule
-line it comes from and the data field it reads."""
+line it comes from and the data field it reads; and, for test coverage, which table rows,
+bracket rows and branches of an if/else that computation read (`Reads`)."""
 
 from __future__ import annotations
 
@@ -60,18 +61,37 @@ def _value(value: Decimal | str) -> str:
     return value if isinstance(value, str) else decimal_text(value)
 
 
+@dataclass
+class Reads:
+    """What one unit's computation read, as its explanation walked it (only the branch an
+    if/else took): table rows as (table, key), bracket rows as (bracket, index of the row
+    in the bracket's sorted rows, the value of its subject), and each if/else reached as
+    (its span, whether the condition held)."""
+
+    table_rows: set[tuple[str, str]] = field(default_factory=set)
+    bracket_rows: set[tuple[str, int, Decimal]] = field(default_factory=set)
+    branches: set[tuple[ast.Span, bool]] = field(default_factory=set)
+
+
 class _Explainer:
     def __init__(self, unit: UnitAllocation, compiled: CompiledRule, data_path: str):
         self.unit = unit
         self.rule: Rule = compiled.rule
         self.data_path = data_path
+        self.reads = Reads()
         with decimal.localcontext(CONTEXT):
             self.values = compiled.trace(unit.record.values, unit.local_factor.factor)
 
-    def taken(self, expr: ast.Conditional) -> bool:
-        test = condition_function(self.rule, expr.condition)
+    def evaluate(self, expr: ast.Condition | ast.Expr) -> Any:
+        function = condition_function(self.rule, expr)
         with decimal.localcontext(CONTEXT):
-            return test(self.unit.record.values, self.unit.local_factor.factor, self.values)
+            return function(self.unit.record.values, self.unit.local_factor.factor,
+                             self.values)
+
+    def taken(self, expr: ast.Conditional) -> bool:
+        held = bool(self.evaluate(expr.condition))
+        self.reads.branches.add((expr.span, held))
+        return held
 
     def where(self, span: ast.Span) -> str:
         return f"{self.rule.path}:{span.line}"
@@ -95,9 +115,14 @@ class _Explainer:
         assert value is not None
         return value
 
-    def root(self) -> Node:
+    def root(self, basis: bool = False) -> Node:
+        """The allocation's tree; with `basis`, that of what the pre-allocation share
+        multiplies (the unit's amount then being that basis)."""
         decl = self.rule.allocation
-        node = Node("allocation", decimal_text(self.unit.allocation), "tCO2",
+        name = "allocation"
+        if basis and self.rule.preallocation_basis is not None:
+            decl, name = self.rule.preallocation_basis, "preallocation basis"
+        node = Node(name, decimal_text(self.unit.allocation), "tCO2",
                     formula=ast.span_text(self.rule.file.text, decl.expr.span),
                     rule=self.where(decl.span),
                     note=f"unit {self.unit.unit_id}, facility {self.unit.record.facility_id}, "
@@ -140,7 +165,9 @@ class _Explainer:
         elif name in rule.brackets:
             bracket = rule.brackets[name]
             subject = Decimal(self.value_of(bracket.decl.subject))
-            row = bracket.rows[bracket.select(subject)]
+            index = bracket.select(subject)
+            self.reads.bracket_rows.add((name, index, subject))
+            row = bracket.rows[index]
             node.label, node.source = bracket.decl.label, row.source
             node.rule = self.where(row.span)
             text = rule.file.text  # the row's interval and value; its source is shown apart
@@ -157,7 +184,9 @@ class _Explainer:
 
     def lookup(self, item: ast.Lookup) -> Node:
         table = self.rule.tables[item.table]
-        key = self.value_of(item.key.id) if isinstance(item.key, ast.Name) else None
+        key = (self.value_of(item.key.id) if isinstance(item.key, ast.Name)
+               else self.evaluate(item.key))
+        self.reads.table_rows.add((item.table, str(key)))
         row = next((r for r in table.decl.rows if r.key == key), None)
         value = table.values[str(key)]
         node = Node(f"{item.table}[{key}]", _value(value),
@@ -192,6 +221,16 @@ def _references(expr: ast.Expr | ast.Condition,
     return [ref for part in parts for ref in _references(part, taken)]
 
 
-def explain_unit(unit: UnitAllocation, compiled: CompiledRule, data_path: str) -> Node:
-    return _Explainer(unit, compiled, data_path).root()
+def explain_unit(unit: UnitAllocation, compiled: CompiledRule, data_path: str,
+                 basis: bool = False) -> Node:
+    """The tree of the unit's allocation (with `basis`: of its pre-allocation basis, the
+    unit having been evaluated so)."""
+    return explain_reads(unit, compiled, data_path, basis)[0]
+
+
+def explain_reads(unit: UnitAllocation, compiled: CompiledRule, data_path: str,
+                  basis: bool = False) -> tuple[Node, Reads]:
+    """The tree, and what the computation it shows read."""
+    explainer = _Explainer(unit, compiled, data_path)
+    return explainer.root(basis), explainer.reads
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 from peie.errors import UsageError
 from peie.files import atomic_write
 
-from . import allocation, checks, diff, explain, issuance
+from . import allocation, checks, diff, explain, issuance, testing
 from .encoding import json_text
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
@@ -80,6 +80,7 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
     "impact": {"text": text(diff.impact_text), "json": text(diff.impact_json),
                "markdown": text(lambda r, top: diff.impact_text(r, top, markdown=True)),
                "csv": text(lambda r, top: diff.impact_csv(r))},
+    "test": {"text": text(testing.test_text), "junit": text(testing.junit_xml)},
 }
 
 
