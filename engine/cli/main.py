@@ -20,6 +20,7 @@ from peie.report.formats import deliver, formats
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
+from . import serve as cli_serve
 from .errors import SHOWN_PROBLEMS, report_error
 from .options import data_args, out_arg, problems_arg, version
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_issuance.add_parsers(sub)
     problems_arg(cli_diff.add_diff_command(sub))  # for --data
     cli_fmt.add_fmt_command(sub)
+    cli_serve.add_serve_command(sub)
     return parser
 
 
