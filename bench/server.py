@@ -28,12 +28,13 @@ def free_port() -> int:
 def running_service(*options: str, cwd: str | os.PathLike[str] | None = None,
                     env: Mapping[str, str] | None = None, port: int | None = None
                     ) -> Iterator[str]:
-    """`peie serve OPTIONS` listening on 127.0.0.1; yields its base URL. Its log goes to a
-    temporary file (a pipe nobody reads would fill and stop it), shown if it fails."""
+    """`peie serve OPTIONS` listening on 127.0.0.1 (a host or port in OPTIONS is overridden);
+    yields its base URL. Its log goes to a temporary file (a pipe nobody reads would fill
+    and stop it), shown if it fails to start."""
     port = port or free_port()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            [*peie_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            [*peie_command(), "serve", *options, "--host", "127.0.0.1", "--port", str(port)],
             cwd=cwd, env=None if env is None else dict(env), stdin=subprocess.DEVNULL,
             stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

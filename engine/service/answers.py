@@ -40,9 +40,10 @@ DEFECT = ("the service failed on this request: a defect of peie, not of the requ
 
 def answer(status: int, document: dict[str, Any] | str,
            headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer; a document already written as JSON text is sent as it is."""
+    """A JSON answer, ending in a new line; a document already written as JSON text (by
+    peie.report) is sent as it is."""
     body = document if isinstance(document, str) else json.dumps(document,
-                                                                   ensure_ascii=False)
+                                                                   ensure_ascii=False) + "\n"
     return Response(body, status, headers, media_type="application/json")
 
 
