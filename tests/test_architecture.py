@@ -38,7 +38,7 @@ MAY_IMPORT = {
                     "peie.exact", "peie.batch", "peie.issuance", "peie.impact",
                     "peie.provenance", "peie.files"},
     "peie.service": {"peie.dsl", "peie.errors", "peie.api", "peie.report", "peie.files",
-                     "peie._exports"},
+                     "peie._exports", "peie.collector"},
     "peie.cli": {"peie.dsl", "peie.errors", "peie.api", "peie.report", "peie.files",
                  "peie.service"},
     "peie": {"peie._exports", "peie.api", "peie.errors", "peie.exact", "peie.ruleset"},

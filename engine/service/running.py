@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from peie.collector import collector_paused
 from peie.errors import PeieError
 
 from . import answers
@@ -92,6 +93,14 @@ class Service:
 
     def _work(self, endpoint: Endpoint, ask: type[BaseModel], given: bytes | dict[str, str],
               issuing: bool, abandoned: threading.Event) -> Response:
+        # The request's objects, made by the ten thousand, hold no cycles: the collector
+        # is paused among them as the engine pauses it (a tenth of a large request).
+        with collector_paused():
+            return self._answered(endpoint, ask, given, issuing, abandoned)
+
+    def _answered(self, endpoint: Endpoint, ask: type[BaseModel],
+                  given: bytes | dict[str, str], issuing: bool,
+                  abandoned: threading.Event) -> Response:
         place = "body" if isinstance(given, bytes) else "query"
         try:
             request = ask.model_validate(parse_json(given) if isinstance(given, bytes)
