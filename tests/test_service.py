@@ -186,12 +186,20 @@ def test_a_draft_given_as_text_is_allocated_instead_of_the_service_rules(
 
 
 def test_parallel_requests_give_identical_documents(service: str) -> None:
-    body = {"year": 2017, "units": records("units_2017.csv")}
+    """20 requests at once, of two kinds in turn: each answer is the one the same request
+    gets alone (no state of one request reaches another)."""
+    units = records("units_2017.csv")
+    bodies = [{"year": 2017, "units": units},
+              {"year": 2017, "units": [u for u in units if u["sector"] == "cement"]}]
+    alone = [httpx.post(service + "/v1/allocate", json=b, timeout=TIMEOUT).text
+             for b in bodies]
     with ThreadPoolExecutor(20) as pool:
-        answers = list(pool.map(lambda _: httpx.post(service + "/v1/allocate", json=body,
-                                                     timeout=TIMEOUT), range(20)))
+        answers = list(pool.map(lambda i: httpx.post(service + "/v1/allocate",
+                                                     json=bodies[i % 2], timeout=TIMEOUT),
+                                range(20)))
     assert {a.status_code for a in answers} == {200}
-    assert len({a.text for a in answers}) == 1
+    assert [a.text for a in answers] == [alone[i % 2] for i in range(20)]
+    assert alone[0] != alone[1]
 
 
 # ---- a user's mistakes ---------------------------------------------------------------
