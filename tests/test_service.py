@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -343,6 +344,18 @@ def test_a_slow_request_answers_504_and_one_beside_it_503(hurried: str) -> None:
     assert [a.json()["message"] for a in answers] == [
         "the service is busy: no worker was free within 0.1 s; send the request again later",
         "the request took longer than 0.1 s and was given up"]
+
+
+def test_a_body_that_does_not_arrive_in_time_answers_408(hurried: str) -> None:
+    def trickle() -> Iterator[bytes]:
+        yield b'{"year": 2017, '
+        time.sleep(1)  # ten times the service's limit
+        yield b'"units": []}'
+
+    answer = httpx.post(hurried + "/v1/allocate", content=trickle(), timeout=TIMEOUT)
+    assert answer.status_code == 408
+    assert answer.json() == {"error": "timeout", "message": "the request body did not "
+                                                            "arrive within 0.1 s"}
 
 
 # ---- issuing and the ledger ---------------------------------------------------------

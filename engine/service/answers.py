@@ -25,6 +25,7 @@ BODY_TOO_LARGE = ("the request body is larger than this service takes ({limit:,}
 TOO_MANY_UNITS = "a request holds at most {limit:,} units; this one holds {count:,}"
 NOT_JSON = "the request body is not JSON: {reason}"
 NOT_MATCHING = "the request does not match its schema ({count} problem{s}; see /docs)"
+BODY_LATE = "the request body did not arrive within {seconds:g} s"
 BUSY = ("the service is busy: no worker was free within {seconds:g} s; send the request "
         "again later")
 LATE = "the request took longer than {seconds:g} s and was given up"

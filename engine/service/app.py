@@ -27,8 +27,9 @@ DESCRIPTION = ("Free carbon-allowance allocation for China's national ETS, from 
 
 def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
     said = {401: "no token, or not the service's", 403: "the service has no token",
-            413: "larger than the limits", 422: "a mistake in the request, its rules or "
-            "its data: every problem", 503: "no worker free in time", 504: "took too long"}
+            408: "the body did not arrive in time", 413: "larger than the limits",
+            422: "a mistake in the request, its rules or its data: every problem",
+            503: "no worker free in time", 504: "took too long"}
     return {s: {"model": models.Unprocessable if s == 422 else models.Refused,
                 "description": said[s]} for s in statuses}
 
@@ -37,7 +38,8 @@ Routes = list[tuple[str, Callable[..., str], Any]]  # path, endpoint, the answer
 
 
 def _routers(endpoints: Endpoints, issuing_shown: bool) -> list[APIRouter]:
-    posting = APIRouter(route_class=Answering, responses=_refusals(413, 422, 503, 504))
+    posting = APIRouter(route_class=Answering,
+                        responses=_refusals(408, 413, 422, 503, 504))
     posts: Routes = [
             ("/v1/check", endpoints.check, models.CheckAnswer),
             ("/v1/allocate", endpoints.allocate, models.AllocationDocument),
@@ -53,7 +55,7 @@ def _routers(endpoints: Endpoints, issuing_shown: bool) -> list[APIRouter]:
     reading.add_api_route("/v1/ledger/runs", endpoints.runs, methods=["GET"],
                           response_model=list[models.LedgerRun])
     issuing = APIRouter(route_class=Issuing, include_in_schema=issuing_shown,
-                        responses=_refusals(401, 403, 413, 422, 503, 504))
+                        responses=_refusals(401, 403, 408, 413, 422, 503, 504))
     issues: Routes = [
             ("/v1/preallocate", endpoints.preallocate, models.PreallocationDocument),
             ("/v1/trueup", endpoints.trueup, models.TrueUpDocument)]

@@ -1,7 +1,7 @@
 """How a request is worked on: the token checked for an issuing one, the body read within
-its size limit, then parsed, validated and answered on one of a few worker threads
-within the time limit, so that a slow request answers 504 instead of hanging and the
-event loop stays free for the others."""
+its size limit, then parsed, validated and answered on one of a few worker threads, all
+within the time limit, so that a slow request answers 408, 503 or 504 instead of hanging
+and the event loop stays free for the others."""
 
 from __future__ import annotations
 
@@ -41,19 +41,27 @@ class Service:
 
     async def answer(self, request: Request, endpoint: Endpoint, ask: type[BaseModel],
                      issuing: bool) -> Response:
+        """The answer to `request`, all of it (the body's arrival too) within the time
+        limit."""
+        deadline = asyncio.get_running_loop().time() + self.limits.seconds
         if issuing and (refusal := self._refusal(request)) is not None:
             return refusal
         given: bytes | dict[str, str]
         if request.method == "GET":
             given = dict(request.query_params)
         else:
-            body = await read_body(request, self.limits.body_bytes)
+            try:
+                body = await asyncio.wait_for(read_body(request, self.limits.body_bytes),
+                                              self.limits.seconds)
+            except TimeoutError:
+                return answers.refused(408, "timeout", answers.BODY_LATE.format(
+                    seconds=self.limits.seconds))
             if body is None:
                 return answers.refused(413, "limit", answers.BODY_TOO_LARGE.format(
                     limit=self.limits.body_bytes))
             given = body
         work = partial(self._work, endpoint, ask, given, issuing)
-        return await self._within_limits(work, issuing)
+        return await self._within_limits(work, issuing, deadline)
 
     def _refusal(self, request: Request) -> Response | None:
         token = self.settings.token
@@ -67,18 +75,18 @@ class Service:
                                headers={"WWW-Authenticate": "Bearer"})
 
     async def _within_limits(self, work: Callable[[threading.Event], Response],
-                             issuing: bool) -> Response:
-        """`work` on a worker thread; 503 when none is free in time, 504 when it takes too
-        long (the thread finishes on its own: Python cannot stop it, and its worker is
-        free again only then, so that an overloaded service sheds requests)."""
+                             issuing: bool, deadline: float) -> Response:
+        """`work` on a worker thread; 503 when none is free by the deadline, 504 when it
+        is not done by then (the thread finishes on its own: Python cannot stop it, and
+        its worker is free again only then, so that an overloaded service sheds
+        requests)."""
         loop = asyncio.get_running_loop()
         seconds = self.limits.seconds
-        deadline = loop.time() + seconds
         if self._free is None:
             self._free = asyncio.Semaphore(self.limits.threads)
         free = self._free
         try:
-            await asyncio.wait_for(free.acquire(), seconds)
+            await asyncio.wait_for(free.acquire(), deadline - loop.time())
         except TimeoutError:
             return answers.refused(503, "busy", answers.BUSY.format(seconds=seconds))
         abandoned = threading.Event()
