@@ -458,8 +458,20 @@ def test_the_command_line_starts_without_the_web_stack() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_a_short_token_is_refused_at_the_start() -> None:
-    done = subprocess.run([sys.executable, "-m", "peie.cli", "serve", "--token", "short"],
-                          capture_output=True, text=True, timeout=TIMEOUT)
-    assert done.returncode == 1
-    assert "the token must be at least 16 characters long" in done.stderr
+def test_mistakes_in_how_it_is_started_stop_it_with_the_command_line_s_errors(
+        tmp_path: Path) -> None:
+    text = (RULES / "cement.rule").read_text(encoding="utf-8")
+    (tmp_path / "cement.rule").write_text(text.replace("* local_factor\n", "* local_fact\n"))
+
+    def serve(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "peie.cli", "serve", *args],
+                              capture_output=True, text=True, timeout=TIMEOUT,
+                              env={k: v for k, v in os.environ.items() if k != "PEIE_TOKEN"})
+
+    short, rules, port = (serve("--token", "short"), serve("--rules", str(tmp_path)),
+                          serve("--port", "70000"))
+    assert short.returncode == 1
+    assert "the token must be at least 16 characters long" in short.stderr
+    assert rules.returncode == 1 and rules.stderr.endswith("1 error in rule files\n")
+    assert f"{tmp_path / 'cement.rule'}:" in rules.stderr
+    assert port.returncode == 2 and "a port is 1 to 65535, not 70000" in port.stderr

@@ -42,13 +42,20 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return read
 
 
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {text}")
+    return value
+
+
 def add_serve_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
                       ) -> None:
     p = sub.add_parser("serve", help="answer over HTTP: check, allocate, explain, position, "
                                      "diff, the ledger (docs/service.md)")
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on "
                    "(default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="default 8000")
+    p.add_argument("--port", type=_port, default=8000, help="default 8000")
     rules_arg(p)
     ledger_arg(p)
     p.add_argument("--token", help=f"the token that issuing requests must bear (default: "
