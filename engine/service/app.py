@@ -21,6 +21,7 @@ from .routes import Answering, Endpoints, Issuing
 from .running import Service
 from .settings import Settings
 
+ANSWERED = "the document asked for (docs/service.md)"
 DESCRIPTION = ("Free carbon-allowance allocation for China's national ETS, from rule files: "
                "the application layer of peie as a web API (docs/service.md).")
 
@@ -48,12 +49,14 @@ def _routers(endpoints: Endpoints, issuing_shown: bool) -> list[APIRouter]:
             ("/v1/diff", endpoints.diff, models.DiffDocument),
             ("/v1/impact", endpoints.impact, models.ImpactDocument)]
     for path, endpoint, document in posts:
-        posting.add_api_route(path, endpoint, methods=["POST"], response_model=document)
+        posting.add_api_route(path, endpoint, methods=["POST"], response_model=document,
+                              response_description=ANSWERED)
     reading = APIRouter(route_class=Answering, responses=_refusals(422, 503, 504))
     reading.add_api_route("/v1/ledger/issuances", endpoints.issuances, methods=["GET"],
-                          response_model=list[models.LedgerEntry])
+                          response_model=list[models.LedgerEntry],
+                          response_description=ANSWERED)
     reading.add_api_route("/v1/ledger/runs", endpoints.runs, methods=["GET"],
-                          response_model=list[models.LedgerRun])
+                          response_model=list[models.LedgerRun], response_description=ANSWERED)
     issuing = APIRouter(route_class=Issuing, include_in_schema=issuing_shown,
                         responses=_refusals(401, 403, 408, 413, 422, 503, 504))
     issues: Routes = [
@@ -61,6 +64,7 @@ def _routers(endpoints: Endpoints, issuing_shown: bool) -> list[APIRouter]:
             ("/v1/trueup", endpoints.trueup, models.TrueUpDocument)]
     for path, endpoint, document in issues:
         issuing.add_api_route(path, endpoint, methods=["POST"], response_model=document,
+                              response_description=ANSWERED,
                               openapi_extra={"security": [{"bearer": []}]})
     return [posting, reading, issuing]
 
