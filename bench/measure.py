@@ -19,6 +19,12 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def peie_command() -> list[str]:
+    """`peie` as a user runs it: the console script beside this Python, else the module."""
+    script = Path(sys.executable).with_name("peie")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "peie.cli"]
+
+
 class BenchError(Exception):
     """A command failed, or an engine result differs from its baseline's."""
 

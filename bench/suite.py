@@ -52,7 +52,16 @@ from peie.exact.facilities import facility_totals
 from peie.report.encoding import text_table
 
 from . import baseline, numpy_baseline
-from .measure import ROOT, BenchError, Measure, agree, best_of, best_of_each, median_run
+from .measure import (
+    ROOT,
+    BenchError,
+    Measure,
+    agree,
+    best_of,
+    best_of_each,
+    median_run,
+    peie_command,
+)
 from .synth import iter_units, write_csv
 
 YEAR = 2017
@@ -60,12 +69,6 @@ EXACT_UNITS = 100_000  # the exact path and the Decimal baseline run on at most 
 COLD_RUNS = 5
 TARGET_UNITS = 1_000_000  # the issue's targets are stated for this many units
 FORMATS = ("json", "csv", "parquet")
-
-
-def peie_command() -> list[str]:
-    """`peie` as a user runs it: the console script beside this Python, else the module."""
-    script = Path(sys.executable).with_name("peie")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "peie.cli"]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

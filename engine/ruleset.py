@@ -42,6 +42,18 @@ def expand_rule_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class RuleText:
+    """A rule file given as text (by an editor, or a service's request), with the name its
+    diagnostics and provenance show for it."""
+
+    name: str
+    text: str
+
+
+RuleSource = str | os.PathLike[str] | RuleText
+
+
 @dataclass
 class RuleSet:
     """Checked rules of one or more sectors, possibly several versions per sector."""
@@ -125,21 +137,27 @@ class RulesInForce:
         return vectorise(self.by_sector[sector])
 
 
-def load_rules(paths: Sequence[str | os.PathLike[str]] | None = None) -> RuleSet:
-    """Parse and check rule files (the bundled set when `paths` is None or empty).
+def load_rules(paths: Sequence[RuleSource] | None = None) -> RuleSet:
+    """Parse and check rule files, or texts, together (the bundled set when `paths` is
+    None or empty).
 
     Every problem in every file is collected into one RuleError.
     """
-    files = expand_rule_paths(paths) if paths else bundled_rule_paths()
+    files: list[Path | RuleText] = []
+    for given in paths or ():
+        files += [given] if isinstance(given, RuleText) else expand_rule_paths([given])
+    if not paths:
+        files += bundled_rule_paths()
     if not files:
         where = ", ".join(str(p) for p in paths or [])
         raise UsageError(f"no rule files found in {where}")
     parsed: list[ast.RuleFile] = []
     problems: list[Diagnostic] = []
     sources: dict[str, str] = {}
-    for path in files:
+    for source in files:
         try:
-            parsed.append(parse_file(path))
+            parsed.append(parse(source.text, source.name) if isinstance(source, RuleText)
+                          else parse_file(source))
         except RuleError as error:
             problems.extend(error.diagnostics)
             sources.update(error.sources)

@@ -76,3 +76,17 @@ def test_python_m_bench_writes_every_measure(tmp_path: Path) -> None:
         assert measure["value"] >= 0, key
         assert (measure["target"] is None) == (measure["met"] is None), key
     assert "exact / Decimal, time per unit" in run.stdout
+
+
+def test_python_m_bench_service_measures_against_the_in_process_call() -> None:
+    """The service's benchmark runs (small here) and checks each answer against
+    peie.report's document before it reports a number."""
+    run = subprocess.run([sys.executable, "-m", "bench.service", "--units", "300",
+                          "--requests", "3", "--repeat", "1"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    labels = [line.split("  ")[0] for line in run.stdout.splitlines()[2:]]
+    assert labels[:5] == ["POST /v1/allocate, the sample's 300 units, median of 3",
+                          "the same, the slowest", "peie.api.allocate, 300 units, in process",
+                          "POST /v1/allocate, 300 units", "service / in process, time"]
+    assert "every answer was checked equal to peie.report's document" in run.stdout

@@ -12,6 +12,10 @@ How the documents are read (the convention they already follow):
   `bench` importable, a terminal 80 columns wide and the ledger where the command says.
   The examples of one document share their directory, so later ones build on earlier
   ones (the ledger's runs 1, 2, 3 in cli.md).
+- A command `peie serve ...` (after any VAR=value words) starts the service in the
+  background, on a free port of 127.0.0.1 where the document says 127.0.0.1:8000, and
+  waits until it answers; it is stopped after the document's examples (one a document).
+  The commands after it speak to it with curl.
 - The output shown is the block right after it (```text, or a plain ```), with nothing but
   blank lines between. Where there is one, the output of the commands (standard output
   and standard error as they come) must be the block's text; where the prose before the
@@ -42,6 +46,7 @@ import csv
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,6 +58,7 @@ from pathlib import Path
 import pytest
 
 import peie
+from bench.server import free_port, running_service
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ["README.md", "samples/README.md",
@@ -61,6 +67,8 @@ COPIED = ("samples", "rules")
 BUNDLED_RULES = Path(peie.load_rules().rules[0].path).parent
 WRITTEN_TO = ("/tmp/peie-docs", "/tmp/peie-api")  # where the docs say files went
 SHOWN_RULES = "/work/main/rules"
+SERVED_AT = "127.0.0.1:8000"  # where docs/service.md shows the service
+SERVICE_PORT = free_port()
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
                    re.M | re.S)
@@ -184,10 +192,14 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run_sh(example: Example, folder: Path) -> tuple[str, list[str]]:
+def run_sh(example: Example, folder: Path,
+           services: contextlib.ExitStack) -> tuple[str, list[str]]:
     """The commands' output, and the commands that failed."""
     output, failed = [], []
     for command in example.commands():
+        if _serves(command):
+            services.enter_context(_service(_placed(command, folder), folder))
+            continue
         done = subprocess.run(
             ["sh", "-c", _placed(command, folder)], cwd=folder, env=_environment(),
             text=True, timeout=120, stdout=subprocess.DEVNULL if example.stderr_only
@@ -199,7 +211,25 @@ def run_sh(example: Example, folder: Path) -> tuple[str, list[str]]:
     return "".join(output), failed
 
 
-def run_python(example: Example, folder: Path) -> tuple[str, list[str]]:
+def _serves(command: str) -> bool:
+    words = shlex.split(command)
+    while words and "=" in words[0]:
+        words.pop(0)
+    return words[:2] == ["peie", "serve"]
+
+
+def _service(command: str, folder: Path) -> contextlib.AbstractContextManager[str]:
+    """`peie serve ...` on SERVICE_PORT, with the environment the command gives."""
+    words = shlex.split(command)
+    env = _environment()
+    while "=" in words[0]:
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    return running_service(*words[2:], cwd=folder, env=env, port=SERVICE_PORT)
+
+
+def run_python(example: Example, folder: Path,
+               services: contextlib.ExitStack) -> tuple[str, list[str]]:
     printed = io.StringIO()
     failed = []
     with contextlib.chdir(folder), contextlib.redirect_stdout(printed), \
@@ -215,7 +245,7 @@ def run_python(example: Example, folder: Path) -> tuple[str, list[str]]:
 def _placed(text: str, folder: Path) -> str:
     for place in WRITTEN_TO:
         text = text.replace(place, str(folder))
-    return text
+    return text.replace(SERVED_AT, f"127.0.0.1:{SERVICE_PORT}")
 
 
 def _lines(text: str) -> list[str]:
@@ -236,10 +266,10 @@ def shown_pattern(shown: str, folder: Path) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-def problem(example: Example, folder: Path) -> str | None:
+def problem(example: Example, folder: Path, services: contextlib.ExitStack) -> str | None:
     """What is wrong with the example, or None."""
     run = run_sh if example.kind == "sh" else run_python
-    output, failed = run(example, folder)
+    output, failed = run(example, folder, services)
     actual = "".join(line.rstrip() + "\n" for line in _lines(output))
     if example.shown is not None:
         if shown_pattern(example.shown, folder).fullmatch(actual):
@@ -264,15 +294,16 @@ def test_examples_of(doc: str, tmp_path: Path) -> None:
     for make in FIXTURES.get(doc, []):
         make(tmp_path)
     wrong = []
-    for example in examples(doc):
-        if example.skip_reason():
-            continue
-        found = problem(example, tmp_path)
-        known = KNOWN_FAILURES.get((example.doc, example.line))
-        if known and not found:
-            wrong.append(f"{example.name} passes now: remove it from KNOWN_FAILURES")
-        elif found and not known:
-            wrong.append(f"{example.name} {found}")
+    with contextlib.ExitStack() as services:  # a service started by the examples
+        for example in examples(doc):
+            if example.skip_reason():
+                continue
+            found = problem(example, tmp_path, services)
+            known = KNOWN_FAILURES.get((example.doc, example.line))
+            if known and not found:
+                wrong.append(f"{example.name} passes now: remove it from KNOWN_FAILURES")
+            elif found and not known:
+                wrong.append(f"{example.name} {found}")
     assert not wrong, "\n\n".join(wrong)
     assert changed_copies(tmp_path) == [], "the examples changed samples/ or rules/"
 

@@ -25,6 +25,7 @@ from .allocation import (
 from .checking import CheckResult, check
 from .inputs import (
     COLUMNAR_BYTES,
+    RuleText,
     load_rules,
     prepare,
     read_data,
@@ -49,7 +50,7 @@ from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_
 __all__ = [
     "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CaseResult", "CaseRun", "Check",
     "CheckResult", "Explanation", "Layout",
-    "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "TrueUpRun",
+    "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from peie.dsl.model import Rule
 from peie.errors import UsageError
-from peie.ruleset import expand_rule_paths
+from peie.ruleset import RuleText, expand_rule_paths
 
 from .inputs import load_rules, read_local_factors
 
@@ -24,11 +24,15 @@ class CheckResult:
     factor_files: Sequence[Path]
 
 
-def check(files: Sequence[str]) -> CheckResult:
-    """Check what `files` names (the bundled rules when it names none)."""
-    rule_paths: list[Path] = []
+def check(files: Sequence[str | RuleText]) -> CheckResult:
+    """Check what `files` names (the bundled rules when it names none); rule files given
+    as texts are checked with the files."""
+    rule_paths: list[Path | RuleText] = []
     factor_paths: list[Path] = []
     for given in files:
+        if isinstance(given, RuleText):
+            rule_paths.append(given)
+            continue
         path = Path(given)
         if path.is_dir():
             found = expand_rule_paths([path])

@@ -11,7 +11,7 @@ from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factor
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
 from peie.errors import DataError, DataProblem, UsageError
-from peie.ruleset import RuleSet, RulesInForce, rules_from_text
+from peie.ruleset import RuleSet, RulesInForce, RuleSource, RuleText, rules_from_text
 from peie.ruleset import load_rules as _load_rule_files
 
 if TYPE_CHECKING:
@@ -21,21 +21,23 @@ if TYPE_CHECKING:
 
 COLUMNAR_BYTES = 1 << 20  # ~10 000 rows
 
-RulesLike = RuleSet | str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+RulesLike = RuleSet | RuleSource | Sequence[RuleSource] | None
 DataLike = object  # a Table, a path, an iterable of dicts, or a DataFrame-like
-FactorsLike = LocalFactors | str | os.PathLike[str] | Mapping[tuple[str, str], Any] | None
+FactorsLike = (LocalFactors | Table | str | os.PathLike[str] | Mapping[tuple[str, str], Any]
+               | None)
 
 
 def load_rules(rules: RulesLike = None, *, text: str | None = None,
                name: str = "<text>") -> RuleSet:
-    """Rules from the bundled set (None), a directory, a file, a list of them, or text."""
+    """Rules from the bundled set (None), a directory, a file, a RuleText, a list of them
+    (checked together), or text."""
     if text is not None:
         return rules_from_text(text, name)
     if isinstance(rules, RuleSet):
         return rules
     if rules is None:
         return _load_rule_files(None)
-    if isinstance(rules, str | os.PathLike):
+    if isinstance(rules, str | os.PathLike | RuleText):
         return _load_rule_files([rules])
     return _load_rule_files(list(rules))
 
@@ -54,11 +56,14 @@ def read_data(data: DataLike, name: str = "<records>") -> Table:
 
 
 def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFactors:
-    """A LocalFactors, a CSV/YAML path, or a mapping {(province, sector): factor}."""
+    """A LocalFactors, a CSV/YAML path, a Table of province, sector and factor (read_data
+    of records), or a mapping {(province, sector): factor}."""
     if factors is None:
         return NO_LOCAL_FACTORS
     if isinstance(factors, LocalFactors):
         return factors
+    if isinstance(factors, Table):
+        return parse_factors(factors, sectors)
     if isinstance(factors, str | os.PathLike):
         return parse_factors(read_table(factors), sectors)
     rows = [{"province": p, "sector": s, "factor": f} for (p, s), f in factors.items()]

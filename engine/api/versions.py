@@ -18,7 +18,7 @@ from peie.dsl.keywords import Form
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, read_rule_text
 from peie.errors import UsageError
-from peie.ruleset import bundled_rule_paths, expand_rule_paths
+from peie.ruleset import RuleText, bundled_rule_paths, expand_rule_paths
 
 from .inputs import DataLike, FactorsLike, load_rules, read_data_file, read_local_factors
 
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from peie.impact import Impact
 
 
-def load_version(spec: str) -> Rule:
-    """A rule file from the working tree, or FILE@GITREV from git."""
+def load_version(spec: str | RuleText) -> Rule:
+    """A rule file from the working tree, FILE@GITREV from git, or a RuleText."""
+    if isinstance(spec, RuleText):
+        return load_rules(spec).rules[0]
     path, at, rev = spec.rpartition("@")
     if Path(spec).is_dir():
         raise UsageError(f"{spec}: a directory; give one rule file (one sector's version)")
@@ -64,14 +66,14 @@ class VersionDiff:
     diff: RuleDiff
 
 
-def diff(old: str, new: str) -> VersionDiff:
-    """The semantic diff of two versions (rule files, or FILE@GITREV)."""
+def diff(old: str | RuleText, new: str | RuleText) -> VersionDiff:
+    """The semantic diff of two versions (rule files, FILE@GITREV, or texts)."""
     before, after = load_version(old), load_version(new)
     return VersionDiff(before, after, diff_files(before.file, after.file))
 
 
-def impact(old: str, new: str, data: DataLike, *, local_factors: FactorsLike = None,
-           exact: bool = False) -> Impact:
+def impact(old: str | RuleText, new: str | RuleText, data: DataLike, *,
+           local_factors: FactorsLike = None, exact: bool = False) -> Impact:
     """What the new version does to every facility of the data, attributed to each edit."""
     from peie.impact import impact as measure  # numpy and pyarrow: only when data are given
 

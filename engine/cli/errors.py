@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from peie.errors import CaseError, DataError, DataProblem, PeieError, RuleError
 from peie.files import atomic_write
-from peie.report.problems import problems_csv
+from peie.report.problems import data_problems_line, problems_csv, rule_errors_line
 
 SHOWN_PROBLEMS = 100  # data problems printed on standard error; --problems FILE has all
 ISSUING = {"preallocate", "trueup"}
@@ -41,8 +41,7 @@ def report_error(error: PeieError, command: str | None = None,
     the command takes --problems FILE (the hint to use it is given only then)."""
     if isinstance(error, RuleError):
         print(error.render(), file=sys.stderr)
-        count = len(error.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''} in rule files", file=sys.stderr)
+        print(rule_errors_line(error), file=sys.stderr)
     elif isinstance(error, CaseError):
         print(error.render(), file=sys.stderr)
         count = len(error.diagnostics)
@@ -50,11 +49,7 @@ def report_error(error: PeieError, command: str | None = None,
               file=sys.stderr)
     elif isinstance(error, DataError):
         _report_problems(error, problems_file, can_list)
-        count = len(error.problems)
-        outcome = ("; nothing was issued" if command in ISSUING else
-                   "" if command == "check" else "; nothing was written")
-        print(f"{count} problem{'s' if count != 1 else ''} in the data{outcome}",
-              file=sys.stderr)
+        print(data_problems_line(error, command), file=sys.stderr)
     else:
         print(f"peie: error: {error}", file=sys.stderr)
 

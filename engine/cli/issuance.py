@@ -19,16 +19,11 @@ from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
 
 from .errors import ReportNotWritten, report_warnings
-from .options import data_args, out_arg
-
-
-def _ledger_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ledger", metavar="PATH", help="the ledger (default: $PEIE_LEDGER, "
-                        "else ./peie-ledger.sqlite)")
+from .options import data_args, ledger_arg, out_arg
 
 
 def _issuing_args(parser: argparse.ArgumentParser, document: str) -> None:
-    _ledger_arg(parser)
+    ledger_arg(parser)
     parser.add_argument("--supersede", action="store_true",
                         help="replace what this (year, stage) recorded before")
     parser.add_argument("--reason", metavar="TEXT", help="why it is superseded (recorded)")
@@ -125,7 +120,7 @@ def add_parsers(sub: Any) -> None:
     show = ledger_sub.add_parser("show", help="current issuances, with their runs")
     export = ledger_sub.add_parser("export", help="every issuance, superseded ones too")
     for q in (show, export):
-        _ledger_arg(q)
+        ledger_arg(q)
         q.add_argument("--year", type=int)
         q.add_argument("--facility", metavar="FACILITY_ID")
     show.add_argument("--all", action="store_true", help="include superseded runs")

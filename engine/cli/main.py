@@ -21,6 +21,7 @@ from peie.report.formats import deliver, formats
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
+from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .options import data_args, out_arg, problems_arg, version
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     problems_arg(cli_diff.add_diff_command(sub))  # for --data
     cli_fmt.add_fmt_command(sub)
     cli_testing.add_test_command(sub)
+    cli_serve.add_serve_command(sub)
     return parser
 
 

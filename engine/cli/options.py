@@ -46,3 +46,8 @@ def problems_arg(parser: argparse.ArgumentParser) -> None:
 
 def out_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+def ledger_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ledger", metavar="PATH", help="the ledger (default: $PEIE_LEDGER, "
+                        "else ./peie-ledger.sqlite)")

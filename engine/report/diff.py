@@ -28,7 +28,8 @@ def _short(text: str | None) -> str:
     return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
 
 
-def _version(rule: Rule) -> dict[str, Any]:
+def rule_version(rule: Rule) -> dict[str, Any]:
+    """A rule version as JSON documents name it."""
     return {"path": rule.path, "sector": rule.sector, "version": rule.version,
             "status": rule.status, "effective": list(rule.effective), "sha256": rule.sha256}
 
@@ -63,7 +64,7 @@ def diff_text(diff: RuleDiff, old: Rule, new: Rule) -> str:
 
 
 def diff_json(diff: RuleDiff, old: Rule, new: Rule) -> str:
-    document = {"old": _version(old), "new": _version(new),
+    document = {"old": rule_version(old), "new": rule_version(new),
                 "edits": [{"section": e.section, "name": e.name, "title": e.title,
                            "changes": [c.as_json() for c in e.changes]} for e in diff.edits]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -102,7 +103,7 @@ def _percent(value: Decimal | None) -> str:
 def impact_json(result: Impact, top: int) -> str:
     gains, losses = result.largest(top)
     document = {
-        "old": _version(result.old_rule), "new": _version(result.new_rule),
+        "old": rule_version(result.old_rule), "new": rule_version(result.new_rule),
         "data": {"path": result.data_path, "sha256": result.data_sha256},
         "local_factors_sha256": result.local_factors_sha256,
         "method": "sequential substitution in the order of the semantic diff (docs/versions.md); "

@@ -201,6 +201,11 @@ def ledger_json(view: LedgerView) -> str:
                       ensure_ascii=False, indent=2) + "\n"
 
 
+def ledger_runs_json(view: LedgerView) -> str:
+    """The runs that recorded the issuances read, superseded ones too."""
+    return json.dumps([asdict(r) for r in view.runs], ensure_ascii=False, indent=2) + "\n"
+
+
 def ledger_csv(view: LedgerView) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
