@@ -110,7 +110,7 @@ class Spelling:
         declared: dict[str, dict[str, None]] = {}  # enum column -> its codes, in order
         for rule in in_force:
             for name, item in rule.inputs.items():
-                if isinstance(item.type, EnumType):
+                if isinstance(item.type, EnumType) and name not in IDENTITY_COLUMNS:
                     codes = self.values.setdefault(name, Vocabulary())
                     for member in rule.enums[item.type.enum].members:
                         where = f"{member.code} (sector {rule.sector}, enum {item.type.enum})"
