@@ -14,6 +14,7 @@ word.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,16 +56,15 @@ class Vocabulary:
                          if self.meaning(m).keys() == {m})
 
 
-def _province_vocabulary() -> Vocabulary:
+@functools.cache
+def _provinces() -> tuple[Vocabulary, frozenset[str]]:
+    """The provinces' spellings and canonical names, made once (when data are first read,
+    not when `peie check` imports this)."""
     places = Vocabulary(provinces.normal)
     for province in provinces.PROVINCES:
         for spelling in province.spellings:
             places.add(spelling, province.name, f"province {province.name}")
-    return places
-
-
-_PROVINCES = _province_vocabulary()  # made once: every run reads provinces
-_PROVINCE_NAMES = _PROVINCES.canonical()
+    return places, places.canonical()
 
 
 def _headers(loaded: Iterable[Rule]) -> Vocabulary:
@@ -105,18 +105,19 @@ class Spelling:
     def __init__(self, in_force: Iterable[Rule], loaded: Iterable[Rule]):
         loaded = list(loaded)
         self.headers = _headers(loaded)
-        self.values = {"sector": _sectors(loaded), "province": _PROVINCES}
+        places, place_names = _provinces()
+        self.values = {"sector": _sectors(loaded), "province": places}
         declared: dict[str, dict[str, None]] = {}  # enum column -> its codes, in order
         for rule in in_force:
             for name, item in rule.inputs.items():
-                if isinstance(item.type, EnumType):
+                if isinstance(item.type, EnumType) and name not in IDENTITY_COLUMNS:
                     codes = self.values.setdefault(name, Vocabulary())
                     for member in rule.enums[item.type.enum].members:
                         where = f"{member.code} (sector {rule.sector}, enum {item.type.enum})"
                         codes.add(member.code, member.code, where)
                         codes.add(member.label, member.code, where)
                         declared.setdefault(name, {})[member.code] = None
-        self.canonical = {name: _PROVINCE_NAMES if v is _PROVINCES else v.canonical()
+        self.canonical = {name: place_names if v is places else v.canonical()
                           for name, v in self.values.items()}
         # The codes of each enum's column that are their own one spelling, in the order
         # declared: the batch path finds the cells that are not one of them anyway.
