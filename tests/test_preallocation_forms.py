@@ -72,3 +72,16 @@ def test_fmt_and_diff_know_the_forms(cli, tmp_path: Path) -> None:  # type: igno
         ("form", "previous year", "none"), ("share", "70 %", None)}
     status, out, err = cli("fmt", "--check", str(old), str(new))
     assert status == 0, out + err
+
+
+def test_trueup_under_no_preallocation_warns_of_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rule = tmp_path / "test.rule"
+    rule.write_text(HEAD.replace("preallocation 50 % of base year 2015\n",
+                                 "preallocation none\n") + BODY, encoding="utf-8")
+    data = tmp_path / "units.csv"
+    data.write_text("facility_id,unit_id,sector,province,output_t\n"
+                    "F-1,U-1,test,hebei,1000\n", encoding="utf-8")
+    status, out, err = cli("trueup", str(data), "--year", "2017", "--rules", str(rule),
+                           "--ledger", str(tmp_path / "l.sqlite"), "--format", "json")
+    assert status == 0, err
+    assert "new entrant" not in err and json.loads(out)["new_entrants"] == []

@@ -78,6 +78,11 @@ class TrueUpRun:
     preallocation_on_record: bool  # False: every facility was settled as a new entrant
 
     @property
+    def expected_preallocation(self) -> bool:
+        """Whether the rules in force pre-allocate this year at all."""
+        return any(preallocates(rule, self.final.year) for rule in self.final.rules.values())
+
+    @property
     def provenance(self) -> Provenance:
         return self.final.provenance
 

@@ -57,7 +57,7 @@ def cmd_trueup(args: argparse.Namespace) -> int:
                      local_factors=args.local_factors, command=_command_line(),
                      supersede_reason=_reason(args), strict=args.strict)
     report_warnings(run.warnings)
-    if not run.preallocation_on_record:
+    if not run.preallocation_on_record and run.expected_preallocation:
         print(f"warning: no pre-allocation of {args.year} is recorded in "
               f"{run.recorded.ledger}; every facility is settled as a new entrant",
               file=sys.stderr)
