@@ -30,7 +30,7 @@ preallocation basis = output_t * benchmark[fuel_of[kind]]
 
 def _explained(kind: str, output: str, basis: bool = False):  # type: ignore[no-untyped-def]
     rules = peie.load_rules(text=RULE, name="t.rule")
-    row = {"facility_id": "F", "unit_id": "U", "sector": "test", "province": "p",
+    row = {"facility_id": "F", "unit_id": "U", "sector": "test", "province": "hebei",
            "kind": kind, "output_t": output}
     run = peie.allocate([row], 2017, rules=rules, preallocation_basis=basis)
     assert run.compiled is not None
