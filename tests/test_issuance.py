@@ -29,7 +29,8 @@ def dump(ledger: Path) -> list[tuple[object, ...]]:
     db = sqlite3.connect(ledger)
     try:
         return (db.execute("SELECT * FROM runs ORDER BY id").fetchall()
-                + db.execute("SELECT * FROM issuances ORDER BY run_id, facility_id").fetchall())
+                + db.execute("SELECT * FROM issuances ORDER BY run_id, facility_id, sector")
+                .fetchall())
     finally:
         db.close()
 

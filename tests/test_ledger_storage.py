@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from test_issuance import dump
 
 import peie.issuance.ledger as ledger_module
 from peie.cli.main import main
@@ -49,15 +50,6 @@ def run(*argv: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main(list(argv))
     return status, out.getvalue(), err.getvalue()
-
-
-def dump(ledger: Path) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(ledger)
-    try:
-        return (db.execute("SELECT * FROM runs ORDER BY id").fetchall()
-                + db.execute("SELECT * FROM issuances ORDER BY run_id, facility_id").fetchall())
-    finally:
-        db.close()
 
 
 def error_line(template: str, **values: object) -> str:
