@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .i18n import _, localized
+
 
 def display_width(text: str) -> int:
     """Columns on a terminal: wide (CJK) characters take two."""
@@ -40,8 +42,11 @@ class Diagnostic:
     message: str
     severity: str = "error"
 
-    def render(self, source: str | None = None) -> str:
-        head = f"{self.span}: {self.severity}: {self.message}"
+    def render(self, source: str | None = None, language: str | None = None) -> str:
+        """FILE:LINE:COL, severity and message in `language` (the run's when None), and
+        the line with a caret under the place when `source` is given."""
+        severity = localized(SEVERITIES.get(self.severity, self.severity), language)
+        head = f"{self.span}: {severity}: {localized(self.message, language)}"
         if source is None:
             return head
         lines = source.splitlines()
@@ -55,10 +60,18 @@ class Diagnostic:
         return f"{head}\n    {text}\n    {caret}"
 
 
+# How a severity reads in a message; `severity` itself stays the English word (JSON).
+SEVERITIES = {"error": _("error"), "warning": _("warning")}
+
+
 class PeieError(Exception):
     """Base of every error caused by a user's input; the CLI exits 1 on it."""
 
     exit_status = 1
+
+    def localized(self) -> str:
+        """The error as a person reads it, in the run's language (str() is English)."""
+        return localized(self.args[0]) if len(self.args) == 1 else str(self)
 
 
 class DiagnosticError(PeieError):
@@ -68,10 +81,14 @@ class DiagnosticError(PeieError):
     def __init__(self, diagnostics: Iterable[Diagnostic], sources: dict[str, str] | None = None):
         self.diagnostics = sorted(diagnostics, key=lambda d: d.span)
         self.sources = dict(sources or {})
-        super().__init__(self.render())
+        super().__init__(self.render("en"))
 
-    def render(self) -> str:
-        return "\n".join(d.render(self.sources.get(d.span.file)) for d in self.diagnostics)
+    def render(self, language: str | None = None) -> str:
+        return "\n".join(d.render(self.sources.get(d.span.file), language)
+                         for d in self.diagnostics)
+
+    def localized(self) -> str:
+        return self.render()
 
 
 class RuleError(DiagnosticError):
@@ -81,4 +98,4 @@ class RuleError(DiagnosticError):
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix, or '' when nothing is close."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{name}'?)", name=close[0]) if close else ""

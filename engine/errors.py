@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peie.dsl.errors import DiagnosticError, PeieError, RuleError
+from peie.dsl.errors import SEVERITIES, DiagnosticError, PeieError, RuleError
+from peie.dsl.i18n import _, localized
 
 __all__ = ["CaseError", "DataError", "DataProblem", "PeieError", "RuleError", "UsageError"]
 
@@ -21,18 +22,20 @@ class DataProblem:
     unit_id: str | None = None
 
     def __str__(self) -> str:
-        return self.render("error")
+        return self.render("error", "en")
 
-    def render(self, level: str) -> str:
-        """The problem as the command line prints it, as an "error" or a "warning"."""
+    def render(self, level: str, language: str | None = None) -> str:
+        """The problem as the command line prints it, as an "error" or a "warning", in
+        `language` (the run's when None)."""
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            where += localized(_(", row {row}", row=self.row), language)
         if self.unit_id:
-            where += f" (unit {self.unit_id})"
+            where += localized(_(" (unit {unit})", unit=self.unit_id), language)
         if self.field:
-            where += f", field '{self.field}'"
-        return f"{where}: {level}: {self.message}"
+            where += localized(_(", field '{field}'", field=self.field), language)
+        severity = localized(SEVERITIES.get(level, level), language)
+        return f"{where}: {severity}: {localized(self.message, language)}"
 
 
 class DataError(PeieError):
@@ -41,6 +44,9 @@ class DataError(PeieError):
     def __init__(self, problems: Iterable[DataProblem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def localized(self) -> str:
+        return "\n".join(p.render("error") for p in self.problems)
 
 
 class UsageError(PeieError):

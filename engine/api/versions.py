@@ -43,6 +43,10 @@ def _git_show(path: Path, rev: str, spec: str) -> str:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{spec}: no directory {folder}")
+    if not rev or rev.startswith("-"):
+        # git would read `--output=DIR` as an option of its own and write where it says
+        raise UsageError(f"{spec}: '{rev}' is not a git revision (a revision does not "
+                         "start with '-' and is not empty)")
     try:
         done = subprocess.run(["git", "-C", str(folder), "show", f"{rev}:./{path.name}"],
                               capture_output=True, check=False)

@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 
+from peie.dsl.i18n import _, localized, ngettext
 from peie.errors import CaseError, DataError, DataProblem, PeieError, RuleError
 from peie.files import atomic_write
 from peie.report.problems import data_problems_line, problems_csv, rule_errors_line
@@ -44,14 +45,14 @@ def report_error(error: PeieError, command: str | None = None,
         print(rule_errors_line(error), file=sys.stderr)
     elif isinstance(error, CaseError):
         print(error.render(), file=sys.stderr)
-        count = len(error.diagnostics)
-        print(f"{count} error{'s' if count != 1 else ''} in case files; no case was run",
-              file=sys.stderr)
+        print(localized(ngettext("{count} error in case files; no case was run",
+                                 "{count} errors in case files; no case was run",
+                                 len(error.diagnostics))), file=sys.stderr)
     elif isinstance(error, DataError):
         _report_problems(error, problems_file, can_list)
         print(data_problems_line(error, command), file=sys.stderr)
     else:
-        print(f"peie: error: {error}", file=sys.stderr)
+        print(localized(_("peie: error: {error}", error=error.localized())), file=sys.stderr)
 
 
 def report_warnings(warnings: Iterable[DataProblem]) -> None:
@@ -64,17 +65,21 @@ def _report_problems(error: DataError, problems_file: str | None, can_list: bool
     """The first SHOWN_PROBLEMS problems, then a count per field of the rest; every one
     in the --problems file, where it was given."""
     for problem in error.problems[:SHOWN_PROBLEMS]:
-        print(problem, file=sys.stderr)
+        print(problem.render("error"), file=sys.stderr)
     hidden = error.problems[SHOWN_PROBLEMS:]
     if hidden:
-        fields = Counter(p.field or "(the row)" for p in hidden).most_common()
-        hint = "; --problems FILE writes every one" if can_list and not problems_file else ""
-        print(f"... and {len(hidden):,} more (" + ", ".join(
-            f"{field}: {n:,}" for field, n in fields) + ")" + hint, file=sys.stderr)
+        fields = Counter(p.field or localized(_("(the row)")) for p in hidden).most_common()
+        hint = (localized(_("; --problems FILE writes every one"))
+                if can_list and not problems_file else "")
+        counts = ", ".join(f"{field}: {n:,}" for field, n in fields)
+        more = f"{len(hidden):,}"
+        print(localized(_("... and {count} more ({counts})", count=more, counts=counts)) + hint,
+              file=sys.stderr)
     if problems_file:
         try:
             atomic_write(problems_file, lambda handle: handle.write(
                 problems_csv(error.problems)))
-            print(f"every problem: {problems_file}", file=sys.stderr)
+            print(localized(_("every problem: {file}", file=problems_file)), file=sys.stderr)
         except PeieError as failed:
-            print(f"peie: error: {failed}", file=sys.stderr)
+            print(localized(_("peie: error: {error}", error=failed.localized())),
+                  file=sys.stderr)

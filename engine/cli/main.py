@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from peie import api
+from peie.dsl.i18n import reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.formats import deliver, formats
@@ -24,6 +25,7 @@ from . import issuance as cli_issuance
 from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
+from .help import Parser, lang_arg, run_language
 from .options import data_args, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -65,10 +67,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="peie", description="Free carbon-allowance allocation for China's national ETS, "
                                  "from rule files.")
     parser.add_argument("--version", action="version", version=f"peie {version()}")
+    lang_arg(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="check rule files (and local-factor files)")
@@ -103,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    token = set_language(run_language(argv, os.environ))
+    try:
+        return _run(argv)
+    finally:
+        reset_language(token)  # a program calling main() twice gets each run's language
+
+
+def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

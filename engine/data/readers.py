@@ -25,6 +25,13 @@ from peie.errors import DataError, DataProblem, UsageError
 from .nothing import text_or_none
 
 SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
+# Limits of the JSON and YAML readers: a few bytes must not cost unbounded time or memory.
+# No amount or factor needs more digits or a larger exponent; records are flat, so
+# nesting beyond a few levels is never data.
+MAX_DOCUMENT_BYTES = 256 << 20
+MAX_DIGITS = 100
+MAX_EXPONENT = 100
+MAX_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,24 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
         return None
     if isinstance(value, bool):  # a yes/no input reads it; a number refuses it
         return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    if isinstance(value, Decimal):
+        if value.is_finite() and (len(value.as_tuple().digits) > MAX_DIGITS
+                                  or abs(value.adjusted()) > MAX_EXPONENT):
+            raise _fail(path, f"a number of more than {MAX_DIGITS} digits or with an exponent "
+                        f"beyond {MAX_EXPONENT} is not an amount", row, field)
+        text = format(value, "f")
+    elif isinstance(value, int):
+        text = str(value)
     elif isinstance(value, float):
         text = repr(value)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
     elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _fail(path, "holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), "
+                        "which is not text", row, field) from None
         text = value
     else:
         raise _fail(path, f"must be a number or text, got a {type(value).__name__}", row, field)
@@ -147,29 +165,119 @@ def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
     return tuple(columns), rows
 
 
+def _document_size(path: str, raw: bytes) -> None:
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise _fail(path, f"is larger than {MAX_DOCUMENT_BYTES >> 20} MiB; give large "
+                    "datasets as CSV")
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` deep (walked without recursion)."""
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1)
+                         for child in (node.values() if isinstance(node, Mapping) else node))
+    return False
+
+
+def _too_deep(path: str) -> DataError:
+    return _fail(path, f"nests lists or objects more than {MAX_DEPTH} deep; a data file "
+                 "is a list of flat records")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def _read_json(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    _document_size(path, raw)
     try:
-        document = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+        # Integers as Decimal too: int() of a long digit string is refused by Python
+        # (over 4,300 digits) where the digits limit words it.
+        document = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal,
+                              parse_int=Decimal, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError:
         raise _fail(path, "is not valid UTF-8 text") from None
+    except RecursionError:
+        raise _too_deep(path) from None
+    except _DuplicateKey as key:
+        raise _fail(path, f"an object gives key '{key}' twice") from None
     except json.JSONDecodeError as error:
         raise _fail(path, f"is not valid JSON: {error.msg} at line {error.lineno} column "
                     f"{error.colno}") from None
+    if _deeper_than(document, MAX_DEPTH):
+        raise _too_deep(path)
     return _records(path, document)
+
+
+def _yaml_loader() -> type:
+    """yaml.SafeLoader without aliases (a few lines of them expand to billions of
+    values) and without duplicate keys (the later would silently win)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not accepted in data files",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key '{key}' appears twice in one mapping",
+                        key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+    return Loader
+
+
+def _yaml_int(loader: Any, node: Any) -> Any:
+    """An integer as Decimal when plain decimal digits (no int() of a 5,000-digit text)."""
+    text = loader.construct_scalar(node).replace("_", "")
+    digits = text.lstrip("+-")
+    if digits.isdigit() and digits.isascii() and not (len(digits) > 1 and digits[0] == "0"):
+        return Decimal(text)
+    return loader.construct_yaml_int(node)
 
 
 def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     import yaml
 
+    _document_size(path, raw)
     try:
-        document = yaml.safe_load(raw.decode("utf-8-sig"))
+        document = yaml.load(raw.decode("utf-8-sig"), Loader=_yaml_loader())  # noqa: S506
     except UnicodeDecodeError:
         raise _fail(path, "is not valid UTF-8 text") from None
+    except RecursionError:
+        raise _too_deep(path) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "syntax error"
         raise _fail(path, f"is not valid YAML: {problem}{where}") from None
+    if _deeper_than(document, MAX_DEPTH):
+        raise _too_deep(path)
     return _records(path, document)
 
 

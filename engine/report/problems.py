@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from peie.dsl.errors import Diagnostic
+from peie.dsl.i18n import localized, ngettext
 from peie.errors import DataError, DataProblem, RuleError
 
 from .encoding import csv_text
@@ -16,16 +17,24 @@ ISSUING = {"preallocate", "trueup"}
 
 
 def rule_errors_line(error: RuleError) -> str:
-    count = len(error.diagnostics)
-    return f"{count} error{'s' if count != 1 else ''} in rule files"
+    """In the run's language: the service answers in English, the command line in its
+    reader's."""
+    return localized(ngettext("{count} error in rule files", "{count} errors in rule files",
+                              len(error.diagnostics)))
 
 
 def data_problems_line(error: DataError, command: str | None) -> str:
     """How many problems, and what `command` did not do because of them."""
     count = len(error.problems)
-    outcome = ("; nothing was issued" if command in ISSUING else
-               "" if command == "check" else "; nothing was written")
-    return f"{count} problem{'s' if count != 1 else ''} in the data{outcome}"
+    if command in ISSUING:
+        line = ngettext("{count} problem in the data; nothing was issued",
+                        "{count} problems in the data; nothing was issued", count)
+    elif command == "check":
+        line = ngettext("{count} problem in the data", "{count} problems in the data", count)
+    else:
+        line = ngettext("{count} problem in the data; nothing was written",
+                        "{count} problems in the data; nothing was written", count)
+    return localized(line)
 
 
 def problems_csv(problems: Sequence[DataProblem]) -> str:

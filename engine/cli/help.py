@@ -1,0 +1,58 @@
+"""`--help` in the reader's language: a parser whose help texts may be catalogue messages,
+rendered when the help is printed, and the global `--lang` read before the parser is built."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from peie.dsl.i18n import LANGUAGES, _, choose_language, localized
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help texts, descriptions, headings and the usage line in the run's language."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        return None if action.help is None else localized(action.help)
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(localized(text))
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(None if heading is None else localized(heading))
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any,
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups,
+                          localized(_("usage: ")) if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose sub-commands (same class) print help through
+    HelpFormatter, argparse's own headings among the catalogue's messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+
+def lang_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help=_("the language of messages, help and tables (default: "
+                               "$PEIE_LANG, else the locale: zh when it starts with zh, "
+                               "else en)"))
+
+
+def run_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language of this run, read before the parser is built so that its own --help
+    is in that language; a wrong --lang is left for the parser to refuse."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    known, _rest = early.parse_known_args(argv)
+    return choose_language(known.lang if known.lang in LANGUAGES else None, environ)
