@@ -135,7 +135,9 @@ def mutate_rows(rows: list[list[str]], rng: random.Random) -> list[list[str]]:
         kind = rng.randrange(6)
         width = len(rows[0])
         if kind <= 2 and len(rows) > 1:
-            rows[rng.randrange(1, len(rows))][rng.randrange(width)] = rng.choice(HOSTILE_CELLS)
+            row = rows[rng.randrange(1, len(rows))]
+            if row:
+                row[rng.randrange(len(row))] = rng.choice(HOSTILE_CELLS)
         elif kind == 3 and len(rows) > 1:
             i = rng.randrange(1, len(rows))
             rows.insert(i, rng.choice([list(rows[i]), [""] * width, []]))
@@ -320,8 +322,8 @@ def data_trial(suffix: str, rng: random.Random, folder: Path) -> Trial:
     data = folder / f"units{suffix}"
     data.write_bytes(WRITERS[suffix](mutate_rows(_sample(2017), rng), rng))
     trial = Trial(f"data {data}")
-    _compare_paths(data, 2017, [arg for name in RULES_2017 for arg in ("--rules", str(RULES / name))],
-                   trial)
+    rules = [arg for name in RULES_2017 for arg in ("--rules", str(RULES / name))]
+    _compare_paths(data, 2017, rules, trial)
     return trial
 
 
@@ -339,6 +341,9 @@ def long_run(rule_texts: int, data_files: int, seed: int, keep: Path | None) -> 
                 else:
                     trial = data_trial(rng.choice(sorted(WRITERS)), rng, Path(tmp))
                 totals[kind][0] += 1
+                if totals[kind][0] % 500 == 0:
+                    print(f"{kind}: tried {totals[kind][0]}, failed {totals[kind][1]}, "
+                          f"{time.monotonic() - started:.0f} s", flush=True)
                 if not trial.clean:
                     totals[kind][1] += 1
                     print(f"FAILED {kind} #{i}: {trial.name}", *trial.failures, sep="\n  ",

@@ -14,6 +14,8 @@ import hashlib
 import io
 import json
 import os
+import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -127,10 +129,37 @@ def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
     from openpyxl import load_workbook  # only XLSX input pays for the import
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _workbook_archive(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+        return _xlsx_rows(path, book)
+    except (InvalidFileException, OSError, KeyError, ValueError, EOFError, zlib.error,
+            SyntaxError, zipfile.BadZipFile) as error:  # SyntaxError: damaged XML
         raise _fail(path, f"is not a readable XLSX workbook ({error})") from None
+
+
+# An XLSX file is a zip archive; what its members unpack to is bounded before openpyxl
+# reads them, so a small file cannot make us unpack gigabytes (a "zip bomb").
+XLSX_UNPACKED_BYTES = 1 << 30
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also how Excel stores encrypted files
+
+
+def _workbook_archive(path: str) -> None:
+    with open(path, "rb") as handle:
+        if handle.read(len(OLE2_SIGNATURE)) == OLE2_SIGNATURE:
+            raise _fail(path, "is an encrypted (password-protected) or old-format (.xls) "
+                              "workbook: save it from Excel as an unprotected .xlsx")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise _fail(path, f"is not a readable XLSX workbook ({error})") from None
+    if unpacked > XLSX_UNPACKED_BYTES:
+        raise _fail(path, f"unpacks to {unpacked:,} bytes, more than the "
+                          f"{XLSX_UNPACKED_BYTES:,} an XLSX data file may hold")
+
+
+def _xlsx_rows(path: str, book: Any) -> tuple[tuple[str, ...], list[Row]]:
     sheet = book.worksheets[0]
     rows_iter = sheet.iter_rows(values_only=True)
     header = next(rows_iter, None)
