@@ -86,17 +86,24 @@ class Line:
 
 def _leaves(node: Node | None) -> Iterator[tuple[Token, str]]:
     """The tokens under a node, each with the rule it sits in (None children are absent
-    optional parts)."""
+    optional parts). Walked with a stack, not by recursion: a file may nest parentheses
+    deeper than Python's recursion limit."""
     if node is None:
         return
     if isinstance(node, Token):
         yield node, ""
         return
-    for child in node.children:
-        if isinstance(child, Token):
-            yield child, str(node.data)
-        else:
-            yield from _leaves(child)
+    stack: list[tuple[Tree[Token], int]] = [(node, 0)]
+    while stack:
+        tree, at = stack.pop()
+        for i in range(at, len(tree.children)):
+            child = tree.children[i]
+            if isinstance(child, Token):
+                yield child, str(tree.data)
+            elif child is not None:
+                stack.append((tree, i + 1))
+                stack.append((child, 0))
+                break
 
 
 def _kids(node: Tree[Token]) -> list[Any]:

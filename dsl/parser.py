@@ -490,6 +490,26 @@ def _about_a_twin(span: Span, replaced: set[tuple[int, int]]) -> bool:
     return any(line == span.line for line, _ in replaced)
 
 
+MAX_NESTING = 100
+
+
+def _nested_too_deep(text: str, path: str) -> Diagnostic | None:
+    """The first parenthesis nested deeper than MAX_NESTING, as a diagnostic. No rule
+    needs such depth, and the tools that walk a formula (fmt among them) recurse on it."""
+    depth = 0  # "[" counts too: an interval `[0, inf)` opens with one and closes with ")"
+    for token in _lark().lex(text):
+        if token in ("(", "[") and token.type != "STRING":
+            depth += 1
+            if depth > MAX_NESTING:
+                line, column = token.line or 1, token.column or 1
+                return Diagnostic(Span(path, line, column, line, column + 1),
+                                  f"parentheses nested deeper than {MAX_NESTING} levels: "
+                                  f"write the formula in steps with `let`")
+        elif token in (")", "]") and token.type != "STRING":
+            depth -= 1
+    return None
+
+
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     """Parse rule text; raises RuleError listing every syntax error found. A byte-order
     mark at the start is passed over (positions count from after it); lines may end in
@@ -522,6 +542,9 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             attempt = blanked
     if diagnostics or tree is None:
         raise RuleError(diagnostics, {path: text})
+    too_deep = _nested_too_deep(attempt, path)
+    if too_deep is not None:
+        raise RuleError([too_deep], {path: text})
     decls = _Builder(path, text).transform(tree)
     return ast.RuleFile(path, text, digest, tuple(decls))
 

@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 RULE_FILES = sorted(p.name for p in RULES.glob("*.rule"))
-BOUNDED = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomized: CI replays the same 60 inputs of each kind, a regression guard that cannot
+# fail by the luck of a draw; the long run (docs/reliability.md) explores.
+BOUNDED = settings(max_examples=60, derandomize=True,
+                   suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @BOUNDED

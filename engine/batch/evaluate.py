@@ -31,7 +31,7 @@ from peie.data.kinds import Number, field_kinds
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
 from peie.dsl.model import Rule
-from peie.exact.allocation import evaluate_units
+from peie.exact.allocation import MAX_UNIT_TONNES, evaluate_units
 from peie.exact.facilities import facility_totals, rounding_policy
 from peie.progress import Progress
 from peie.provenance import Provenance
@@ -288,6 +288,8 @@ def evaluate_columns(columns: Columns, rules: RulesInForce,
     if parts.present is not None:  # an empty group is no facility's amount
         exact_needed &= parts.present
     exact_needed[parts.of_row[redone]] = True
+    # A unit beyond the bound (or not finite) is the exact path's to refuse, by name.
+    exact_needed[parts.of_row[~(np.abs(allocation) <= float(MAX_UNIT_TONNES))]] = True
     needed = np.zeros(len(facility_ids), dtype=bool)
     needed[parts.facility[exact_needed]] = True
     if needed.any():
@@ -328,7 +330,8 @@ def _rounded(totals: np.ndarray, mode: str, step: float) -> tuple[np.ndarray, np
         near = np.abs(np.subtract(fraction, 0.5, out=fraction), out=fraction) < EDGE_TOLERANCE
     else:
         near = np.minimum(fraction, np.subtract(1, fraction)) < EDGE_TOLERANCE
-    return rounded.astype(np.int64), near
+    with np.errstate(invalid="ignore"):  # beyond int64: such units go to the exact path
+        return rounded.astype(np.int64), near
 
 
 def _allocations_by_sector(columns: Columns, rules: RulesInForce, factors: LocalFactors

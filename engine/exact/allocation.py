@@ -108,12 +108,27 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
                                       preallocation_basis, problems)
             for i, amount in zip(rows, found, strict=True):
                 amounts[i] = amount
+                if not -MAX_UNIT_TONNES <= amount <= MAX_UNIT_TONNES:
+                    problems.append(_beyond_bound(records[i], amount, data_path))
             progress.update(progress.done + len(rows))
     if problems:
         raise DataError(problems)
     rules = {sector: rule.rule for sector, rule in compiled.items()}
     return [UnitAllocation(record, rules[record.sector], source, amount)
             for record, source, amount in zip(records, sources, amounts, strict=True)]
+
+
+# Far beyond any real unit's allocation: an amount past it comes from a mistyped cell.
+# Below it, rounding (60 digits), facility sums and the batch path's int64 totals stay
+# exact and in range; past it they would not (quantize fails, int64 wraps).
+MAX_UNIT_TONNES = Decimal("1e15")
+
+
+def _beyond_bound(record: UnitRecord, amount: Decimal, data_path: str) -> DataProblem:
+    shown = f"{amount:.3e}" if amount.is_finite() else str(amount)
+    return DataProblem(data_path, record.row, None,
+                       f"allocation comes out at {shown} tCO2, beyond the ±1e15 tCO2 no "
+                       f"unit can reach: check this unit's inputs", record.unit_id)
 
 
 BLOCK_UNITS = 16384  # units per call of a column function (the progress bar's step)
