@@ -194,9 +194,9 @@ class _FileChecker:
                        f"not '{decl.value[0]}'{did_you_mean(decl.value[0], STATUSES)}")
         elif decl.key == "effective":
             first, last = decl.value
-            if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
+            if not (_is_year(first) and _is_year(last)) or int(first) > int(last):
                 self.error(decl.span, "effective years must be whole years, first <= last "
-                           f"(got {first} to {last})")
+                           f"(got {first[:12]} to {last[:12]})")
         elif decl.key == "published":
             try:
                 datetime.date.fromisoformat(decl.value[0])
@@ -528,3 +528,8 @@ def check(files: Iterable[ast.RuleFile]) -> list[Rule]:
     if problems:
         raise RuleError(problems, {f.path: f.text for f in files})
     return rules
+
+
+def _is_year(text: str) -> bool:
+    """A year as the plans write one: four ASCII digits (and never a text int() refuses)."""
+    return len(text) == 4 and text.isascii() and text.isdigit()

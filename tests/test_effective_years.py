@@ -1,0 +1,18 @@
+"""An `effective` year is four digits: a 5,001-digit one (found by tests/fuzzing.py) is
+the usual diagnostic, not Python's 4,300-digit int() limit as a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rule_texts import HEAD
+
+
+def test_a_year_of_thousands_of_digits_is_a_diagnostic(cli, tmp_path: Path) -> None:
+    path = tmp_path / "years.rule"
+    path.write_text(HEAD.replace("effective 2017 to 2018", f"effective 2017 to 2{'0' * 5000}"),
+                    encoding="utf-8")
+    status, out, err = cli("check", str(path))
+    assert status == 1 and "Traceback" not in err
+    assert f"{path}:4:1: error: effective years must be whole years, first <= last " \
+           f"(got 2017 to 2{'0' * 11})" in err
