@@ -496,16 +496,18 @@ MAX_NESTING = 100
 def _nested_too_deep(text: str, path: str) -> Diagnostic | None:
     """The first parenthesis nested deeper than MAX_NESTING, as a diagnostic. No rule
     needs such depth, and the tools that walk a formula (fmt among them) recurse on it."""
+    if text.count("(") + text.count("[") <= MAX_NESTING:
+        return None  # too few to nest that deep: no second pass of the lexer at start-up
     depth = 0  # "[" counts too: an interval `[0, inf)` opens with one and closes with ")"
-    for token in _lark().lex(text):
-        if token in ("(", "[") and token.type != "STRING":
+    for token in _lark().lex(text):  # a string token's text has its quotes: never "("
+        if token in ("(", "["):
             depth += 1
             if depth > MAX_NESTING:
                 line, column = token.line or 1, token.column or 1
                 return Diagnostic(Span(path, line, column, line, column + 1),
                                   f"parentheses nested deeper than {MAX_NESTING} levels: "
                                   f"write the formula in steps with `let`")
-        elif token in (")", "]") and token.type != "STRING":
+        elif token in (")", "]"):
             depth -= 1
     return None
 

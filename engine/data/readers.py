@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,7 @@ def _read_json(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return _records(path, document)
 
 
+@cache
 def _yaml_loader() -> type:
     """yaml.SafeLoader without aliases (a few lines of them expand to billions of
     values) and without duplicate keys (the later would silently win)."""

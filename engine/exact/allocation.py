@@ -108,7 +108,7 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
                                       preallocation_basis, problems)
             for i, amount in zip(rows, found, strict=True):
                 amounts[i] = amount
-                if not -MAX_UNIT_TONNES <= amount <= MAX_UNIT_TONNES:
+                if abs(amount) > MAX_UNIT_TONNES:
                     problems.append(_beyond_bound(records[i], amount, data_path))
             progress.update(progress.done + len(rows))
     if problems:
