@@ -240,9 +240,8 @@ def _compute(case: Case, ruleset: RuleSet) -> _Outcome:
     if "emissions" in kinds:
         pinned = {e.key for e in case.expected if e.kind == "emissions"}
         assert final.compiled is not None
-        found = unit_emissions(dataclasses.replace(
-            final, units=[u for u in final.units if u.unit_id in pinned]),
-            dict(final.compiled), final.data_path)
+        found = unit_emissions([u for u in final.units if u.unit_id in pinned],
+                               final.compiled, final.data_path)
         emissions = {unit: amount for unit, (amount, _) in found.items()}
     if not kinds & {"preallocations", "trueups"}:
         return _Outcome(final, emissions=emissions)

@@ -19,6 +19,7 @@ from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.formats import deliver, formats
 
+from . import calibrate as cli_calibrate
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_fmt.add_fmt_command(sub)
     cli_testing.add_test_command(sub)
     cli_serve.add_serve_command(sub)
+    cli_calibrate.add_calibrate_command(sub)
     return parser
 
 

@@ -8,11 +8,12 @@ at the national grid factor, seed 002 L201-219), the rule computes them.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from peie.errors import DataError, DataProblem
-from peie.exact.allocation import Allocation
+from peie.exact.allocation import Allocation, UnitAllocation
 from peie.exact.compiler import CONTEXT, CompiledRule, EvaluationError
 
 
@@ -51,13 +52,13 @@ class SectorPosition:
             return (self.emissions - self.allocation) / self.emissions * 100
 
 
-def unit_emissions(result: Allocation, compiled: dict[str, CompiledRule],
+def unit_emissions(units: Iterable[UnitAllocation], compiled: Mapping[str, CompiledRule],
                    data_path: str) -> dict[str, tuple[Decimal, bool]]:
     """unit_id -> (emissions, computed by the rule)."""
     out: dict[str, tuple[Decimal, bool]] = {}
     problems = []
     with decimal.localcontext(CONTEXT):
-        for unit in result.units:
+        for unit in units:
             record = unit.record
             given = record.accounting.get("verified_emissions_t")
             if given is not None:
@@ -80,7 +81,7 @@ def unit_emissions(result: Allocation, compiled: dict[str, CompiledRule],
 
 def positions(result: Allocation, compiled: dict[str, CompiledRule],
               data_path: str) -> tuple[list[FacilityPosition], list[SectorPosition]]:
-    emissions = unit_emissions(result, compiled, data_path)
+    emissions = unit_emissions(result.units, compiled, data_path)
     facilities = []
     for facility in result.facilities:
         values = [emissions[u] for u in facility.unit_ids]

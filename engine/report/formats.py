@@ -17,7 +17,7 @@ from typing import IO, Any
 from peie.errors import UsageError
 from peie.files import atomic_write
 
-from . import allocation, checks, diff, explain, issuance, testing
+from . import allocation, calibration, checks, diff, explain, issuance, testing
 from .encoding import json_text
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
@@ -81,6 +81,8 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
                "markdown": text(lambda r, top: diff.impact_text(r, top, markdown=True)),
                "csv": text(lambda r, top: diff.impact_csv(r))},
     "test": {"text": text(testing.test_text), "junit": text(testing.junit_xml)},
+    "calibration": {"table": text(calibration.calibration_text),
+                    "json": text(calibration.calibration_json)},
 }
 
 
