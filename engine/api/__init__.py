@@ -22,6 +22,7 @@ from .allocation import (
     explain,
     unit_allocation,
 )
+from .calibration import Calibration, calibrate
 from .checking import CheckResult, check
 from .inputs import (
     COLUMNAR_BYTES,
@@ -48,10 +49,10 @@ from .testing import CaseResult, CaseRun, Check, run_cases
 from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_version
 
 __all__ = [
-    "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CaseResult", "CaseRun", "Check",
+    "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "Calibration", "CaseResult", "CaseRun", "Check",
     "CheckResult", "Explanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
-    "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
+    "VersionDiff", "allocate", "allocate_batch", "calibrate", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
     "trueup", "unit_allocation",
