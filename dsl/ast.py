@@ -272,7 +272,8 @@ class LetDecl(Node):
 
 @dataclass(frozen=True)
 class FormulaDecl(Node):
-    """`allocation = ...`, `emissions = ...` or `preallocation basis = ...`."""
+    """`allocation = ...`, `emissions = ...`, `preallocation basis = ...`, `obligation =
+    ...` or `obligation facility = ...`."""
 
     kind: str
     expr: Expr

@@ -17,10 +17,14 @@ from typing import TypeVar, assert_never
 from . import ast
 from .declarations import kind_of
 from .errors import Diagnostic, RuleError, Span, did_you_mean
+from .i18n import _
 from .model import (
+    COMPLIANCE_NAMES,
     DIMENSIONLESS,
+    FACILITY_OBLIGATION_NAMES,
     LOCAL_FACTOR,
     TCO2,
+    UNIT_OBLIGATION_NAMES,
     YES_NO,
     YES_NO_ENUM,
     Bracket,
@@ -95,6 +99,11 @@ class _FileChecker:
         self._check_values()
         for kind in ("allocation", "emissions", "preallocation basis"):
             self._check_formula(_formula(singles, kind), kind, required=kind == "allocation")
+        with self.typer.compliance(UNIT_OBLIGATION_NAMES, unit_values=True):
+            self._check_formula(_formula(singles, "obligation"), "obligation", required=False)
+        with self.typer.compliance(FACILITY_OBLIGATION_NAMES, unit_values=False):
+            self._check_formula(_formula(singles, "obligation facility"),
+                                "obligation facility", required=False)
         ensures = [e for d in self._all(ast.EnsureDecl)
                    if (e := self._check_ensure(d)) is not None]
         self._check_preallocation(singles.get("preallocation"))
@@ -175,6 +184,8 @@ class _FileChecker:
             allocation=allocation,
             emissions=_formula(singles, "emissions"),
             preallocation_basis=_formula(singles, "preallocation basis"),
+            obligation=_formula(singles, "obligation"),
+            facility_obligation=_formula(singles, "obligation facility"),
             ensures=ensures,
             preallocation=preallocation,
             rounding=rounding,
@@ -238,6 +249,10 @@ class _FileChecker:
         if name == LOCAL_FACTOR:
             self.error(decl.span, f"'{LOCAL_FACTOR}' is built in (the local adjustment factor "
                        "of the facility's province and sector) and cannot be redeclared")
+        elif name in COMPLIANCE_NAMES:
+            self.error(decl.span, _("'{name}' is built in (a value of the compliance "
+                                    "formulas, 'obligation = ...') and cannot be redeclared",
+                                    name=name))
         elif name in self.declared:
             first = self.declared[name].span.line
             self.error(decl.span, f"'{name}' is already declared at line {first}")

@@ -62,7 +62,8 @@ DECLARATIONS = (  # in the grammar's order
         ("emissions", ast.FormulaDecl, "formula"), ("ensure", ast.EnsureDecl, "when"),
         ("preallocation", ast.PreallocationDecl, "line"),
         ("preallocation basis", ast.FormulaDecl, "formula"),
-        ("rounding", ast.RoundingDecl, "line"), feeds_allocation=False),
+        ("rounding", ast.RoundingDecl, "line"), ("obligation", ast.FormulaDecl, "formula"),
+        ("obligation facility", ast.FormulaDecl, "formula"), feeds_allocation=False),
 )
 
 KEYWORDS = tuple(dict.fromkeys(kind.keyword for kind in DECLARATIONS))

@@ -57,6 +57,7 @@ CHINESE: dict[str, tuple[str, ...]] = {
     "basis": ("基数",),
     "rounding": ("取整",),
     "facility": ("企业",),
+    "obligation": ("清缴",),
     "inf": ("无穷",),
     "if": ("若", "如果"),
     "then": ("则",),

@@ -18,6 +18,15 @@ DIMENSIONLESS: Unit = ()
 # Built-in value the engine supplies per (province, sector): the local adjustment factor.
 LOCAL_FACTOR = "local_factor"
 
+# Built-in values of the compliance formulas (domain contract 13), each in tCO2: a unit's
+# `obligation = ...` reads its verified emissions and its exact allocation; `obligation
+# facility = ...` reads its facility's sums over the units of the rule's sector, and the
+# facility's whole-tonne allocation of that sector.
+UNIT_OBLIGATION_NAMES = ("verified_emissions", "unit_allocation")
+FACILITY_OBLIGATION_NAMES = ("facility_emissions", "facility_obligations",
+                             "facility_allocation")
+COMPLIANCE_NAMES = UNIT_OBLIGATION_NAMES + FACILITY_OBLIGATION_NAMES
+
 
 def unit_multiply(a: Unit, b: Unit, sign: int = 1) -> Unit:
     exponents = dict(a)
@@ -178,6 +187,9 @@ class Rule:
     # What the pre-allocation share multiplies, when it is not the allocation itself
     # (the 2019-2020 plan leaves the load-factor correction out of the pre-allocation).
     preallocation_basis: ast.FormulaDecl | None
+    # What a unit and its facility owe at compliance (清缴); None: the verified emissions.
+    obligation: ast.FormulaDecl | None
+    facility_obligation: ast.FormulaDecl | None
     ensures: list[Ensure]
     preallocation: ast.PreallocationDecl
     rounding: ast.RoundingDecl

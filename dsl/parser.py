@@ -212,6 +212,12 @@ class _Builder(Transformer[Token, Any]):
     def emissions_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
         return ast.FormulaDecl("emissions", c[0], self.s(meta))
 
+    def obligation_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
+        return ast.FormulaDecl("obligation", c[0], self.s(meta))
+
+    def obligation_facility_decl(self, meta: Any, c: list[Any]) -> ast.FormulaDecl:
+        return ast.FormulaDecl("obligation facility", c[0], self.s(meta))
+
     def ensure_decl(self, meta: Any, c: list[Any]) -> ast.EnsureDecl:
         return ast.EnsureDecl(str(c[0]), c[1], c[2], self.s(meta))
 

@@ -8,14 +8,21 @@ let's type is found on its first use, so a let may use one declared further down
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Protocol, assert_never
 
 from . import ast
 from .errors import Span, did_you_mean
+from .i18n import _
 from .model import (
+    COMPLIANCE_NAMES,
     DIMENSIONLESS,
+    FACILITY_OBLIGATION_NAMES,
     LOCAL_FACTOR,
+    TCO2,
+    UNIT_OBLIGATION_NAMES,
     YES_NO,
     EnumType,
     NumType,
@@ -56,6 +63,20 @@ class TypeChecker:
         self.let_order: list[ast.LetDecl] = []  # each let after what it uses
         self._visiting: list[str] = []
         self._failed_lets: set[str] = set()
+        # The built-in names of the compliance formula being checked, and whether it is a
+        # unit's (which reads every value of its unit) or a facility's (which reads only
+        # parameters and its built-in sums).
+        self._builtins: tuple[str, ...] = ()
+        self._unit_values = True
+
+    @contextlib.contextmanager
+    def compliance(self, builtins: tuple[str, ...], unit_values: bool) -> Iterator[None]:
+        """While checking an `obligation` formula: its built-in names in scope."""
+        self._builtins, self._unit_values = builtins, unit_values
+        try:
+            yield
+        finally:
+            self._builtins, self._unit_values = (), True
 
     # ---- units and intervals -----------------------------------------------------
 
@@ -91,11 +112,25 @@ class TypeChecker:
     # ---- names -------------------------------------------------------------------
 
     def unknown(self, span: Span, name: str) -> None:
-        candidates = list(self.scope.declared) + [LOCAL_FACTOR]
+        if name in COMPLIANCE_NAMES:
+            where = "obligation" if name in UNIT_OBLIGATION_NAMES else "obligation facility"
+            self.error(span, _("'{name}' is known only in '{where} = ...'", name=name,
+                               where=where))
+            return
+        candidates = [*self.scope.declared, LOCAL_FACTOR, *self._builtins]
         self.error(span, f"unknown name '{name}'{did_you_mean(name, candidates)}")
 
     def value_type(self, name: str, span: Span) -> Type | None:
         scope = self.scope
+        if name in self._builtins:
+            return NumType(TCO2)
+        if not self._unit_values and (name == LOCAL_FACTOR or (
+                name in scope.declared and not isinstance(scope.declared[name],
+                                                          ast.ParamDecl))):
+            self.error(span, _("'obligation facility = ...' reads the facility's sums "
+                               "({names}) and parameters, not '{name}', a value of each "
+                               "unit", names=", ".join(FACILITY_OBLIGATION_NAMES), name=name))
+            return None
         if name in scope.lets:
             return self.let_type(name)
         declared = scope.declared.get(name)
@@ -258,7 +293,8 @@ class TypeChecker:
         """One side may be a bare code of the other side's enum: fuel == gas. Whether a
         side is a name that is not declared (and so checked here)."""
         for side, other in ((c.right, c.left), (c.left, c.right)):
-            if isinstance(side, ast.Name) and side.id not in self.scope.declared:
+            if isinstance(side, ast.Name) and side.id not in self.scope.declared \
+                    and side.id not in self._builtins:
                 other_type = self.expr_type(other)
                 if isinstance(other_type, EnumType) and other_type.enum in self.scope.enums:
                     self._check_code(side, other_type.enum)

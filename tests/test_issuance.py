@@ -151,12 +151,20 @@ def test_position_report(cli) -> None:  # type: ignore[no-untyped-def]
     for row in rows:
         emissions[row["facility_id"]] = emissions.get(row["facility_id"], Decimal(0)) \
             + Decimal(row["verified_emissions_t"])
+    sector_of = {row["facility_id"]: row["sector"] for row in rows}
     for entry in document["facilities"]:
         assert Decimal(entry["emissions"]) == emissions[entry["facility_id"]]
-        assert Decimal(entry["balance"]) == entry["allocation"] - emissions[entry["facility_id"]]
+        # The 2017 draft states no compliance rule: a facility owes its verified
+        # emissions, surrendered in whole tonnes (half up).
+        owed = emissions[entry["facility_id"]].quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        assert entry["obligation"] == owed
+        assert entry["balance"] == entry["allocation"] - owed
     for sector in document["sectors"]:
-        members = [f for f in document["facilities"] if f["sector"] == sector["sector"]]
-        assert sector["short"] == sum(1 for f in members if Decimal(f["balance"]) < 0)
+        members = [f for f in document["facilities"]
+                   if sector_of[f["facility_id"]] == sector["sector"]]
+        assert sector["short"] == sum(1 for f in members if f["balance"] < 0)
+        assert sector["shortfall"] == -sum(f["balance"] for f in members if f["balance"] < 0)
+        assert sector["surplus"] == sum(f["balance"] for f in members if f["balance"] > 0)
 
 
 def test_aluminium_emissions_come_from_the_rule_when_not_given(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

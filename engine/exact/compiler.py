@@ -17,7 +17,15 @@ from typing import Any, assert_never
 
 from peie.dsl import ast
 from peie.dsl.errors import PeieError
-from peie.dsl.model import LOCAL_FACTOR, Bracket, Range, Rule
+from peie.dsl.model import (
+    COMPLIANCE_NAMES,
+    FACILITY_OBLIGATION_NAMES,
+    LOCAL_FACTOR,
+    UNIT_OBLIGATION_NAMES,
+    Bracket,
+    Range,
+    Rule,
+)
 
 # Exact enough for every 2017 formula (their products need ~43 digits); no rounding
 # happens at this precision on any plausible input, and rounding of issued amounts is
@@ -65,6 +73,10 @@ class CompiledRule:
     allocation_columns: Callable[..., list[Decimal]]
     trace: Callable[[Row, Decimal], dict[str, Any]]
     emissions: Callable[[Row, Decimal], Decimal] | None
+    # (row, lf, verified emissions, exact allocation) -> the unit's obligation
+    obligation: Callable[[Row, Decimal, Decimal, Decimal], Decimal] | None
+    # (facility emissions, facility obligations, facility allocation) -> the facility's
+    facility_obligation: Callable[[Decimal, Decimal, Decimal], Decimal] | None
     preallocation_basis: Callable[[Row, Decimal], Decimal]  # the allocation, unless declared
     preallocation_basis_columns: Callable[..., list[Decimal]]
     source: str  # the generated Python, kept for inspection and debugging
@@ -96,6 +108,8 @@ class _Generator:
         rule, name = self.rule, node.id
         if name == LOCAL_FACTOR:
             return "lf"
+        if name in COMPLIANCE_NAMES:
+            return f"c_{name}"  # an argument of the obligation functions
         if name in rule.inputs:
             if rule.inputs[name].decl.requirement.kind in ("optional", "when"):
                 return f"(i_{name} if i_{name} is not None else _missing({name!r}, RULE))"
@@ -164,7 +178,8 @@ class _Generator:
 
     def side(self, e: ast.Expr, other: ast.Expr) -> str:
         """A comparison operand; a bare code (fuel == gas) becomes a string constant."""
-        if isinstance(e, ast.Name) and e.id not in self.rule.types:
+        if isinstance(e, ast.Name) and e.id not in self.rule.types \
+                and e.id not in COMPLIANCE_NAMES:
             return self.const(e.id)
         return self.expr(e)
 
@@ -218,6 +233,15 @@ class _Generator:
             parts += ["def emissions(row, lf):",
                       *_indent(self.read_inputs() + self.compute_lets()),
                       f"    return {self.expr(self.rule.emissions.expr)}", ""]
+        if self.rule.obligation is not None:
+            arguments = ", ".join(f"c_{n}" for n in UNIT_OBLIGATION_NAMES)
+            parts += [f"def obligation(row, lf, {arguments}):",
+                      *_indent(self.read_inputs() + self.compute_lets()),
+                      f"    return {self.expr(self.rule.obligation.expr)}", ""]
+        if self.rule.facility_obligation is not None:
+            arguments = ", ".join(f"c_{n}" for n in FACILITY_OBLIGATION_NAMES)
+            parts += [f"def facility_obligation({arguments}):",
+                      f"    return {self.expr(self.rule.facility_obligation.expr)}", ""]
         return "\n".join(parts)
 
 
@@ -252,6 +276,8 @@ def compile_rule(rule: Rule) -> CompiledRule:
         allocation_columns=namespace["allocation_columns"],
         trace=namespace["trace"],
         emissions=namespace.get("emissions"),
+        obligation=namespace.get("obligation"),
+        facility_obligation=namespace.get("facility_obligation"),
         preallocation_basis=namespace.get("preallocation_basis", namespace["allocation"]),
         preallocation_basis_columns=namespace.get("preallocation_basis_columns",
                                                   namespace["allocation_columns"]),

@@ -13,7 +13,9 @@ from typing import Any
 
 from peie.api import LedgerView, PositionReport, PreallocationRun, Recorded, TrueUpRun
 from peie.exact.allocation import decimal_text
+from peie.exact.facilities import members
 from peie.issuance.ledger import LedgerEntry
+from peie.issuance.position import FacilityPosition
 from peie.issuance.stages import Preallocation, TrueUp
 
 from . import provenance
@@ -140,35 +142,54 @@ def trueup_table(run: TrueUpRun) -> str:
 
 def position_json(report: PositionReport) -> str:
     document = provenance.head(report.provenance)
-    document["facilities"] = [
-        {"facility_id": f.facility_id, "sector": f.sector, "allocation": f.allocation,
-         "emissions": decimal_text(f.emissions), "balance": decimal_text(f.balance),
-         "emissions_computed": f.computed} for f in report.facilities]
+    grouped = members(f.facility_id for f in report.facilities)
+    document["facilities"] = [_facility_position([report.facilities[i] for i in indices])
+                              for indices in grouped.values()]
     document["sectors"] = [
         {"sector": s.sector, "facilities": s.facilities, "short": s.short,
          "short_share": decimal_text(round(s.short_share, 4)),
          "allocation": s.allocation, "emissions": decimal_text(s.emissions),
+         "obligation": s.obligation, "shortfall": s.shortfall, "surplus": s.surplus,
          "gap_percent": decimal_text(round(s.gap_percent, 3))} for s in report.sectors]
     return json_text(document)
 
 
+def _facility_position(parts: Sequence[FacilityPosition]) -> dict[str, Any]:
+    """A facility's entry: its sums over its sectors, and for one that spans sectors each
+    sector's own (contract 8)."""
+    def amounts(of: Sequence[FacilityPosition]) -> dict[str, Any]:
+        return {"allocation": sum(p.allocation for p in of),
+                "emissions": decimal_text(sum((p.emissions for p in of), Decimal(0))),
+                "obligation": sum(p.obligation for p in of),
+                "balance": sum(p.balance for p in of)}
+
+    out = {"facility_id": parts[0].facility_id, **amounts(parts),
+           "emissions_computed": any(p.computed for p in parts)}
+    if len(parts) > 1:
+        out["sectors"] = {p.sector: amounts([p]) for p in parts}
+    return out
+
+
 def position_table(report: PositionReport) -> str:
     rows = [(f.facility_id, f.sector, f"{f.allocation:,}", _tonnes(f.emissions),
-             _tonnes(f.balance, sign=True)) for f in report.facilities]
-    lines = [f"Position {report.result.year}: final allocation against verified emissions",
-             *text_table(("facility", "sector", "allocation", "emissions",
+             f"{f.obligation:,}", f"{f.balance:+,}") for f in report.facilities]
+    lines = [f"Position {report.result.year}: final allocation against the compliance "
+             "obligation (清缴)",
+             *text_table(("facility", "sector", "allocation", "emissions", "obligation",
                           "surplus(+)/shortfall(-)"), rows,
-                         (False, False, True, True, True)), ""]
+                         (False, False, True, True, True, True)), ""]
     lines += text_table(
-        ("sector", "facilities", "short", "short %", "allocation", "emissions", "gap %"),
+        ("sector", "facilities", "short", "short %", "allocation", "emissions", "obligation",
+         "shortfall", "surplus", "gap %"),
         [(s.sector, s.facilities, s.short, f"{s.short_share * 100:.1f}", f"{s.allocation:,}",
-          _tonnes(s.emissions), f"{s.gap_percent:.2f}") for s in report.sectors],
-        (False, True, True, True, True, True, True))
+          _tonnes(s.emissions), f"{s.obligation:,}", f"{s.shortfall:,}", f"{s.surplus:,}",
+          f"{s.gap_percent:.2f}") for s in report.sectors],
+        (False, True, True, True, True, True, True, True, True, True))
     return "\n".join(lines) + "\n"
 
 
-def _tonnes(value: Decimal, sign: bool = False) -> str:
-    return f"{value:{'+' if sign else ''},.3f}"
+def _tonnes(value: Decimal) -> str:
+    return f"{value:,.3f}"
 
 
 # ---- the ledger --------------------------------------------------------------------

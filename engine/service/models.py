@@ -200,13 +200,22 @@ class ExplanationDocument(TypedDict):
 
 
 @closed
-class FacilityPosition(TypedDict):
-    facility_id: str
-    sector: str
+class SectorAmounts(TypedDict):
     allocation: int
     emissions: str
-    balance: str
+    obligation: int
+    balance: int
+
+
+@closed
+class FacilityPosition(TypedDict):
+    facility_id: str
+    allocation: int
+    emissions: str
+    obligation: int
+    balance: int
     emissions_computed: bool
+    sectors: NotRequired[dict[str, SectorAmounts]]  # a facility spanning sectors
 
 
 @closed
@@ -217,6 +226,9 @@ class SectorPosition(TypedDict):
     short_share: str
     allocation: int
     emissions: str
+    obligation: int
+    shortfall: int
+    surplus: int
     gap_percent: str
 
 
