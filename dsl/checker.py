@@ -392,7 +392,7 @@ class _FileChecker:
                            f"here but {unit_text(value_unit)} in its first row")
             rows.append((rng, row.value.scaled, row))
         rows.sort(key=lambda r: (r[0].low is not None, r[0].low or 0, not r[0].low_closed))
-        for (a, _, _), (b, _, row) in zip(rows, rows[1:], strict=False):
+        for (a, *_rest), (b, _value, row) in zip(rows, rows[1:], strict=False):
             self._check_adjacent(decl, a, b, row)
         subject_input = self.inputs.get(decl.subject)
         if subject_input is not None and subject_input.range is not None:
