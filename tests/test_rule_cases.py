@@ -160,7 +160,7 @@ def test_case_file_problems_are_all_named_by_file_line_and_column(cli, folder: P
         "        facilities: {F-1: 8.5, F-9: 1}",
         "                          ^^^",
         f"{path}:8:5: error: 'colour' is not known here; write one of: units, emissions, "
-        "facilities, preallocations, trueups, error",
+        "facilities, preallocations, trueups, obligations, error",
         "        colour: red",
         "        ^^^^^^",
         f"{other}:4:1: error: is not valid YAML: did not find expected ',' or ']'",

@@ -11,6 +11,7 @@ messages that differ are written back into the case files, and nothing else in t
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import json
 import os
 import re
@@ -35,18 +36,24 @@ from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factor
 from peie.data.readers import table_from_records
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem, UsageError
+from peie.exact.compiler import CONTEXT
 from peie.exact.coverage import RuleCoverage, coverage
-from peie.exact.explain import Node, Reads, explain_reads
+from peie.exact.explain import Node, Reads, branches_taken, explain_reads
 from peie.exact.facilities import FacilityAllocation
 from peie.files import atomic_write
-from peie.issuance.position import unit_emissions
+from peie.issuance.position import (
+    FacilityPosition,
+    compliance_values,
+    positions,
+    unit_emissions,
+)
 from peie.issuance.stages import Preallocation, TrueUp, preallocations, trueups
 from peie.ruleset import RuleSet, bundled_rule_paths, expand_rule_paths
 
 from .allocation import AllocationRun, allocate
 from .inputs import RulesLike, load_rules
 
-Part = FacilityAllocation | Preallocation | TrueUp
+Part = FacilityAllocation | Preallocation | TrueUp | FacilityPosition
 
 
 class UnitTree(NamedTuple):
@@ -212,6 +219,7 @@ class _Outcome:
     preallocated: tuple[Preallocation, ...] = ()
     settled: tuple[TrueUp, ...] = ()
     emissions: Mapping[str, Decimal] = dataclasses.field(default_factory=dict)
+    positions: tuple[FacilityPosition, ...] = ()  # when the case pins obligations
 
 
 def _table_name(case: Case, rows: str) -> str:
@@ -243,13 +251,17 @@ def _compute(case: Case, ruleset: RuleSet) -> _Outcome:
         found = unit_emissions([u for u in final.units if u.unit_id in pinned],
                                final.compiled, final.data_path)
         emissions = {unit: amount for unit, (amount, _) in found.items()}
+    owed: tuple[FacilityPosition, ...] = ()
+    if "obligations" in kinds:
+        assert final.compiled is not None
+        owed = tuple(positions(final, final.compiled, final.data_path)[0])
     if not kinds & {"preallocations", "trueups"}:
-        return _Outcome(final, emissions=emissions)
+        return _Outcome(final, emissions=emissions, positions=owed)
     rows = "base_units" if "base_units" in case.rows else "units"
     base = allocate(table_from_records(case.base_rows, _table_name(case, rows)), case.year,
                     rules=ruleset, local_factors=factors, preallocation_basis=True)
     pre = preallocations(base)
-    return _Outcome(final, base, tuple(pre), tuple(_trueups(final, pre)), emissions)
+    return _Outcome(final, base, tuple(pre), tuple(_trueups(final, pre)), emissions, owed)
 
 
 def _trueups(final: AllocationRun, pre: Sequence[Preallocation]) -> list[TrueUp]:
@@ -290,6 +302,8 @@ class _Explained:
         for expected in case.expected:
             for stage, unit in self.units_of(expected):
                 self.explain(stage, unit)
+            if expected.kind == "obligations":
+                self.read_obligations(expected)
 
     def units_of(self, expected: Expected) -> list[tuple[str, str]]:
         """("year" or "base year", unit id) of each unit the amount is computed from."""
@@ -304,7 +318,7 @@ class _Explained:
             return [(stage, u) for f in parts if f.facility_id == expected.key
                     and expected.sector in (None, f.sector) for u in f.unit_ids]
 
-        if expected.kind == "facilities":
+        if expected.kind in ("facilities", "obligations"):
             return of(final, "year")
         if expected.kind == "preallocations":
             return of(base, "base year")
@@ -322,6 +336,33 @@ class _Explained:
         self.trees[(stage, unit_id)] = tree
         self.reads.append((unit.rule.path, reads))
 
+    def read_obligations(self, expected: Expected) -> None:
+        """The if/else branches the compliance formulas took for the facility pinned."""
+        final = self.outcome.final
+        assert final.compiled is not None
+        for position in self.outcome.positions:
+            if position.facility_id != expected.key or expected.sector not in (
+                    None, position.sector):
+                continue
+            rule, compiled = final.rules[position.sector], final.compiled[position.sector]
+            reads = Reads()
+            if rule.facility_obligation is not None:
+                reads.branches |= branches_taken(rule, rule.facility_obligation.expr, {},
+                                                 Decimal(1), compliance_values(position))
+            units = [u for u in final.units if u.record.sector == position.sector
+                     and u.record.facility_id == position.facility_id]
+            emissions = unit_emissions(units, final.compiled, final.data_path)
+            for unit in units if rule.obligation is not None else ():
+                assert rule.obligation is not None
+                with decimal.localcontext(CONTEXT):
+                    lets = compiled.trace(unit.record.values, unit.local_factor.factor)
+                values = {**lets, "verified_emissions": emissions[unit.unit_id][0],
+                          "unit_allocation": unit.allocation}
+                reads.branches |= branches_taken(rule, rule.obligation.expr,
+                                                 unit.record.values,
+                                                 unit.local_factor.factor, values)
+            self.reads.append((rule.path, reads))
+
     def check(self, expected: Expected) -> Check:
         actual, parts = self.actual(expected)
         found = Check(expected, actual)
@@ -338,9 +379,10 @@ class _Explained:
             return (None if unit is None else unit.allocation), ()
         if expected.kind == "emissions":
             return outcome.emissions.get(expected.key), ()
-        parts: Sequence[Part] = (outcome.final.facilities if expected.kind == "facilities"
-                                 else outcome.preallocated if expected.kind == "preallocations"
-                                 else outcome.settled)
+        by_kind: dict[str, Sequence[Part]] = {
+            "facilities": outcome.final.facilities, "preallocations": outcome.preallocated,
+            "trueups": outcome.settled, "obligations": outcome.positions}
+        parts = by_kind[expected.kind]
         chosen = tuple(p for p in parts if p.facility_id == expected.key
                        and expected.sector in (None, p.sector))
         if not chosen:
@@ -356,6 +398,8 @@ def _whole(part: Part) -> int:
             return part.preallocation
         case TrueUp():
             return part.trueup
+        case FacilityPosition():
+            return part.obligation
 
 
 def _update(files: Sequence[CaseFile], results: Sequence[CaseResult]

@@ -6,9 +6,9 @@ A case file is a YAML list of cases. A case has a `name`, the allocation `year`,
 base-year data a pre-allocation is computed on; without them, the `units` stand for the
 base year's output too) and `local_factors` (rows of province, sector, factor), and what
 it `expect`s: exact unit amounts (`units`, `emissions`), whole-tonne facility amounts
-(`facilities`, `preallocations`, `trueups`; a number for the facility's total, or a
-mapping sector: number), or an `error` (a data problem: a fragment of its message, and
-its `field` and `unit` where given).
+(`facilities`, `preallocations`, `trueups`, `obligations`: what it owes at compliance; a
+number for the facility's total, or a mapping sector: number), or an `error` (a data
+problem: a fragment of its message, and its `field` and `unit` where given).
 
 YAML, not a format of our own: a policy person reads and writes it in any editor, it
 holds comments (the hand computation beside a number), and data rows are written as in a
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 CASES_SUFFIX = ".cases.yaml"
 EXACT_KINDS = ("units", "emissions")  # unit id -> an exact amount
-WHOLE_KINDS = ("facilities", "preallocations", "trueups")  # facility id -> whole tonnes
+# facility id -> whole tonnes
+WHOLE_KINDS = ("facilities", "preallocations", "trueups", "obligations")
 ROW_LISTS = ("units", "base_units", "local_factors")
 
 _TEXT = {"type": "string", "minLength": 1}
@@ -381,6 +382,7 @@ class _Reader:
         units, base = case.rows["units"], case.base_rows
         where = {"units": ("unit_id", units), "emissions": ("unit_id", units),
                  "facilities": ("facility_id", units), "trueups": ("facility_id", units),
+                 "obligations": ("facility_id", units),
                  "preallocations": ("facility_id", base)}
         for expected in case.expected:
             column, rows = where[expected.kind]

@@ -257,11 +257,13 @@ def _load(generator: _Generator, source: str, name: str) -> dict[str, Any]:
 
 def condition_function(rule: Rule, condition: ast.Condition | ast.Expr) -> Callable[..., Any]:
     """One condition (or expression) of `rule` as a function of (row, local factor, let
-    values): the explainer uses it to tell which branch of an if/else a unit took, and to
-    find the key of a lookup whose key is not a plain name."""
+    values, and the compliance formulas' built-in values where it reads them): the
+    explainer uses it to tell which branch of an if/else a unit took, and to find the key
+    of a lookup whose key is not a plain name."""
     generator = _Generator(rule)
     lines = ["def test(row, lf, lets):", *_indent(generator.read_inputs())]
     lines += [f"    l_{d.name} = lets.get({d.name!r})" for d in rule.lets]
+    lines += [f"    c_{n} = lets.get({n!r})" for n in COMPLIANCE_NAMES]
     lines.append(f"    return {generator.expr(condition)}")
     return _load(generator, "\n".join(lines), rule.path)["test"]  # type: ignore[no-any-return]
 

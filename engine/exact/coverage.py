@@ -94,10 +94,12 @@ def exercised(rule: Rule, reads: Iterable[Reads]) -> set[Hashable]:
 
 
 def _conditionals(rule: Rule) -> Iterator[ast.Conditional]:
-    """The if/else of every formula an allocation or a pre-allocation evaluates."""
+    """The if/else of every formula an allocation, a pre-allocation or an obligation
+    evaluates."""
     formulas = [d.expr for d in rule.lets] + [rule.allocation.expr]
-    if rule.preallocation_basis is not None:
-        formulas.append(rule.preallocation_basis.expr)
+    for extra in (rule.preallocation_basis, rule.obligation, rule.facility_obligation):
+        if extra is not None:
+            formulas.append(extra.expr)
     for formula in formulas:
         yield from (n for n in formula.walk() if isinstance(n, ast.Conditional))
 

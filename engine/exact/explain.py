@@ -234,3 +234,22 @@ def explain_reads(unit: UnitAllocation, compiled: CompiledRule, data_path: str,
     explainer = _Explainer(unit, compiled, data_path)
     return explainer.root(basis), explainer.reads
 
+
+def branches_taken(rule: Rule, expr: ast.Expr, row: Any, local_factor: Decimal,
+                   values: Any) -> set[tuple[ast.Span, bool]]:
+    """The if/else of `expr` that one evaluation reaches, each with whether its condition
+    held (only the branch taken is gone into); `values` holds the lets and the built-in
+    values the expression reads (an obligation formula's, say)."""
+    found: set[tuple[ast.Span, bool]] = set()
+    pending: list[ast.Node] = [expr]
+    with decimal.localcontext(CONTEXT):
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Conditional):
+                held = bool(condition_function(rule, node.condition)(row, local_factor, values))
+                found.add((node.span, held))
+                pending += [node.condition, node.then if held else node.otherwise]
+            else:
+                pending += node.children()
+    return found
+

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peie.dsl.i18n import _
+from peie.dsl.model import FACILITY_OBLIGATION_NAMES
 from peie.errors import DataError, DataProblem
 from peie.exact.allocation import Allocation, UnitAllocation
 from peie.exact.compiler import CONTEXT, CompiledRule, EvaluationError
@@ -39,6 +40,7 @@ class FacilityPosition:
     emissions: Decimal  # the exact sum of its units' verified emissions
     obligation: int  # what it surrenders, whole tonnes
     computed: bool  # some unit's emissions came from the rule's formula
+    unit_obligations: Decimal  # the exact sum of its units' obligations
 
     @property
     def balance(self) -> int:
@@ -141,6 +143,12 @@ def unit_obligations(units: Iterable[UnitAllocation], compiled: Mapping[str, Com
     return out
 
 
+def compliance_values(position: FacilityPosition) -> dict[str, Decimal]:
+    """The built-in values `obligation facility = ...` read for this facility."""
+    return dict(zip(FACILITY_OBLIGATION_NAMES, (position.emissions, position.unit_obligations,
+                                                Decimal(position.allocation)), strict=True))
+
+
 def facility_position(facility: FacilityAllocation, compiled: CompiledRule,
                       emissions: Mapping[str, tuple[Decimal, bool]],
                       owed: Mapping[str, Decimal]) -> FacilityPosition:
@@ -155,4 +163,5 @@ def facility_position(facility: FacilityAllocation, compiled: CompiledRule,
             verified, obligations, Decimal(facility.allocation))
         whole = int(exact.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP))
     return FacilityPosition(facility.facility_id, facility.sector, facility.allocation,
-                            verified, whole, any(emissions[u][1] for u in facility.unit_ids))
+                            verified, whole, any(emissions[u][1] for u in facility.unit_ids),
+                            obligations)

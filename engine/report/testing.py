@@ -14,6 +14,7 @@ from peie.dsl.model import Rule
 from peie.exact.coverage import RuleCoverage
 from peie.exact.explain import Node
 from peie.exact.facilities import FacilityAllocation
+from peie.issuance.position import FacilityPosition
 from peie.issuance.stages import Preallocation, TrueUp
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 _WHAT = {"units": "unit {key}: allocation", "emissions": "unit {key}: emissions",
          "facilities": "facility {key}: allocation",
          "preallocations": "facility {key}: pre-allocation",
-         "trueups": "facility {key}: true-up"}
+         "trueups": "facility {key}: true-up",
+         "obligations": "facility {key}: obligation"}
 _KINDS = {"table row": "table rows", "bracket row": "bracket rows",
           "bracket edge": "bracket edge sides", "branch": "branches"}
 
@@ -176,6 +178,14 @@ def _part_line(part: Part, rule: Rule) -> str:
             entrant = " (a new entrant: nothing was pre-allocated)" if part.new_entrant else ""
             return (f"facility {part.facility_id}, {part.sector}: final {part.final} − "
                     f"pre-allocation {part.preallocation} = {part.trueup}{entrant}")
+        case FacilityPosition():
+            formula = rule.facility_obligation or rule.obligation
+            said = (f"as {rule.path}:{formula.span.line} says" if formula is not None
+                    else "its verified emissions (the rule states no obligation)")
+            return (f"facility {part.facility_id}, {part.sector}: its units owe "
+                    f"{amount_text(part.unit_obligations)} tCO2 of "
+                    f"{amount_text(part.emissions)} tCO2 emitted, allocated "
+                    f"{part.allocation}; it owes {said}, rounded half up: {part.obligation}")
 
 
 def _error_failure(result: CaseResult) -> list[str]:
