@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,3 +163,36 @@ def test_stage_documents_give_a_spanning_facility_its_sectors(tmp_path: Path) ->
         "sectors": {"cement": {"preallocation": 427, "final": 853, "trueup": 426},
                     "aluminium": {"preallocation": 456, "final": 911, "trueup": 455}}}
     assert final["new_entrants"] == []
+
+
+def test_explain_facility_shows_each_sector_summed_and_rounded(tmp_path: Path,
+                                                               capsys: Any) -> None:
+    data = tmp_path / "smelter.json"
+    data.write_text(json.dumps(SMELTER), encoding="utf-8")
+    assert main(["explain", str(data), "--year", "2017", "--facility", "F-1"]) == 0
+    shown = capsys.readouterr().out
+    # By hand, as above: cement 853.4 -> 853, aluminium 911.32 -> 911, total 1764.
+    assert "  K-1  853.4 tCO2\n" in shown
+    assert "  A-1  911.32 tCO2\n" in shown
+    assert "exact sum 853.4 tCO2, rounded half_up to 1 tCO2 (" in shown
+    assert "exact sum 911.32 tCO2, rounded half_up to 1 tCO2 (" in shown
+    assert shown.rstrip().endswith("total 1,764 tCO2 (the sum of its sectors' whole amounts)")
+    assert "K-2" not in shown  # another facility's unit
+    assert main(["explain", str(data), "--year", "2017", "--facility", "F-1",
+                 "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["allocation"] == 1764
+    assert [(s["sector"], s["exact"], s["allocation"], [u["unit_id"] for u in s["units"]])
+            for s in document["sectors"]] == [("cement", "853.4", 853, ["K-1"]),
+                                              ("aluminium", "911.32", 911, ["A-1"])]
+    assert set(document["rules"]) == {"cement", "aluminium"}
+
+
+def test_explain_of_an_unknown_facility_is_refused(tmp_path: Path, capsys: Any) -> None:
+    data = tmp_path / "smelter.json"
+    data.write_text(json.dumps(SMELTER), encoding="utf-8")
+    assert main(["explain", str(data), "--year", "2017", "--facility", "F-9"]) == 1
+    assert f"no facility 'F-9' in {data}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # one or the other
+        main(["explain", str(data), "--year", "2017", "--facility", "F-1", "--unit", "K-1"])
+    assert usage.value.code == 2

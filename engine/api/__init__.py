@@ -17,9 +17,11 @@ from .allocation import (
     AllocationRun,
     BatchRun,
     Explanation,
+    FacilityExplanation,
     allocate,
     allocate_batch,
     explain,
+    explain_facility,
     unit_allocation,
 )
 from .calibration import Calibration, calibrate
@@ -50,9 +52,10 @@ from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_
 
 __all__ = [
     "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "Calibration", "CaseResult", "CaseRun", "Check",
-    "CheckResult", "Explanation", "Layout",
+    "CheckResult", "Explanation", "FacilityExplanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
-    "VersionDiff", "allocate", "allocate_batch", "calibrate", "check", "diff", "explain", "impact",
+    "VersionDiff", "allocate", "allocate_batch", "calibrate", "check", "diff", "explain",
+    "explain_facility", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
     "trueup", "unit_allocation",

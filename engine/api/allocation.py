@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import DataProblem, UsageError
 from peie.exact.allocation import Allocation, UnitAllocation, evaluate_units
 from peie.exact.compiler import CompiledRule
 from peie.exact.explain import Node, explain_unit
-from peie.exact.facilities import facility_totals
+from peie.exact.facilities import Facility, facility_totals
 from peie.provenance import Provenance
 from peie.ruleset import RulesInForce
 
@@ -128,6 +129,50 @@ def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
     provenance = Provenance.of(year, {record.sector: unit.rule}, table.sha256, factors.sha256,
                                table.path)
     return Explanation(year, unit, tree, provenance, warnings)
+
+
+@dataclass(frozen=True)
+class FacilityExplanation:
+    """How one facility's allocation comes about: each sector's units, their exact sum
+    and its rounding (contract 8), under the rules in force."""
+
+    run: AllocationRun
+    facility: Facility
+
+    @property
+    def units(self) -> dict[str, list[UnitAllocation]]:
+        """sector -> the facility's units of that sector, in the data's order."""
+        wanted = {u for part in self.facility.parts for u in part.unit_ids}
+        found: dict[str, list[UnitAllocation]] = {}
+        for unit in self.run.units:
+            if unit.unit_id in wanted:
+                found.setdefault(unit.record.sector, []).append(unit)
+        return found
+
+    @property
+    def provenance(self) -> Provenance:
+        sectors = {part.sector for part in self.facility.parts}
+        return Provenance.of(self.run.year,
+                             {s: r for s, r in self.run.rules.items() if s in sectors},
+                             self.run.data_sha256, self.run.local_factors_sha256,
+                             self.run.data_path)
+
+    @property
+    def warnings(self) -> tuple[DataProblem, ...]:
+        return self.run.warnings
+
+
+def explain_facility(data: DataLike, year: int, facility_id: str, *, rules: RulesLike = None,
+                     local_factors: FactorsLike = None,
+                     strict: bool = False) -> FacilityExplanation:
+    """The facility view of `peie explain --facility`: the whole data is allocated, as a
+    facility's amount is the sum of its units."""
+    run = allocate(data, year, rules=rules, local_factors=local_factors, strict=strict)
+    facility = run.facility(facility_id)
+    if facility is None:
+        raise UsageError(_("no facility '{facility}' in {path}", facility=facility_id,
+                           path=run.data_path))
+    return FacilityExplanation(run, facility)
 
 
 def unit_allocation(rule: Rule, values: Mapping[str, Decimal | str | None],

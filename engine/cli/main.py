@@ -60,6 +60,12 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    if args.facility is not None:
+        facility = api.explain_facility(args.data, args.year, args.facility, rules=args.rules,
+                                        local_factors=args.local_factors, strict=args.strict)
+        report_warnings(facility.warnings)
+        deliver("facility explanation", args.format, facility, None, sys.stdout)
+        return EXIT_OK
     explanation = api.explain(args.data, args.year, args.unit, rules=args.rules,
                               local_factors=args.local_factors, strict=args.strict)
     report_warnings(explanation.warnings)
@@ -92,9 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "are the exact path's (unit amounts are floats)")
     p.set_defaults(run=cmd_allocate)
 
-    p = sub.add_parser("explain", help="show how one unit's allocation is computed")
+    p = sub.add_parser("explain", help="show how one unit's allocation is computed, or "
+                                       "how a facility's is made of its units")
     data_args(p)
-    p.add_argument("--unit", required=True, metavar="UNIT_ID")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="UNIT_ID", help="the unit's computation tree")
+    which.add_argument("--facility", metavar="FACILITY_ID",
+                       help="the facility's units per sector, their exact sum and rounding")
     p.add_argument("--format", choices=formats("explanation"), default="text")
     p.set_defaults(run=cmd_explain)
 

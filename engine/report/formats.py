@@ -67,6 +67,8 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
     },
     "explanation": {"text": text(explain.explanation_text),
                     "json": text(explain.explanation_json)},
+    "facility explanation": {"text": text(explain.facility_text),
+                             "json": text(explain.facility_json)},
     "preallocation": {"table": text(issuance.preallocation_table),
                       "json": text(issuance.preallocation_json),
                       "csv": text(issuance.preallocation_csv)},
