@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -67,6 +67,13 @@ def ngettext(singular: str, plural: str, count: int, /, **args: Any) -> Message:
     return Message((singular, plural), {"count": count, **args}, count)
 
 
+def joined(items: Iterable[object], separator: str = ", ") -> Message:
+    """`items` (Messages among them) joined by `separator`, each in the reader's language
+    when the whole is rendered."""
+    parts = {f"item{i}": item for i, item in enumerate(items)}
+    return Message(separator.join(f"{{{key}}}" for key in parts), parts)
+
+
 def localized(text: object, language: str | None = None) -> str:
     """`text` as a person reads it: a Message in the chosen language, anything else as
     it is (names, numbers, and messages not yet in the catalogue)."""
@@ -78,9 +85,20 @@ def localized(text: object, language: str | None = None) -> str:
 def _render(template: str | tuple[str, str], args: dict[str, Any], count: int | None,
             language: str) -> str:
     text = _lookup(template, count, language)
-    values = {k: localized(v, language) if isinstance(v, Message) else v
-              for k, v in args.items()}
+    values = {k: _value(v, language) for k, v in args.items()}
     return text.format(**values) if values else text
+
+
+def _value(value: Any, language: str) -> Any:
+    """A placeholder's value: catalogue text (a Message, or an object such as a rule's
+    type whose str() is one) in `language`; anything else as it is, for its format spec."""
+    if isinstance(value, Message):
+        return value.translated(language)
+    if not isinstance(value, str | int | float):
+        shown = str(value)
+        if isinstance(shown, Message):
+            return shown.translated(language)
+    return value
 
 
 def _lookup(template: str | tuple[str, str], count: int | None, language: str) -> str:
@@ -148,5 +166,5 @@ def language() -> str:
     return _language.get()
 
 
-__all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "language",
+__all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "joined", "language",
            "localized", "ngettext", "reset_language", "set_language"]
