@@ -33,6 +33,7 @@ from peie.data.cases import (
 )
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import table_from_records
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem, UsageError
 from peie.exact.coverage import RuleCoverage, coverage
@@ -180,15 +181,16 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
         if path.is_dir():
             found = case_paths(path)
             if not found:
-                raise UsageError(f"{given}: no {CASES_SUFFIX} files in this directory")
+                raise UsageError(_("{given}: no {cases_suffix} files in this directory",
+                                   given=given, cases_suffix=CASES_SUFFIX))
             whole.add(path.resolve())
         elif path.name.endswith(CASES_SUFFIX):
             if not path.is_file():
-                raise UsageError(f"{given}: no such file")
+                raise UsageError(_("{given}: no such file", given=given))
             found = [path]
         else:
-            raise UsageError(f"{given}: give case files ({CASES_SUFFIX}) or directories "
-                             "of rule files and their cases")
+            raise UsageError(_("{given}: give case files ({cases_suffix}) or directories of rule "
+                               "files and their cases", given=given, cases_suffix=CASES_SUFFIX))
         for case_file in found:
             cases.setdefault(case_file.resolve().parent, {}).setdefault(
                 case_file.resolve(), case_file)
@@ -199,7 +201,7 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
 def _rules_beside(folder: Path) -> list[Path]:
     rules = expand_rule_paths([folder])
     if not rules:
-        raise UsageError(f"{folder}: no *.rule files beside the cases")
+        raise UsageError(_("{folder}: no *.rule files beside the cases", folder=folder))
     return rules
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
+from peie.dsl.i18n import _
 from peie.dsl.model import Input, Rule
 from peie.errors import DataError, DataProblem
 
@@ -216,8 +217,9 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
 
         if sector not in validators:
             hint = did_you_mean(sector or "", validators)
-            report("sector", f"no rules in force for sector '{sector or ''}' in {rules.year}{hint}"
-                   if sector else "is required but empty")
+            report("sector", _("no rules in force for sector '{sector}' in {year}{hint}",
+                               sector=sector or "", year=rules.year, hint=hint)
+                   if sector else _("is required but empty"))
             continue
         validator = validators[sector]
         instance = validator.convert(cells)
@@ -225,8 +227,8 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
             report(field, message)
         if unit_id:
             if unit_id in seen_units:
-                report("unit_id", f"unit '{unit_id}' appears twice (first in row "
-                       f"{seen_units[unit_id]})")
+                report("unit_id", _("unit '{unit_id}' appears twice (first in row {first})",
+                                    unit_id=unit_id, first=seen_units[unit_id]))
             seen_units.setdefault(unit_id, row.number)
         records.append(_record(row.number, instance, validator.rule))
     if problems:
@@ -261,11 +263,11 @@ def _check_columns(table: Table, rules: Iterable[Rule], problems: list[DataProbl
         known.update(rule.inputs)
     for name in IDENTITY_COLUMNS:
         if name not in table.columns:
-            problems.append(DataProblem(table.path, None, name, "column is missing"))
+            problems.append(DataProblem(table.path, None, name, _("column is missing")))
     for name in table.columns:
         if name not in known:
             problems.append(DataProblem(
                 table.path, None, name,
-                f"unknown column{did_you_mean(name, known)}; the rules in force read "
-                + ", ".join(sorted(known)),
+                _("unknown column{hint}; the rules in force read {known}",
+                  hint=did_you_mean(name, known), known=", ".join(sorted(known))),
             ))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from peie.dsl.i18n import _
 from peie.dsl.model import EnumType, Rule
 from peie.errors import DataError, DataProblem
 
@@ -153,12 +154,13 @@ class Spelling:
             if len(meanings) > 1:
                 first_, second = list(meanings.values())[:2]
                 problems.append(DataProblem(path, None, written, (
-                    f"column '{written}' may be {first_} or {second}: head it with the name "
-                    "meant")))
+                    _("column '{written}' may be {first} or {second}: head it with the name meant",
+                      written=written, first=first_, second=second))))
             name = next(iter(meanings)) if len(meanings) == 1 else written
             if name in first:
                 problems.append(DataProblem(path, None, written, (
-                    f"columns '{first[name]}' and '{written}' are both {name}: keep one")))
+                    _("columns '{first}' and '{written}' are both {name}: keep one",
+                      first=first[name], written=written, name=name))))
             first.setdefault(name, written)
             names.append(name)
         if problems:

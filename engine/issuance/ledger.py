@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _
 from peie.errors import PeieError, UsageError
 from peie.provenance import Provenance
 
@@ -154,8 +155,9 @@ def lock_timeout() -> float:
     except ValueError:
         seconds = math.nan
     if not (math.isfinite(seconds) and seconds >= 0):
-        raise UsageError(f"{LEDGER_TIMEOUT_ENV}={text}: give the seconds to wait for another "
-                         "process that holds the ledger, a number of 0 or more")
+        raise UsageError(_("{variable}={text}: give the seconds to wait for another process that "
+                           "holds the ledger, a number of 0 or more",
+                           variable=LEDGER_TIMEOUT_ENV, text=text))
     return seconds
 
 
@@ -328,13 +330,14 @@ class Ledger:
         (app,) = self.db.execute("PRAGMA application_id").fetchone()
         tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if version == 0 and tables:
-            raise LedgerError(f"{self.path}: this SQLite file holds other tables; it is not "
-                              "a peie ledger")
+            raise LedgerError(_("{path}: this SQLite file holds other tables; it is not a peie "
+                                "ledger", path=self.path))
         if version and app != APPLICATION_ID:
-            raise LedgerError(f"{self.path}: not a peie ledger")
+            raise LedgerError(_("{path}: not a peie ledger", path=self.path))
         if version > SCHEMA_VERSION:
-            raise LedgerError(f"{self.path}: ledger schema version {version} is newer than "
-                              f"this peie knows ({SCHEMA_VERSION}); upgrade peie")
+            raise LedgerError(_("{path}: ledger schema version {version} is newer than this peie "
+                                "knows ({schema_version}); upgrade peie", path=self.path,
+                                version=version, schema_version=SCHEMA_VERSION))
         return int(version)
 
     def _integrity(self) -> None:
@@ -375,13 +378,14 @@ class Ledger:
         settled = self._current(year, "trueup") if stage == "preallocation" else None
         if settled is not None:
             raise LedgerConflict(
-                f"the true-up of {year} is recorded (run {settled['id']}), settled against the "
-                "pre-allocation on record; a new pre-allocation now would break "
-                "pre-allocation + true-up = final. Correct the true-up instead "
-                "(trueup --supersede --reason TEXT): it settles any difference")
+                _("the true-up of {year} is recorded (run {settled}), settled against the "
+                  "pre-allocation on record; a new pre-allocation now would break pre-allocation "
+                  "+ true-up = final. Correct the true-up instead (trueup --supersede --reason "
+                  "TEXT): it settles any difference", year=year, settled=settled["id"]))
         if current is None and reason is not None:
-            raise LedgerConflict(f"nothing to supersede: no {stage} of {year} is recorded in "
-                                 f"{self.path}; run the command without --supersede")
+            raise LedgerConflict(_("nothing to supersede: no {stage} of {year} is recorded in "
+                                   "{path}; run the command without --supersede", stage=stage,
+                                   year=year, path=self.path))
         cursor = self.db.execute(
             "INSERT INTO runs (year, stage, recorded_at, command, rules_json, data_sha256,"
             " local_factors_sha256, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
