@@ -82,6 +82,11 @@ def localized(text: object, language: str | None = None) -> str:
     return str(text)
 
 
+def localized_each(texts: Iterable[object], language: str | None = None) -> tuple[str, ...]:
+    """Each of `texts` as :func:`localized` renders it (a table's headings, say)."""
+    return tuple(localized(text, language) for text in texts)
+
+
 def _render(template: str | tuple[str, str], args: dict[str, Any], count: int | None,
             language: str) -> str:
     text = _lookup(template, count, language)
@@ -167,4 +172,4 @@ def language() -> str:
 
 
 __all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "joined", "language",
-           "localized", "ngettext", "reset_language", "set_language"]
+           "localized", "localized_each", "ngettext", "reset_language", "set_language"]

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from peie import api
+from peie.dsl.i18n import localized
 from peie.errors import PeieError, UsageError
 from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
@@ -74,7 +75,7 @@ def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
     except PeieError as error:
         raise ReportNotWritten(str(error), stage, args.year, recorded.ledger,
                                recorded.outcome.run_id) from None
-    print(recorded_line(recorded), file=sys.stderr)
+    print(localized(recorded_line(recorded)), file=sys.stderr)
 
 
 def cmd_position(args: argparse.Namespace) -> int:

@@ -79,11 +79,12 @@ def record_schema(rule: Rule) -> dict[str, Any]:
 def _condition_text(rule: Rule, item: Input) -> str:
     when = item.decl.requirement.when
     assert when is not None
-    return ast.span_text(rule.file.text, when.span) or "its condition holds"
+    return ast.span_text(rule.file.text, when.span) or _("its condition holds")
 
 
 def _range_text(item: Input) -> str:
-    return f"in {item.range} (input {item.decl.name}, {item.decl.span.file}:{item.decl.span.line})"
+    return _("in {range} (input {name}, {file}:{line})", range=item.range, name=item.decl.name,
+             file=item.decl.span.file, line=item.decl.span.line)
 
 
 class _SectorValidator:
@@ -162,15 +163,17 @@ class _SectorValidator:
                     continue
                 if conditional and name in rule.inputs:
                     item = rule.inputs[name]
-                    yield name, (f"is required when {_condition_text(rule, item)} "
-                                 f"({rule.path}:{item.decl.span.line})")
+                    yield name, _("is required when {condition} ({path}:{line})",
+                                  condition=_condition_text(rule, item), path=rule.path,
+                                  line=item.decl.span.line)
                 else:
-                    yield name, "is required but empty"
+                    yield name, _("is required but empty")
             return
         if kind == "additionalProperties":
             known = set(self.schema["properties"])
             for name in sorted(set(instance) - known):
-                yield name, f"is not an input of sector {rule.sector}; leave it empty"
+                yield name, _("is not an input of sector {sector}; leave it empty",
+                              sector=rule.sector)
             return
         field = str(error.path[0]) if error.path else None
         value = error.instance
@@ -180,10 +183,10 @@ class _SectorValidator:
             yield field, unknown_province(str(value))
         elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bounded = rule.inputs.get(field or "")
-            where = _range_text(bounded) if bounded else "at least 0"
-            yield field, f"{value} is out of range: must be {where}"
+            where = _range_text(bounded) if bounded else _("at least 0")
+            yield field, _("{value} is out of range: must be {where}", value=value, where=where)
         elif kind == "minLength":
-            yield field, "must not be empty"
+            yield field, _("must not be empty")
         else:
             yield field, error.message
 

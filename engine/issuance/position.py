@@ -11,6 +11,7 @@ import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
+from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem
 from peie.exact.allocation import Allocation
 from peie.exact.compiler import CONTEXT, CompiledRule, EvaluationError
@@ -64,13 +65,14 @@ def unit_emissions(result: Allocation, compiled: dict[str, CompiledRule],
                 out[unit.unit_id] = (given, False)
                 continue
             formula = compiled[record.sector].emissions
-            reason = "is empty and the rule has no 'emissions' formula"
+            reason = _("is empty and the rule has no 'emissions' formula")
             if formula is not None:
                 try:
                     out[unit.unit_id] = (formula(record.values, unit.local_factor.factor), True)
                     continue
                 except EvaluationError as error:
-                    reason = f"is empty and the rule's emissions formula cannot be used: {error}"
+                    reason = _("is empty and the rule's emissions formula cannot be used: "
+                               "{error}", error=error.args[0])
             problems.append(DataProblem(data_path, record.row, "verified_emissions_t", reason,
                                         unit.unit_id))
     if problems:
