@@ -39,7 +39,7 @@ def lines(provenance: Provenance, paths: bool = True) -> list[str]:
     """Each rule version and the hashes a result comes from, indented under a title."""
     out = [localized(_("  rules {sector}: {version} ({status}), {path}sha256 {sha256}",
                        sector=sector, version=rule.version, status=rule.status,
-                       path=f"{rule.path}, " if paths else "", sha256=rule.sha256[:16]))
+                       path=rule.path + ", " if paths else "", sha256=rule.sha256[:16]))
            for sector, rule in sorted(provenance.rules.items())]
     out.append(localized(_("  data sha256 {sha256}", sha256=provenance.data_sha256[:16])))
     if provenance.local_factors_sha256:
