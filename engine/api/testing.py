@@ -226,7 +226,8 @@ def _run_case(case: Case, ruleset: RuleSet) -> CaseResult:
     except DataError as error:
         return CaseResult(case, (), tuple(_placed(case, p) for p in error.problems), {})
     except UsageError as error:  # no rules in force for the case's year, say
-        problem = DataProblem(case.file, None, None, str(error))
+        problem = DataProblem(case.file, None, None,
+                              error.args[0] if len(error.args) == 1 else str(error))
         return CaseResult(case, (), (PlacedProblem(problem, case.line),), {})
     explained = _Explained(case, outcome)
     checks = tuple(explained.check(e) for e in case.expected)
@@ -413,7 +414,7 @@ def _mending(result: CaseResult) -> list[tuple[Place, str, str]] | None:
     wrong = [] if expected.message in problem.message else ["message"]
     wrong += [key for key, value in expected.given.items() if values[key] != value]
     return [(expected.places[key], _yaml_text(values[key], expected.places[key]),
-             f"error {key}") for key in wrong]
+             _("error {key}", key=key)) for key in wrong]
 
 
 def _what(expected: Expected) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peie.dsl.errors import Diagnostic, Span, did_you_mean
-from peie.dsl.i18n import _
+from peie.dsl.i18n import _, joined
 from peie.errors import CaseError
 
 from .readers import read_bytes
@@ -206,10 +206,11 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
         value = Decimal(text.replace(".inf", "inf").replace(".nan", "nan"))
     except InvalidOperation:
         raise yaml.constructor.ConstructorError(
-            None, None, f"cannot read '{node.value}' as a number", node.start_mark) from None
+            None, None, _("cannot read '{text}' as a number", text=node.value),
+            node.start_mark) from None
     if not value.is_finite():
         raise yaml.constructor.ConstructorError(
-            None, None, f"'{node.value}' is not a finite number", node.start_mark)
+            None, None, _("'{text}' is not a finite number", text=node.value), node.start_mark)
     return value
 
 
@@ -226,9 +227,9 @@ def _loader(text: str) -> yaml.SafeLoader:
     return ExactLoader(text)  # type: ignore[no-any-return]
 
 
-_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
-          "array": "a list", "object": "a mapping of name: value", "boolean": "yes/no",
-          "null": "empty"}
+_WORDS = {"string": _("text"), "integer": _("a whole number"), "number": _("a number"),
+          "array": _("a list"), "object": _("a mapping of name: value"),
+          "boolean": _("yes/no"), "null": _("empty")}
 
 
 @dataclass
@@ -255,8 +256,8 @@ class _Reader:
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = (str(error.problem) if isinstance(error, yaml.constructor.ConstructorError)
-                       else f"is not valid YAML: {error.problem}")
+            message = (error.problem if isinstance(error, yaml.constructor.ConstructorError)
+                       else _("is not valid YAML: {problem}", problem=error.problem))
             self.problems.append(Diagnostic(Span(self.path, line, column, line, column + 1),
                                             message))
             return None
@@ -414,13 +415,14 @@ def _schema_message(error: ValidationError) -> str:
     if validator == "type":
         wanted = error.validator_value
         words = [_WORDS[t] for t in (wanted if isinstance(wanted, list) else [wanted])]
-        return "must be " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
-                             else words[0])
+        if len(words) == 1:
+            return _("must be {what}", what=words[0])
+        return _("must be {some} or {last}", some=joined(words[:-1]), last=words[-1])
     if validator in ("minItems", "minProperties", "minLength"):
-        return "must not be empty"
+        return _("must not be empty")
     if validator == "anyOf":
-        return "must be a whole number of tonnes, or a mapping of sector: whole number"
+        return _("must be a whole number of tonnes, or a mapping of sector: whole number")
     if validator == "maxProperties":
-        return "a case that expects an error expects nothing else"
+        return _("a case that expects an error expects nothing else")
     return str(error.message)
 
