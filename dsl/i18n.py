@@ -141,15 +141,13 @@ def catalogue(language: str) -> dict[str, str | tuple[str, ...]]:
 
 def choose_language(option: str | None, environ: Mapping[str, str]) -> str:
     """The language of a run: `option` (``--lang``), else ``PEIE_LANG``, else the locale
-    (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them):
-    Chinese when it starts with ``zh``, English otherwise."""
+    (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them).
+    Either is Chinese when it starts with ``zh`` (``zh``, ``zh_CN.UTF-8``, ``zh-Hans``),
+    English otherwise (``C``, ``en_US``, a language peie does not speak)."""
     if option:
         return option
-    chosen = environ.get("PEIE_LANG")
-    if chosen:
-        return chosen if chosen in LANGUAGES else "en"
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(variable)
+    for variable in ("PEIE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "").strip()
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"

@@ -75,6 +75,15 @@ def test_the_language_is_the_option_then_peie_lang_then_the_locale():
     assert choose_language(None, {}) == "en"
 
 
+def test_a_locale_or_peie_lang_that_starts_with_zh_is_chinese():
+    for chinese in ("zh", "zh_CN", "zh_CN.UTF-8", "zh-Hans", "ZH_cn.utf8", "zh_TW.Big5"):
+        assert choose_language(None, {"PEIE_LANG": chinese}) == "zh", chinese
+        assert choose_language(None, {"LANG": chinese}) == "zh", chinese
+    for english in ("C", "C.UTF-8", "POSIX", "en_US", "en_GB.UTF-8", "fr_FR.UTF-8"):
+        assert choose_language(None, {"PEIE_LANG": english, "LANG": "zh_CN"}) == "en", english
+        assert choose_language(None, {"LC_ALL": english, "LANG": "zh_CN"}) == "en", english
+
+
 def test_the_command_line_reports_in_chinese_with_lang_zh(tmp_path, capsys):
     from peie.cli import main
 
