@@ -42,7 +42,7 @@ from peie.dsl import ast
 from peie.dsl.checker import check_file
 from peie.dsl.declarations import kind_of
 from peie.dsl.diff import Edit, RuleDiff, diff_files
-from peie.dsl.i18n import _
+from peie.dsl.i18n import _, joined
 from peie.dsl.model import Rule
 from peie.exact.allocation import evaluate_units
 from peie.exact.compiler import CONTEXT, EvaluationError, compile_rule
@@ -61,7 +61,7 @@ class Step:
 
     @property
     def title(self) -> str:
-        return " + ".join(e.title for e in self.edits)
+        return joined((e.title for e in self.edits), " + ")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="peie", description=_("Free carbon-allowance allocation for China's national ETS, "
                                    "from rule files."))
-    parser.add_argument("--version", action="version", version=f"peie {version()}")
+    parser.add_argument("--version", action="version", version=f"peie {version()}",
+                        help=_("show the version of peie and exit"))
     lang_arg(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
