@@ -42,12 +42,28 @@ enum fuel "燃料" {
   coal "燃煤"
   coal "燃煤"
 }
+enum empty "空" {
+}
 input electricity_supplied_mwh: MWh in [0, inf) "供电量"
+input output_t: t in [0, 10] "产量" default 20 t
 input fuel_kind: fule "燃料"
-param benchmark = 0.8 tCO2/MWh "基准值"
-let supply = electricity_supplied_mwh * benchmrk
-let looped = looped + 1
+input share: 1 in [0, 1] "比例" required when electricity_supplied_mwh > 0
+param benchmark "基准值" = 0.8 tCO2/MWh
+table factor "系数" by fuel in 1 {
+  coal "燃煤" 1
+  gas "燃气" 2
+}
+bracket uplift "核增" over output_t {
+  [0, 5) -> 0.01
+  [4, 8) -> 0.02
+}
+let supply "供电配额" = electricity_supplied_mwh * benchmrk
+let looped "循环" = looped + 1
+let mixed "混合" = electricity_supplied_mwh + output_t
+let code "代码" = factor
 allocation = supply + electricity_supplied_mwh
+rounding facility sideways to 0.5 tCO2
+preallocation 150 % of base year 2019
 """
 
 BAD_DATA = """\
