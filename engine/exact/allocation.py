@@ -96,7 +96,7 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
     problems: list[DataProblem] = []
     blocks = _sector_blocks(records)
     with decimal.localcontext(CONTEXT), collector_paused(), \
-            Progress("allocating units", len(records)) as progress:
+            Progress(_("allocating units"), len(records)) as progress:
         for sector, rows in blocks:
             rule = compiled[sector]
             formula = rule.preallocation_basis_columns if preallocation_basis \
