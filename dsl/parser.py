@@ -442,7 +442,7 @@ def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnost
         line, column = _end_of_content(text, text.count("\n") + 2 if token.type == "$END"
                                        else line)
         what = _TERMINAL_WORDS["$END"] if token.type == "$END" else f"'{token}'"
-        message = _("unfinished declaration: {what} comes too early{expected}", what=what,
+        message: str = _("unfinished declaration: {what} comes too early{expected}", what=what,
                     expected=_expected(error, form))
     elif token is not None:
         shown = str(token).replace("\n", "\\n")

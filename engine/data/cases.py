@@ -256,8 +256,9 @@ class _Reader:
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = (error.problem if isinstance(error, yaml.constructor.ConstructorError)
-                       else _("is not valid YAML: {problem}", problem=error.problem))
+            problem = error.problem or _("syntax error")
+            message = (problem if isinstance(error, yaml.constructor.ConstructorError)
+                       else _("is not valid YAML: {problem}", problem=problem))
             self.problems.append(Diagnostic(Span(self.path, line, column, line, column + 1),
                                             message))
             return None
