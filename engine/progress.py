@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import TextIO, TypeVar
 
-from peie.dsl.i18n import localized
-
 DELAY = 2.0  # seconds before a bar appears
 INTERVAL = 0.25  # seconds between redraws
 WIDTH = 30  # characters of the bar itself
@@ -40,7 +38,7 @@ class Progress:
 
     def __init__(self, label: str, total: int, stream: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic):
-        self.label = localized(label)  # in the run's language, once
+        self.label = label
         self.total = total
         self.stream = sys.stderr if stream is None else stream
         self.clock = clock

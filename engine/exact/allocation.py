@@ -12,7 +12,7 @@ from typing import NamedTuple
 from peie.collector import collector_paused
 from peie.data.local_factors import FactorSource, LocalFactors
 from peie.data.records import UnitRecord
-from peie.dsl.i18n import _
+from peie.dsl.i18n import _, localized
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.progress import Progress
@@ -96,7 +96,7 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
     problems: list[DataProblem] = []
     blocks = _sector_blocks(records)
     with decimal.localcontext(CONTEXT), collector_paused(), \
-            Progress(_("allocating units"), len(records)) as progress:
+            Progress(localized(_("allocating units")), len(records)) as progress:
         for sector, rows in blocks:
             rule = compiled[sector]
             formula = rule.preallocation_basis_columns if preallocation_basis \
