@@ -125,8 +125,11 @@ def test_the_issuing_and_reading_commands_speak_chinese(peie_zh, tmp_path: Path)
         ("position", year, "--year", "2017"),
         ("ledger", "show", "--ledger", ledger, "--all"),
         ("diff", RULES / "power.rule", RULES / "power-2019.rule"),
+        ("diff", RULES / "power.rule", RULES / "power-2019.rule", "--format", "markdown"),
         ("diff", RULES / "power-2019.rule", RULES / "power-2021.rule",
          "--data", SAMPLES / "units_2019.csv"),
+        ("diff", RULES / "power-2019.rule", RULES / "power-2021.rule",
+         "--data", SAMPLES / "units_2019.csv", "--format", "markdown"),
         ("fmt", "--check"),
         ("test", "--coverage"),
     ]

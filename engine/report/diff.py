@@ -73,21 +73,29 @@ def diff_json(diff: RuleDiff, old: Rule, new: Rule) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return _short(text).replace("|", "\\|") if text else ""
+    return _short(localized(text)).replace("|", "\\|") if text else ""
+
+
+# A change's action as a table cell says it (the JSON keeps the English word).
+_ACTIONS = {"added": _("added"), "removed": _("removed"), "changed": _("changed")}
 
 
 def diff_markdown(diff: RuleDiff, old: Rule, new: Rule) -> str:
     lines = [f"## {old.sector}: {old.version} → {new.version}", "",
-             f"Old: `{old.path}` ({old.status}, sha256 `{old.sha256[:12]}`); "
-             f"new: `{new.path}` ({new.status}, sha256 `{new.sha256[:12]}`).", ""]
+             localized(_("Old: `{old}` ({old_status}, sha256 `{old_sha256}`); new: `{new}` "
+                         "({new_status}, sha256 `{new_sha256}`).", old=old.path,
+                         old_status=old.status, old_sha256=old.sha256[:12], new=new.path,
+                         new_status=new.status, new_sha256=new.sha256[:12])), ""]
     if not diff.edits:
-        return "\n".join(lines + ["No differences in meaning.", ""])
-    lines += ["| declaration | change | part | old | new | note |",
-              "|---|---|---|---|---|---|"]
+        return "\n".join(lines + [localized(_("No differences in meaning.")), ""])
+    head = localized_each((_("declaration"), _("change"), _("part"), _("old"), _("new"),
+                           _("note")))
+    lines += ["| " + " | ".join(head) + " |", "|---|---|---|---|---|---|"]
     for edit in diff.edits:
         for c in edit.changes:
-            lines.append(f"| {edit.section} `{edit.name}` | {c.action} | {_cell(c.item)} | "
-                         f"{_cell(c.old)} | {_cell(c.new)} | {_cell(c.note)} |")
+            lines.append(f"| {edit.section} `{edit.name}` | {localized(_ACTIONS[c.action])} | "
+                         f"{_cell(c.item)} | {_cell(c.old)} | {_cell(c.new)} | "
+                         f"{_cell(c.note)} |")
     return "\n".join(lines) + "\n"
 
 
