@@ -184,3 +184,23 @@ def test_the_walk_finds_english(peie_zh) -> None:  # type: ignore[no-untyped-def
     assert _english("1 error in rule files", "") != []
     assert _english("rules/power.rule:3: 错误: 'is not a rule' here", "") == []
     assert _english("case: the heat ratio is a fraction", "the heat ratio is a fraction") == []
+
+
+@pytest.mark.parametrize("argv", [("allocate",), ("allocate", "x.csv", "--year", "y"),
+                                  ("check", "--bogus"), ("fmt", "--keywords"),
+                                  ("allocate", "x.csv", "--year", "1", "--format", "nope")])
+def test_a_wrong_command_line_is_refused_in_chinese(peie_zh, argv: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    status, output = peie_zh(*argv)
+    assert status == 2
+    assert "错误：" in output, output
+    english = _english(output, "")
+    assert not english, f"peie {' '.join(argv)}:\n" + "\n".join(english)
+
+
+def test_in_english_a_wrong_command_line_reads_as_argparse_words_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["--lang", "en", "allocate", "x.csv"])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "peie allocate: error: the following arguments are required: --year")
