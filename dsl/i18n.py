@@ -42,8 +42,9 @@ class Message(str):
 
     def __new__(cls, template: str | tuple[str, str], args: Mapping[str, Any],
                 number: int | None = None) -> Message:
-        self = super().__new__(cls, _render(template, dict(args), number, "en"))
-        self.template, self.args, self.number = template, dict(args), number
+        args = dict(args)
+        self = super().__new__(cls, _render(template, args, number, "en"))
+        self.template, self.args, self.number = template, args, number
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -90,8 +91,11 @@ def localized_each(texts: Iterable[object], language: str | None = None) -> tupl
 def _render(template: str | tuple[str, str], args: dict[str, Any], count: int | None,
             language: str) -> str:
     text = _lookup(template, count, language)
-    values = {k: _value(v, language) for k, v in args.items()}
-    return text.format(**values) if values else text
+    if not args:
+        return text
+    if language == "en":  # a Message, or a type whose str() is one, formats as its English
+        return text.format(**args)
+    return text.format(**{k: _value(v, language) for k, v in args.items()})
 
 
 def _value(value: Any, language: str) -> Any:
@@ -108,6 +112,8 @@ def _value(value: Any, language: str) -> Any:
 
 def _lookup(template: str | tuple[str, str], count: int | None, language: str) -> str:
     singular, plural = (template, template) if isinstance(template, str) else template
+    if language == "en":
+        return singular if count is None or count == 1 else plural
     translation = catalogue(language).get(singular)
     if isinstance(translation, tuple):
         # Chinese, the only other language so far, has a single plural form.
