@@ -134,8 +134,8 @@ class _FileChecker:
     def _collect_single(self, decl: _Single, singles: dict[str, _Single]) -> None:
         kind = kind_of(decl).name
         if kind in singles:
-            self.error(decl.span, f"'{kind}' is declared twice "
-                       f"(first at line {singles[kind].span.line})")
+            self.error(decl.span, _("'{kind}' is declared twice (first at line {line})",
+                                    kind=kind, line=singles[kind].span.line))
         singles[kind] = decl
 
     def _check_values(self) -> None:
@@ -197,65 +197,73 @@ class _FileChecker:
     def _collect_header(self, decl: ast.Header) -> None:
         if decl.key in self.headers:
             line = self.headers[decl.key].span.line
-            self.error(decl.span, f"'{decl.key}' is given twice (first at line {line})")
+            self.error(decl.span, _("'{key}' is given twice (first at line {line})",
+                                    key=decl.key, line=line))
             return
         self.headers[decl.key] = decl
         if decl.key == "status" and decl.value[0] not in STATUSES:
-            self.error(decl.span, f"status must be one of {', '.join(STATUSES)}, "
-                       f"not '{decl.value[0]}'{did_you_mean(decl.value[0], STATUSES)}")
+            self.error(decl.span, _("status must be one of {statuses}, not '{status}'{hint}",
+                                    statuses=", ".join(STATUSES), status=decl.value[0],
+                                    hint=did_you_mean(decl.value[0], STATUSES)))
         elif decl.key == "effective":
             first, last = decl.value
             if not (_is_year(first) and _is_year(last)) or int(first) > int(last):
-                self.error(decl.span, "effective years must be whole years, first <= last "
-                           f"(got {first[:12]} to {last[:12]})")
+                self.error(decl.span, _("effective years must be whole years, first <= last "
+                                        "(got {first} to {last})", first=first[:12],
+                                        last=last[:12]))
         elif decl.key == "published":
             try:
                 datetime.date.fromisoformat(decl.value[0])
             except ValueError:
-                self.error(decl.span, f"'{decl.value[0]}' is not a calendar date")
+                self.error(decl.span, _("'{date}' is not a calendar date", date=decl.value[0]))
 
     def _check_headers(self) -> None:
         for key in REQUIRED_HEADERS:
             if key not in self.headers:
-                hint = (" (a 'source' line right after a param, table, bracket row or "
-                        "preallocation is that declaration's source: keep the file's own "
-                        "'source' among the metadata at the top)") if key == "source" else ""
-                self.error(_first_line(self.file), f"the rule file does not say its '{key}'"
-                           + hint)
+                hint = _(" (a 'source' line right after a param, table, bracket row or "
+                         "preallocation is that declaration's source: keep the file's own "
+                         "'source' among the metadata at the top)") if key == "source" else ""
+                self.error(_first_line(self.file), _("the rule file does not say its "
+                                                     "'{key}'{hint}", key=key, hint=hint))
 
     # ---- names -------------------------------------------------------------------
 
     def _collect_enum(self, decl: ast.EnumDecl) -> None:
         if decl.name == YES_NO:
-            self.error(decl.span, f"enum '{YES_NO}' is built in (codes yes and no, which data "
-                       "may write as true/false, y/n, 1/0 or 是/否): remove this declaration")
+            self.error(decl.span, _("enum '{name}' is built in (codes yes and no, which data "
+                                    "may write as true/false, y/n, 1/0 or 是/否): remove this "
+                                    "declaration", name=YES_NO))
             return
         if decl.name in self.enums:
             first = self.enums[decl.name].span.line
-            self.error(decl.span, f"enum '{decl.name}' is declared twice (first at line {first})")
+            self.error(decl.span, _("enum '{name}' is declared twice (first at line {line})",
+                                    name=decl.name, line=first))
             return
         self.enums[decl.name] = decl
         seen: dict[str, ast.EnumMember] = {}
         for member in decl.members:
             if member.code in seen:
-                self.error(member.span, f"code '{member.code}' appears twice in enum "
-                           f"'{decl.name}' (first at line {seen[member.code].span.line})")
+                self.error(member.span, _("code '{code}' appears twice in enum '{name}' "
+                                          "(first at line {line})", code=member.code,
+                                          name=decl.name, line=seen[member.code].span.line))
             seen[member.code] = member
         if not decl.members:
-            self.error(decl.span, f"enum '{decl.name}' has no codes")
+            self.error(decl.span, _("enum '{name}' has no codes", name=decl.name))
 
     def _declare(self, decl: _ValueDecl) -> None:
         name = decl.name
         if name == LOCAL_FACTOR:
-            self.error(decl.span, f"'{LOCAL_FACTOR}' is built in (the local adjustment factor "
-                       "of the facility's province and sector) and cannot be redeclared")
+            self.error(decl.span, _("'{name}' is built in (the local adjustment factor of the "
+                                    "facility's province and sector) and cannot be redeclared",
+                                    name=LOCAL_FACTOR))
         elif name in COMPLIANCE_NAMES:
             self.error(decl.span, _("'{name}' is built in (a value of the compliance "
                                     "formulas, 'obligation = ...') and cannot be redeclared",
                                     name=name))
         elif name in self.declared:
             first = self.declared[name].span.line
-            self.error(decl.span, f"'{name}' is already declared at line {first}")
+            self.error(decl.span, _("'{name}' is already declared at line {line}", name=name,
+                                    line=first))
         else:
             self.declared[name] = decl
 
@@ -268,25 +276,26 @@ class _FileChecker:
             name = ref.factors[0][0]
             typ = YesNoType() if name == YES_NO else EnumType(name)
             if decl.range is not None:
-                self.error(decl.range.span, f"input '{decl.name}' is a code; it cannot have "
-                           "a numeric range")
+                self.error(decl.range.span, _("input '{name}' is a code; it cannot have a "
+                                              "numeric range", name=decl.name))
         else:
             typ = NumType(self.typer.unit(ref, percent_allowed=False))
             self._check_enum_typo(ref)
         rng = None
         if decl.range is not None and isinstance(typ, NumType):
-            rng = self.typer.range(decl.range, typ.unit, f"range of '{decl.name}'")
+            rng = self.typer.range(decl.range, typ.unit, _("range of '{name}'", name=decl.name))
         default = None
         requirement = decl.requirement
         if requirement.default is not None:
             if not isinstance(typ, NumType):
-                self.error(requirement.default.span, "only numeric inputs can have a default")
+                self.error(requirement.default.span, _("only numeric inputs can have a default"))
             else:
                 default = self.typer.quantity(requirement.default, typ.unit,
-                                         f"default of '{decl.name}'")
+                                         _("default of '{name}'", name=decl.name))
                 if rng is not None and not rng.contains(default):
-                    self.error(requirement.default.span, f"default {default} of '{decl.name}' "
-                               f"lies outside its range {rng}")
+                    self.error(requirement.default.span, _(
+                        "default {default} of '{name}' lies outside its range {range}",
+                        default=default, name=decl.name, range=rng))
         self.types[decl.name] = typ
         self.inputs[decl.name] = Input(decl, typ, rng, default)
 
@@ -295,8 +304,8 @@ class _FileChecker:
         if len(ref.factors) == 1 and ref.factors[0][1] == 1:
             hint = did_you_mean(ref.factors[0][0], self.enums)
             if hint:
-                self.error(ref.span, f"'{ref.text}' is not an enum, so it is read as a unit"
-                           f"{hint}")
+                self.error(ref.span, _("'{name}' is not an enum, so it is read as a unit{hint}",
+                                       name=ref.text, hint=hint))
 
     def _check_requirement(self, decl: ast.InputDecl, when: ast.Condition) -> None:
         """`required when` may only test code inputs, so the data schema can express it."""
@@ -307,15 +316,17 @@ class _FileChecker:
                 and not (node.id in self.inputs and isinstance(self.types.get(node.id),
                                                                EnumType))
             ):
-                self.error(node.span, f"'required when' of '{decl.name}' may only test code "
-                           "inputs (such as a category), with == != or in {...}")
+                self.error(node.span, _("'required when' of '{name}' may only test code "
+                                        "inputs (such as a category), with == != or in {{...}}",
+                                        name=decl.name))
         if isinstance(when, ast.Compare) and when.op not in ("==", "!="):
-            self.error(when.span, "'required when' may only compare codes with == or !=")
+            self.error(when.span, _("'required when' may only compare codes with == or !="))
 
     def _resolve_enum(self, name: str, span: Span) -> str | None:
         if name in self.enums:
             return name
-        self.error(span, f"unknown enum '{name}'{did_you_mean(name, self.enums)}")
+        self.error(span, _("unknown enum '{name}'{hint}", name=name,
+                           hint=did_you_mean(name, self.enums)))
         return None
 
     def _check_table(self, decl: ast.TableDecl) -> None:
@@ -332,31 +343,36 @@ class _FileChecker:
         codes = enum_codes(self.enums[key_enum]) if key_enum else {}
         for row in decl.rows:
             if key_enum and row.key not in codes:
-                self.error(row.span, f"'{row.key}' is not a {key_enum} code"
-                           f"{did_you_mean(row.key, codes)}")
+                self.error(row.span, _("'{name}' is not a {enum} code{hint}", name=row.key,
+                                       enum=key_enum, hint=did_you_mean(row.key, codes)))
             elif row.key in values:
                 first = next(r for r in decl.rows if r.key == row.key).span.line
-                self.error(row.span, f"table '{decl.name}' has two rows for '{row.key}' "
-                           f"(first at line {first})")
+                self.error(row.span, _("table '{name}' has two rows for '{key}' (first at "
+                                       "line {line})", name=decl.name, key=row.key, line=first))
             elif key_enum and row.label is not None and row.label != codes[row.key].label:
-                self.error(row.span, f"label \"{row.label}\" differs from enum {key_enum}'s "
-                           f"label \"{codes[row.key].label}\" for '{row.key}'")
+                self.error(row.span, _("label \"{label}\" differs from enum {enum}'s label "
+                                       "\"{expected}\" for '{key}'", label=row.label,
+                                       enum=key_enum, expected=codes[row.key].label,
+                                       key=row.key))
             if isinstance(typ, EnumType):
                 allowed = enum_codes(self.enums[typ.enum]) if typ.enum in self.enums else {}
                 if not isinstance(row.value, str):
-                    self.error(row.span, f"table '{decl.name}' holds {typ.enum} codes, "
-                               f"not numbers")
+                    self.error(row.span, _("table '{name}' holds {enum} codes, not numbers",
+                                           name=decl.name, enum=typ.enum))
                 elif allowed and row.value not in allowed:
-                    self.error(row.span, f"'{row.value}' is not a {typ.enum} code"
-                               f"{did_you_mean(row.value, allowed)}")
+                    self.error(row.span, _("'{name}' is not a {enum} code{hint}",
+                                           name=row.value, enum=typ.enum,
+                                           hint=did_you_mean(row.value, allowed)))
             elif isinstance(row.value, str):
-                self.error(row.span, f"table '{decl.name}' holds numbers in "
-                           f"{unit_text(typ.unit)}, not the name '{row.value}'")
+                self.error(row.span, _("table '{name}' holds numbers in {unit}, not the name "
+                                       "'{value}'", name=decl.name, unit=unit_text(typ.unit),
+                                       value=row.value))
             values.setdefault(row.key, row.value)
         missing = [code for code in codes if code not in values]
         if missing:
-            self.error(decl.span, f"table '{decl.name}' has no row for {key_enum} "
-                       + ", ".join(f"'{m}'" for m in missing))
+            self.error(decl.span, _("table '{name}' has no row for {enum} {codes}",
+                                    name=decl.name, enum=key_enum,
+                                    codes=", ".join(f"'{m}'" for m in missing)))
         self.tables[decl.name] = Table(decl, values, typ)
 
     def _check_param(self, decl: ast.ParamDecl) -> None:
@@ -374,22 +390,25 @@ class _FileChecker:
         if subject_type is None:
             return
         if not isinstance(subject_type, NumType):
-            self.error(decl.subject_span, f"bracket '{decl.name}' needs a number to range "
-                       f"over; '{decl.subject}' is {subject_type}")
+            self.error(decl.subject_span, _("bracket '{name}' needs a number to range over; "
+                                            "'{subject}' is {type}", name=decl.name,
+                                            subject=decl.subject, type=subject_type))
             return
         if not decl.rows:
-            self.error(decl.span, f"bracket '{decl.name}' has no rows")
+            self.error(decl.span, _("bracket '{name}' has no rows", name=decl.name))
             return
         value_unit: Unit | None = None
         rows: list[tuple[Range, Decimal, ast.BracketRow]] = []
         for row in decl.rows:
-            rng = self.typer.range(row.interval, subject_type.unit, f"bracket '{decl.name}'")
+            rng = self.typer.range(row.interval, subject_type.unit,
+                                   _("bracket '{name}'", name=decl.name))
             unit = self.typer.unit(row.value.unit) if row.value.unit else DIMENSIONLESS
             if value_unit is None:
                 value_unit = unit
             elif unit != value_unit:
-                self.error(row.value.span, f"bracket '{decl.name}' gives {unit_text(unit)} "
-                           f"here but {unit_text(value_unit)} in its first row")
+                self.error(row.value.span, _("bracket '{name}' gives {unit} here but {first} "
+                                             "in its first row", name=decl.name,
+                                             unit=unit_text(unit), first=unit_text(value_unit)))
             rows.append((rng, row.value.scaled, row))
         rows.sort(key=lambda r: (r[0].low is not None, r[0].low or 0, not r[0].low_closed))
         for (a, *_rest), (b, _value, row) in zip(rows, rows[1:], strict=False):
@@ -408,9 +427,11 @@ class _FileChecker:
         if a.high is None or (b.low is not None and a.high > b.low) or (
             a.high == b.low and a.high_closed and b.low_closed
         ):
-            self.error(row.span, f"bracket '{decl.name}': {b} overlaps {a}")
+            self.error(row.span, _("bracket '{name}': {b} overlaps {a}", name=decl.name, a=a,
+                                   b=b))
         elif b.low is None or a.high < b.low or (not a.high_closed and not b.low_closed):
-            self.error(row.span, f"bracket '{decl.name}' leaves a gap between {a} and {b}")
+            self.error(row.span, _("bracket '{name}' leaves a gap between {a} and {b}",
+                                   name=decl.name, a=a, b=b))
 
     def _check_coverage(self, decl: ast.BracketDecl, first: Range, last: Range,
                         domain: Range) -> None:
@@ -431,20 +452,22 @@ class _FileChecker:
                                             and (r.high_closed or not domain.high_closed))
 
         if not starts_before(first) or not ends_after(last):
-            self.error(decl.span, f"bracket '{decl.name}' does not cover the whole range "
-                       f"{domain} of '{decl.subject}'")
+            self.error(decl.span, _("bracket '{name}' does not cover the whole range {range} "
+                                    "of '{subject}'", name=decl.name, range=domain,
+                                    subject=decl.subject))
 
     # ---- formulas and settings ---------------------------------------------------
 
     def _check_formula(self, decl: ast.FormulaDecl | None, kind: str, required: bool) -> None:
         if decl is None:
             if required:
-                self.error(_first_line(self.file), f"the rule file has no '{kind} = ...' "
-                           "formula")
+                self.error(_first_line(self.file), _("the rule file has no '{kind} = ...' "
+                                                     "formula", kind=kind))
             return
         typ = self.typer.expr_type(decl.expr)
         if typ is not None and typ != NumType(TCO2):
-            self.error(decl.span, f"{kind} must be in tCO2, but this formula gives {typ}")
+            self.error(decl.span, _("{kind} must be in tCO2, but this formula gives {type}",
+                                    kind=kind, type=typ))
 
     def _check_ensure(self, decl: ast.EnsureDecl) -> Ensure | None:
         typ = self.typer.value_type(decl.name, decl.span)
@@ -453,47 +476,54 @@ class _FileChecker:
         if typ is None:
             return None
         if not isinstance(typ, NumType):
-            self.error(decl.span, f"'ensure' needs a number; '{decl.name}' is {typ}")
+            self.error(decl.span, _("'ensure' needs a number; '{name}' is {type}",
+                                    name=decl.name, type=typ))
             return None
-        return Ensure(decl, self.typer.range(decl.interval, typ.unit, f"ensure '{decl.name}'"))
+        return Ensure(decl, self.typer.range(decl.interval, typ.unit,
+                                             _("ensure '{name}'", name=decl.name)))
 
     def _check_preallocation(self, decl: _Single | None) -> None:
         if decl is None:
-            self.error(_first_line(self.file), "the rule file has no 'preallocation' share")
+            self.error(_first_line(self.file), _("the rule file has no 'preallocation' share"))
             return
         assert isinstance(decl, ast.PreallocationDecl)
         if decl.share is not None:
-            share = self.typer.quantity(decl.share, DIMENSIONLESS, "the pre-allocation share")
+            share = self.typer.quantity(decl.share, DIMENSIONLESS,
+                                        _("the pre-allocation share"))
             if not 0 < share <= 1:
-                self.error(decl.share.span, "the pre-allocation share must be more than 0 % "
-                           "and at most 100 %")
+                self.error(decl.share.span, _("the pre-allocation share must be more than "
+                                              "0 % and at most 100 %"))
         effective = self.headers.get("effective")
         if decl.base_year is None:
             return
         if not decl.base_year.isdigit():
-            self.error(decl.span, f"base year must be a whole year, not {decl.base_year}")
+            self.error(decl.span, _("base year must be a whole year, not {year}",
+                                    year=decl.base_year))
         elif effective is not None and effective.value[0].isdigit() and (
             int(decl.base_year) > int(effective.value[0])
         ):
-            self.error(decl.span, f"base year {decl.base_year} comes after the first "
-                       f"effective year {effective.value[0]}: a pre-allocation is computed "
-                       "on a year before or at the year it allocates (write 'of previous "
-                       "year' for the year before each year)")
+            self.error(decl.span, _("base year {year} comes after the first effective year "
+                                    "{first}: a pre-allocation is computed on a year before "
+                                    "or at the year it allocates (write 'of previous year' "
+                                    "for the year before each year)", year=decl.base_year,
+                                    first=effective.value[0]))
 
     def _check_rounding(self, decl: _Single | None) -> None:
         if decl is None:
-            self.error(_first_line(self.file), "the rule file has no 'rounding facility' rule")
+            self.error(_first_line(self.file),
+                       _("the rule file has no 'rounding facility' rule"))
             return
         assert isinstance(decl, ast.RoundingDecl)
         if decl.mode not in ROUNDING_MODES:
-            self.error(decl.span, f"rounding mode must be one of {', '.join(ROUNDING_MODES)}, "
-                       f"not '{decl.mode}'{did_you_mean(decl.mode, ROUNDING_MODES)}")
-        quantum = self.typer.quantity(decl.quantum, TCO2, "the rounding step")
+            self.error(decl.span, _("rounding mode must be one of {modes}, not '{mode}'{hint}",
+                                    modes=", ".join(ROUNDING_MODES), mode=decl.mode,
+                                    hint=did_you_mean(decl.mode, ROUNDING_MODES)))
+        quantum = self.typer.quantity(decl.quantum, TCO2, _("the rounding step"))
         if decl.quantum.unit is None:
-            self.error(decl.quantum.span, "the rounding step needs its unit, as in 1 tCO2")
+            self.error(decl.quantum.span, _("the rounding step needs its unit, as in 1 tCO2"))
         if quantum <= 0 or quantum != quantum.to_integral_value():
-            self.error(decl.quantum.span, "the rounding step must be a whole number of tonnes "
-                       "(allowances are issued in whole tCO2)")
+            self.error(decl.quantum.span, _("the rounding step must be a whole number of "
+                                            "tonnes (allowances are issued in whole tCO2)"))
 
 
 def check_file(file: ast.RuleFile) -> tuple[Rule | None, list[Diagnostic]]:
@@ -518,15 +548,20 @@ def check_versions(rules: Iterable[Rule], gaps: bool = True) -> list[Diagnostic]
             if b.effective[0] == a.effective[1] + 1 or (
                     not gaps and b.effective[0] > a.effective[1]):
                 continue
-            relation = "overlaps" if b.effective[0] <= a.effective[1] else "leaves a gap after"
             header = next(d for d in b.file.decls
                           if isinstance(d, ast.Header) and d.key == "effective")
-            problems.append(Diagnostic(
-                header.span,
-                f"{sector} version '{b.version}' ({b.effective[0]}-{b.effective[1]}) "
-                f"{relation} version '{a.version}' ({a.effective[0]}-{a.effective[1]}) "
-                f"in {a.path}",
-            ))
+            versions_of = {"sector": sector, "version": b.version, "first": b.effective[0],
+                           "last": b.effective[1], "other": a.version,
+                           "other_first": a.effective[0], "other_last": a.effective[1],
+                           "path": a.path}
+            if b.effective[0] <= a.effective[1]:
+                message = _("{sector} version '{version}' ({first}-{last}) overlaps version "
+                            "'{other}' ({other_first}-{other_last}) in {path}", **versions_of)
+            else:
+                message = _("{sector} version '{version}' ({first}-{last}) leaves a gap after "
+                            "version '{other}' ({other_first}-{other_last}) in {path}",
+                            **versions_of)
+            problems.append(Diagnostic(header.span, message))
     return problems
 
 

@@ -18,6 +18,7 @@ from typing import Any, assert_never
 
 from . import ast
 from .declarations import SECTIONS, kind_of
+from .i18n import _, joined
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Change:
     name: str  # the declaration: 'version', 'supply_benchmark', 'allocation', ...
     action: str  # added, removed or changed
     item: str | None  # the part of the declaration: a row key, 'range', 'label', ...
+    # (item and note are catalogue Messages where they are words: English in JSON)
     old: str | None  # as written in the old file
     new: str | None
     note: str | None = None  # '+3.3 %', 'factor local_factor removed', ...
@@ -49,8 +51,11 @@ class Edit:
 
     @property
     def title(self) -> str:
-        action = "added" if self.old is None else "removed" if self.new is None else "changed"
-        return f"{self.section} {self.name} {action}"
+        if self.old is None:
+            return _("{section} {name} added", section=self.section, name=self.name)
+        if self.new is None:
+            return _("{section} {name} removed", section=self.section, name=self.name)
+        return _("{section} {name} changed", section=self.section, name=self.name)
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,8 @@ class _Compare:
             yield self.change(action, item, a, b, old_text, new_text, note)
 
     def label(self, a: Any, b: Any) -> Iterator[Change]:
-        yield from self.field("label", a, b, a.label, b.label, _quoted(a.label), _quoted(b.label))
+        yield from self.field(_("label"), a, b, a.label, b.label, _quoted(a.label),
+                              _quoted(b.label))
 
     def header(self, a: ast.Header, b: ast.Header) -> Iterator[Change]:
         yield self.change("changed", None, a, b, self.told(a).split(" ", 1)[-1],
@@ -191,24 +197,24 @@ class _Compare:
         note = percent_change(x.value, y.value) \
             if isinstance(x.value, Decimal) and isinstance(y.value, Decimal) else None
         yield from self.field(key, x, y, x.value, y.value, str(x.value), str(y.value), note)
-        yield from self.field(f"{key} source", x, y, x.source, y.source, _quoted(x.source),
-                              _quoted(y.source))
+        yield from self.field(_("{key} source", key=key), x, y, x.source, y.source,
+                              _quoted(x.source), _quoted(y.source))
 
     def table(self, a: ast.TableDecl, b: ast.TableDecl) -> Iterator[Change]:
-        yield from self.field("key", a, b, a.key_enum, b.key_enum, a.key_enum, b.key_enum)
-        yield from self.field("unit", a, b, a.unit, b.unit, _unit(a.unit), _unit(b.unit))
-        yield from self.field("values", a, b, a.value_enum, b.value_enum, a.value_enum,
+        yield from self.field(_("key"), a, b, a.key_enum, b.key_enum, a.key_enum, b.key_enum)
+        yield from self.field(_("unit"), a, b, a.unit, b.unit, _unit(a.unit), _unit(b.unit))
+        yield from self.field(_("values"), a, b, a.value_enum, b.value_enum, a.value_enum,
                               b.value_enum)
-        yield from self.field("source", a, b, a.source, b.source, _quoted(a.source),
+        yield from self.field(_("source"), a, b, a.source, b.source, _quoted(a.source),
                               _quoted(b.source))
         yield from self.rows(a, b)
 
     def input(self, a: ast.InputDecl, b: ast.InputDecl) -> Iterator[Change]:
-        yield from self.field("type", a, b, a.type, b.type, a.type.text, b.type.text)
-        yield from self.field("range", a, b, a.range, b.range, self._opt(self.told, a.range),
+        yield from self.field(_("type"), a, b, a.type, b.type, a.type.text, b.type.text)
+        yield from self.field(_("range"), a, b, a.range, b.range, self._opt(self.told, a.range),
                               self._opt(self.tnew, b.range))
         yield from self.label(a, b)
-        yield from self.field("requirement", a, b, a.requirement, b.requirement,
+        yield from self.field(_("requirement"), a, b, a.requirement, b.requirement,
                               self._requirement(a, self.told), self._requirement(b, self.tnew))
 
     @staticmethod
@@ -226,7 +232,7 @@ class _Compare:
 
     def bracket(self, a: ast.BracketDecl, b: ast.BracketDecl) -> Iterator[Change]:
         yield from self.label(a, b)
-        yield from self.field("subject", a, b, a.subject, b.subject, a.subject, b.subject)
+        yield from self.field(_("subject"), a, b, a.subject, b.subject, a.subject, b.subject)
         old_rows = {r.interval: r for r in a.rows}
         new_rows = {r.interval: r for r in b.rows}
         for interval, row in old_rows.items():
@@ -247,10 +253,10 @@ class _Compare:
     def param(self, a: ast.ParamDecl, b: ast.ParamDecl) -> Iterator[Change]:
         note = percent_change(a.value.scaled, b.value.scaled) \
             if a.value.unit == b.value.unit else None
-        yield from self.field("value", a, b, a.value, b.value, self.told(a.value),
+        yield from self.field(_("value"), a, b, a.value, b.value, self.told(a.value),
                               self.tnew(b.value), note)
         yield from self.label(a, b)
-        yield from self.field("source", a, b, a.source, b.source, _quoted(a.source),
+        yield from self.field(_("source"), a, b, a.source, b.source, _quoted(a.source),
                               _quoted(b.source))
 
     def formula(self, a: ast.LetDecl | ast.FormulaDecl, b: ast.LetDecl | ast.FormulaDecl
@@ -258,7 +264,7 @@ class _Compare:
         if isinstance(a, ast.LetDecl) and isinstance(b, ast.LetDecl):
             yield from self.label(a, b)
         if a.expr != b.expr:
-            yield self.change("changed", "formula", a.expr, b.expr, self.told(a.expr),
+            yield self.change("changed", _("formula"), a.expr, b.expr, self.told(a.expr),
                               self.tnew(b.expr), self.expression_note(a.expr, b.expr))
 
     def expression_note(self, a: ast.Expr, b: ast.Expr) -> str | None:
@@ -270,30 +276,41 @@ class _Compare:
             removed = _minus(old, new)
             added = _minus(new, old)
             if len(removed) < len(old) or len(added) < len(new):
-                notes = [f"{what} {_grouped(self.told(x), x, what)} removed" for x in removed]
-                notes += [f"{what} {_grouped(self.tnew(x), x, what)} added" for x in added]
-                return "; ".join(notes) or None
+                notes = [_part_note(what, "removed", _grouped(self.told(x), x, what))
+                         for x in removed]
+                notes += [_part_note(what, "added", _grouped(self.tnew(x), x, what))
+                          for x in added]
+                return joined(notes, "; ") if notes else None
         return None
 
     def ensure(self, a: ast.EnsureDecl, b: ast.EnsureDecl) -> Iterator[Change]:
-        yield self.change("changed", "range", a.interval, b.interval, self.told(a.interval),
+        yield self.change("changed", _("range"), a.interval, b.interval, self.told(a.interval),
                           self.tnew(b.interval))
 
     def preallocation(self, a: ast.PreallocationDecl, b: ast.PreallocationDecl
                       ) -> Iterator[Change]:
-        yield from self.field("form", a, b, a.form, b.form, a.form, b.form)
-        yield from self.field("share", a, b, a.share, b.share,
+        yield from self.field(_("form"), a, b, a.form, b.form, a.form, b.form)
+        yield from self.field(_("share"), a, b, a.share, b.share,
                               None if a.share is None else self.told(a.share),
                               None if b.share is None else self.tnew(b.share))
-        yield from self.field("base year", a, b, a.base_year, b.base_year, a.base_year,
+        yield from self.field(_("base year"), a, b, a.base_year, b.base_year, a.base_year,
                               b.base_year)
-        yield from self.field("source", a, b, a.source, b.source, _quoted(a.source),
+        yield from self.field(_("source"), a, b, a.source, b.source, _quoted(a.source),
                               _quoted(b.source))
 
     def rounding(self, a: ast.RoundingDecl, b: ast.RoundingDecl) -> Iterator[Change]:
-        yield from self.field("mode", a, b, a.mode, b.mode, a.mode, b.mode)
-        yield from self.field("step", a, b, a.quantum, b.quantum, self.told(a.quantum),
+        yield from self.field(_("mode"), a, b, a.mode, b.mode, a.mode, b.mode)
+        yield from self.field(_("step"), a, b, a.quantum, b.quantum, self.told(a.quantum),
                               self.tnew(b.quantum))
+
+
+def _part_note(what: str, action: str, part: str) -> str:
+    """The note on a factor or term of a formula that an edit removed or added."""
+    if what == "factor":
+        return (_("factor {part} removed", part=part) if action == "removed"
+                else _("factor {part} added", part=part))
+    return (_("term {part} removed", part=part) if action == "removed"
+            else _("term {part} added", part=part))
 
 
 def _rows(decl: ast.EnumDecl | ast.TableDecl) -> Sequence[ast.EnumMember | ast.TableRow]:

@@ -39,6 +39,7 @@ from lark import Lark, Token, Tree
 from .declarations import BY_RULE
 from .errors import Diagnostic, RuleError, Span
 from .errors import display_width as width
+from .i18n import _
 from .keywords import ENGLISH, Form, respelled
 from .parser import BOM, parse
 
@@ -467,5 +468,5 @@ def _same_tokens(before: str, after: str, path: str) -> None:
 
     if tokens(before) != tokens(after):
         raise RuleError([Diagnostic(Span(path, 1, 1, 1, 2),
-                                    "peie fmt could not keep this file's meaning; it was "
-                                    "left as it is (please report this as a bug)")])
+                                    _("peie fmt could not keep this file's meaning; it was "
+                                      "left as it is (please report this as a bug)"))])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -42,8 +42,9 @@ class Message(str):
 
     def __new__(cls, template: str | tuple[str, str], args: Mapping[str, Any],
                 number: int | None = None) -> Message:
-        self = super().__new__(cls, _render(template, dict(args), number, "en"))
-        self.template, self.args, self.number = template, dict(args), number
+        args = dict(args)
+        self = super().__new__(cls, _render(template, args, number, "en"))
+        self.template, self.args, self.number = template, args, number
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -67,6 +68,13 @@ def ngettext(singular: str, plural: str, count: int, /, **args: Any) -> Message:
     return Message((singular, plural), {"count": count, **args}, count)
 
 
+def joined(items: Iterable[object], separator: str = ", ") -> Message:
+    """`items` (Messages among them) joined by `separator`, each in the reader's language
+    when the whole is rendered."""
+    parts = {f"item{i}": item for i, item in enumerate(items)}
+    return Message(separator.join(f"{{{key}}}" for key in parts), parts)
+
+
 def localized(text: object, language: str | None = None) -> str:
     """`text` as a person reads it: a Message in the chosen language, anything else as
     it is (names, numbers, and messages not yet in the catalogue)."""
@@ -75,16 +83,37 @@ def localized(text: object, language: str | None = None) -> str:
     return str(text)
 
 
+def localized_each(texts: Iterable[object], language: str | None = None) -> tuple[str, ...]:
+    """Each of `texts` as :func:`localized` renders it (a table's headings, say)."""
+    return tuple(localized(text, language) for text in texts)
+
+
 def _render(template: str | tuple[str, str], args: dict[str, Any], count: int | None,
             language: str) -> str:
     text = _lookup(template, count, language)
-    values = {k: localized(v, language) if isinstance(v, Message) else v
-              for k, v in args.items()}
-    return text.format(**values) if values else text
+    if not args:
+        return text
+    if language == "en":  # a Message, or a type whose str() is one, formats as its English
+        return text.format(**args)
+    return text.format(**{k: _value(v, language) for k, v in args.items()})
+
+
+def _value(value: Any, language: str) -> Any:
+    """A placeholder's value: catalogue text (a Message, or an object such as a rule's
+    type whose str() is one) in `language`; anything else as it is, for its format spec."""
+    if isinstance(value, Message):
+        return value.translated(language)
+    if not isinstance(value, str | int | float):
+        shown = str(value)
+        if isinstance(shown, Message):
+            return shown.translated(language)
+    return value
 
 
 def _lookup(template: str | tuple[str, str], count: int | None, language: str) -> str:
     singular, plural = (template, template) if isinstance(template, str) else template
+    if language == "en":
+        return singular if count is None or count == 1 else plural
     translation = catalogue(language).get(singular)
     if isinstance(translation, tuple):
         # Chinese, the only other language so far, has a single plural form.
@@ -118,15 +147,13 @@ def catalogue(language: str) -> dict[str, str | tuple[str, ...]]:
 
 def choose_language(option: str | None, environ: Mapping[str, str]) -> str:
     """The language of a run: `option` (``--lang``), else ``PEIE_LANG``, else the locale
-    (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them):
-    Chinese when it starts with ``zh``, English otherwise."""
+    (the first set of ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them).
+    Either is Chinese when it starts with ``zh`` (``zh``, ``zh_CN.UTF-8``, ``zh-Hans``),
+    English otherwise (``C``, ``en_US``, a language peie does not speak)."""
     if option:
         return option
-    chosen = environ.get("PEIE_LANG")
-    if chosen:
-        return chosen if chosen in LANGUAGES else "en"
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(variable)
+    for variable in ("PEIE_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(variable, "").strip()
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
@@ -148,5 +175,5 @@ def language() -> str:
     return _language.get()
 
 
-__all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "language",
-           "localized", "ngettext", "reset_language", "set_language"]
+__all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "joined", "language",
+           "localized", "localized_each", "ngettext", "reset_language", "set_language"]

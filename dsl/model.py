@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import ast
+from .i18n import _
 
 Unit = tuple[tuple[str, int], ...]  # sorted (base unit, exponent); () is dimensionless
 
@@ -63,7 +64,7 @@ class EnumType:
     enum: str
 
     def __str__(self) -> str:
-        return f"a {self.enum} code"
+        return _("a {enum} code", enum=self.enum)
 
     @property
     def shown_unit(self) -> str | None:
@@ -83,13 +84,13 @@ class YesNoType(EnumType):
     enum: str = YES_NO
 
     def __str__(self) -> str:
-        return "yes or no"
+        return _("yes or no")
 
 
 @dataclass(frozen=True)
 class BoolType:
     def __str__(self) -> str:
-        return "a condition"
+        return _("a condition")
 
     @property
     def shown_unit(self) -> str | None:

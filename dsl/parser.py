@@ -22,6 +22,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import ast
 from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
+from .i18n import _, joined
 from .keywords import CHINESE, ENGLISH, Form, form_of, majority_form, spelled
 
 MAX_SYNTAX_ERRORS = 20
@@ -36,22 +37,16 @@ _DECL_START = re.compile(
 ASCII_TWINS = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {
     "\u3000": " ", "\u201c": '"', "\u201d": '"', "\u3002": ".", "\u3001": ",",
     "\u3010": "[", "\u3011": "]", "\u300a": "<", "\u300b": ">"}
-# The messages for them, one per kind of character (for translation, whole sentences).
-_FULL_WIDTH = "full-width '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
-_FULL_WIDTH_SPACE = "full-width space (U+3000) — write an ASCII space"
-_CHINESE_PUNCTUATION = "Chinese punctuation '{char}' (U+{code:04X}) — write the ASCII '{ascii}'"
-# After "unexpected 'NAME'; expected ...", for a name that starts with a keyword.
-_GLUED_KEYWORD = " (a keyword is a word of its own: write '{keyword} {rest}')"
 
-_TERMINAL_WORDS = {
-    "NAME": "a name",
-    "NUMBER": "a number",
-    "STRING": 'a "quoted text"',
-    "DATE": "a date (YYYY-MM-DD)",
+_TERMINAL_WORDS: dict[str, str] = {
+    "NAME": _("a name"),
+    "NUMBER": _("a number"),
+    "STRING": _('a "quoted text"'),
+    "DATE": _("a date (YYYY-MM-DD)"),
     "TIMES": "'*'",
     "PERCENT": "'%'",
-    "COMPARATOR": "a comparison (== != < <= > >=)",
-    "$END": "the end of the file",
+    "COMPARATOR": _("a comparison (== != < <= > >=)"),
+    "$END": _("the end of the file"),
 }
 
 
@@ -386,8 +381,10 @@ def _expected(error: UnexpectedInput, form: Form) -> str:
     if not words:
         return ""
     if len(words) > 8:
-        return f"; expected one of {', '.join(words[:8])}, ..."
-    return f"; expected {words[0]}" if len(words) == 1 else f"; expected one of {', '.join(words)}"
+        return _("; expected one of {words}, ...", words=joined(words[:8]))
+    if len(words) == 1:
+        return _("; expected {word}", word=words[0])
+    return _("; expected one of {words}", words=joined(words))
 
 
 def _end_of_content(text: str, line: int) -> tuple[int, int]:
@@ -417,9 +414,12 @@ def _character_message(char: str) -> str | None:
     if ascii is None:
         return None
     if char == "\u3000":
-        return _FULL_WIDTH_SPACE
-    template = _FULL_WIDTH if 0xFF01 <= ord(char) <= 0xFF5E else _CHINESE_PUNCTUATION
-    return template.format(char=char, code=ord(char), ascii=ascii)
+        return _("full-width space (U+3000) — write an ASCII space")
+    if 0xFF01 <= ord(char) <= 0xFF5E:
+        return _("full-width '{char}' (U+{code:04X}) — write the ASCII '{ascii}'",
+                 char=char, code=ord(char), ascii=ascii)
+    return _("Chinese punctuation '{char}' (U+{code:04X}) — write the ASCII '{ascii}'",
+             char=char, code=ord(char), ascii=ascii)
 
 
 def _glued_keyword(token: Token, error: UnexpectedInput) -> str:
@@ -431,7 +431,8 @@ def _glued_keyword(token: Token, error: UnexpectedInput) -> str:
     for word in sorted(ENGLISH, key=len, reverse=True):
         if (form_of(word) == "zh" and token.startswith(word) and len(token) > len(word)
                 and ENGLISH[word] in could):
-            return _GLUED_KEYWORD.format(keyword=word, rest=token[len(word):])
+            return _(" (a keyword is a word of its own: write '{keyword} {rest}')",
+                     keyword=word, rest=token[len(word):])
     return ""
 
 
@@ -446,19 +447,22 @@ def _syntax_diagnostic(file: str, text: str, error: UnexpectedInput) -> Diagnost
         # The declaration before is unfinished: point where it stops, not at what follows.
         line, column = _end_of_content(text, text.count("\n") + 2 if token.type == "$END"
                                        else line)
-        what = "the end of the file" if token.type == "$END" else f"'{token}'"
-        message = f"unfinished declaration: {what} comes too early" + _expected(error, form)
+        what = _TERMINAL_WORDS["$END"] if token.type == "$END" else f"'{token}'"
+        message: str = _("unfinished declaration: {what} comes too early{expected}", what=what,
+                    expected=_expected(error, form))
     elif token is not None:
         shown = str(token).replace("\n", "\\n")
-        message = f"unexpected '{shown}'" + _expected(error, form) + _glued_keyword(token, error)
+        message = _("unexpected '{token}'{expected}{hint}", token=shown,
+                    expected=_expected(error, form), hint=_glued_keyword(token, error))
         width = max(1, len(str(token).split("\n")[0]))
     elif isinstance(error, UnexpectedCharacters):
         message = (_character_message(error.char)
-                   or f"unexpected character '{error.char}'" + _expected(error, form))
+                   or _("unexpected character '{char}'{expected}", char=error.char,
+                        expected=_expected(error, form)))
     else:  # UnexpectedEOF
         line, column = _end_of_content(text, text.count("\n") + 2)
-        message = ("unfinished declaration: the end of the file comes too early"
-                   + _expected(error, form))
+        message = _("unfinished declaration: {what} comes too early{expected}",
+                    what=_TERMINAL_WORDS["$END"], expected=_expected(error, form))
     if not isinstance(line, int) or line < 1:
         line, column = 1, 1
     return Diagnostic(Span(file, line, column, line, column + width), message)
@@ -511,8 +515,8 @@ def _nested_too_deep(text: str, path: str) -> Diagnostic | None:
             if depth > MAX_NESTING:
                 line, column = token.line or 1, token.column or 1
                 return Diagnostic(Span(path, line, column, line, column + 1),
-                                  f"parentheses nested deeper than {MAX_NESTING} levels: "
-                                  f"write the formula in steps with `let`")
+                                  _("parentheses nested deeper than {levels} levels: write "
+                                    "the formula in steps with `let`", levels=MAX_NESTING))
         elif token in (")", "]"):
             depth -= 1
     return None
@@ -565,12 +569,13 @@ def read_rule_text(path: str | os.PathLike[str]) -> str:
         return raw.decode("utf-8")
     except OSError as error:
         reason = error.strerror or str(error)
-        problem = Diagnostic(Span(name, 1, 1, 1, 1), f"cannot read file: {reason}")
+        problem = Diagnostic(Span(name, 1, 1, 1, 1), _("cannot read file: {reason}",
+                                                       reason=reason))
         raise RuleError([problem]) from None
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise RuleError(
-            [Diagnostic(Span(name, line, 1, line, 2), "file is not valid UTF-8 text")]
+            [Diagnostic(Span(name, line, 1, line, 2), _("file is not valid UTF-8 text"))]
         ) from None
 
 

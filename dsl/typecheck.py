@@ -82,11 +82,11 @@ class TypeChecker:
 
     def unit(self, ref: ast.UnitRef, percent_allowed: bool = True) -> Unit:
         for stray in ref.stray_numbers:
-            self.error(ref.span, f"'{stray}' is not a unit or a whole power "
-                       "(write '1' for a plain number)")
+            self.error(ref.span, _("'{stray}' is not a unit or a whole power "
+                                   "(write '1' for a plain number)", stray=stray))
         if ref.percent and not percent_allowed:
-            self.error(ref.span, "'%' can only follow a number; give inputs and tables the "
-                       "unit 1 and write fractions (0.25 for 25 %)")
+            self.error(ref.span, _("'%' can only follow a number; give inputs and tables the "
+                                   "unit 1 and write fractions (0.25 for 25 %)"))
         return ref.factors
 
     def quantity(self, q: ast.Quantity, expected: Unit | None, what: str) -> Decimal:
@@ -94,8 +94,9 @@ class TypeChecker:
         if q.unit is not None:
             unit = self.unit(q.unit)
             if expected is not None and unit != expected:
-                self.error(q.span, f"{what} is in {unit_text(unit)}, "
-                           f"but {unit_text(expected)} is expected here")
+                self.error(q.span, _("{what} is in {unit}, but {expected} is expected here",
+                                     what=what, unit=unit_text(unit),
+                                     expected=unit_text(expected)))
         return q.scaled
 
     def range(self, interval: ast.Interval, unit: Unit, what: str) -> Range:
@@ -106,7 +107,7 @@ class TypeChecker:
         if low is not None and high is not None and (
             low > high or (low == high and not (interval.lower.closed and interval.upper.closed))
         ):
-            self.error(interval.span, f"{what}: the interval is empty")
+            self.error(interval.span, _("{what}: the interval is empty", what=what))
         return Range(low, interval.lower.closed, high, interval.upper.closed)
 
     # ---- names -------------------------------------------------------------------
@@ -118,7 +119,8 @@ class TypeChecker:
                                where=where))
             return
         candidates = [*self.scope.declared, LOCAL_FACTOR, *self._builtins]
-        self.error(span, f"unknown name '{name}'{did_you_mean(name, candidates)}")
+        self.error(span, _("unknown name '{name}'{hint}", name=name,
+                           hint=did_you_mean(name, candidates)))
 
     def value_type(self, name: str, span: Span) -> Type | None:
         scope = self.scope
@@ -138,8 +140,8 @@ class TypeChecker:
             scope.check_bracket(declared)
         if name in scope.types:
             if name in scope.tables:
-                self.error(span, f"table '{name}' needs a key, as in {name}"
-                           f"[{scope.tables[name].decl.key_enum}]")
+                self.error(span, _("table '{name}' needs a key, as in {name}[{key}]",
+                                   name=name, key=scope.tables[name].decl.key_enum))
                 return None
             return scope.types[name]
         if name not in scope.declared:
@@ -152,7 +154,8 @@ class TypeChecker:
         decl = self.scope.lets[name]
         if name in self._visiting:
             cycle = " -> ".join(self._visiting[self._visiting.index(name):] + [name])
-            self.error(decl.span, f"'{name}' is defined in terms of itself ({cycle})")
+            self.error(decl.span, _("'{name}' is defined in terms of itself ({cycle})",
+                                    name=name, cycle=cycle))
             return None
         self._visiting.append(name)
         typ = self.expr_type(decl.expr)
@@ -186,7 +189,7 @@ class TypeChecker:
     def _negate_type(self, e: ast.Negate) -> Type | None:
         inner = self.expr_type(e.operand)
         if inner is not None and not isinstance(inner, NumType):
-            self.error(e.span, f"cannot negate {inner}")
+            self.error(e.span, _("cannot negate {type}", type=inner))
             return None
         return inner
 
@@ -194,8 +197,8 @@ class TypeChecker:
         self.condition_type(e.condition)
         then, otherwise = self.expr_type(e.then), self.expr_type(e.otherwise)
         if then is not None and otherwise is not None and then != otherwise:
-            self.error(e.span, f"the two branches differ: {then} after 'then', "
-                       f"{otherwise} after 'else'")
+            self.error(e.span, _("the two branches differ: {then} after 'then', "
+                                 "{otherwise} after 'else'", then=then, otherwise=otherwise))
             return None
         return then if then is not None else otherwise
 
@@ -205,23 +208,24 @@ class TypeChecker:
             return None
         if not isinstance(left, NumType) or not isinstance(right, NumType):
             bad = left if not isinstance(left, NumType) else right
-            self.error(e.span, f"'{e.op}' needs numbers, not {bad}")
+            self.error(e.span, _("'{op}' needs numbers, not {type}", op=e.op, type=bad))
             return None
         if e.op in "+-":
             return self._sum_type(e, left, right)
         if e.op == "^":
             if left.unit or right.unit:
-                self.error(e.span, f"'^' needs plain numbers on both sides, not {left} ^ {right}")
+                self.error(e.span, _("'^' needs plain numbers on both sides, not {left} ^ {right}",
+                                     left=left, right=right))
                 return None
             return left
         return NumType(unit_multiply(left.unit, right.unit, 1 if e.op == "*" else -1))
 
     def _sum_type(self, e: ast.Binary, left: NumType, right: NumType) -> Type | None:
         if left.unit != right.unit:
-            verb = "add" if e.op == "+" else "subtract"
-            joiner = "and" if e.op == "+" else "from"
-            a, b = (left, right) if e.op == "+" else (right, left)
-            self.error(e.span, f"cannot {verb} {a} {joiner} {b}")
+            if e.op == "+":
+                self.error(e.span, _("cannot add {a} and {b}", a=left, b=right))
+            else:
+                self.error(e.span, _("cannot subtract {a} from {b}", a=right, b=left))
             return None
         return left
 
@@ -230,17 +234,18 @@ class TypeChecker:
         table = self.scope.tables.get(e.table)
         if table is None:
             if e.table in self.scope.declared:
-                self.error(e.table_span, f"'{e.table}' is not a table; only tables take a key")
+                self.error(e.table_span, _("'{name}' is not a table; only tables take a key",
+                                           name=e.table))
             else:
                 tables = [n for n, d in self.scope.declared.items()
                           if isinstance(d, ast.TableDecl)]
-                self.error(e.table_span,
-                           f"unknown table '{e.table}'{did_you_mean(e.table, tables)}")
+                self.error(e.table_span, _("unknown table '{name}'{hint}", name=e.table,
+                                           hint=did_you_mean(e.table, tables)))
             return None
         want = table.decl.key_enum
         if key is not None and key != EnumType(want):
-            self.error(e.key.span,
-                       f"table '{e.table}' is keyed by {want}, but the key given is {key}")
+            self.error(e.key.span, _("table '{name}' is keyed by {enum}, but the key given "
+                                     "is {key}", name=e.table, enum=want, key=key))
         return table.type
 
     # ---- conditions --------------------------------------------------------------
@@ -262,7 +267,8 @@ class TypeChecker:
     def _in_set_type(self, c: ast.InSet) -> None:
         subject = self.expr_type(c.subject)
         if subject is not None and not isinstance(subject, EnumType):
-            self.error(c.subject.span, f"'in {{...}}' needs a code, not {subject}")
+            self.error(c.subject.span, _("'in {{...}}' needs a code, not {type}",
+                                         type=subject))
         elif isinstance(subject, EnumType) and subject.enum in self.scope.enums:
             for member in c.members:
                 self._check_code(member, subject.enum)
@@ -272,11 +278,12 @@ class TypeChecker:
         if name.id in codes:
             return
         if enum == YES_NO:
-            self.error(name.span, f"'{name.id}' is not yes or no: a yes/no input is compared "
-                       "with yes or no (as in `pure_condensing == yes`)")
+            self.error(name.span, _("'{name}' is not yes or no: a yes/no input is compared "
+                                    "with yes or no (as in `pure_condensing == yes`)",
+                                    name=name.id))
         else:
-            self.error(name.span, f"'{name.id}' is not a {enum} code"
-                       f"{did_you_mean(name.id, codes)}")
+            self.error(name.span, _("'{name}' is not a {enum} code{hint}", name=name.id,
+                                    enum=enum, hint=did_you_mean(name.id, codes)))
 
     def _compare_type(self, c: ast.Compare) -> None:
         if self._compare_code(c):
@@ -285,9 +292,9 @@ class TypeChecker:
         if left is None or right is None:
             return
         if left != right:
-            self.error(c.span, f"cannot compare {left} with {right}")
+            self.error(c.span, _("cannot compare {left} with {right}", left=left, right=right))
         elif isinstance(left, EnumType) and c.op not in ("==", "!="):
-            self.error(c.span, "codes can only be compared with == or !=")
+            self.error(c.span, _("codes can only be compared with == or !="))
 
     def _compare_code(self, c: ast.Compare) -> bool:
         """One side may be a bare code of the other side's enum: fuel == gas. Whether a
@@ -299,7 +306,7 @@ class TypeChecker:
                 if isinstance(other_type, EnumType) and other_type.enum in self.scope.enums:
                     self._check_code(side, other_type.enum)
                     if c.op not in ("==", "!="):
-                        self.error(c.span, "codes can only be compared with == or !=")
+                        self.error(c.span, _("codes can only be compared with == or !="))
                 elif other_type is not None:
                     self.unknown(side.span, side.id)
                 return True

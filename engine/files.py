@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _
 from peie.errors import UsageError
 
 
@@ -27,7 +28,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None],
         os.replace(tmp, target)
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot be written: {error.strerror or error}") from None
+        raise UsageError(_("{path}: cannot be written: {reason}", path=path,
+                           reason=error.strerror or error)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -45,14 +47,15 @@ def _temporary_beside(path: str | os.PathLike[str]) -> tuple[int, str]:
     """A new temporary file in the folder of `path`, open for writing."""
     target = Path(path)
     if target.is_dir():
-        raise UsageError(f"{path}: is a directory; give a file name")
+        raise UsageError(_("{path}: is a directory; give a file name", path=path))
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"{path}: there is no directory {folder}")
+        raise UsageError(_("{path}: there is no directory {folder}", path=path, folder=folder))
     try:
         return tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     except OSError as error:
-        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
+        raise UsageError(_("{path}: cannot write here: {reason}", path=path,
+                           reason=error.strerror or error)) from None
 
 
 def _umask() -> int:

@@ -42,6 +42,7 @@ from peie.dsl import ast
 from peie.dsl.checker import check_file
 from peie.dsl.declarations import kind_of
 from peie.dsl.diff import Edit, RuleDiff, diff_files
+from peie.dsl.i18n import _, joined
 from peie.dsl.model import Rule
 from peie.exact.allocation import evaluate_units
 from peie.exact.compiler import CONTEXT, EvaluationError, compile_rule
@@ -60,7 +61,7 @@ class Step:
 
     @property
     def title(self) -> str:
-        return " + ".join(e.title for e in self.edits)
+        return joined((e.title for e in self.edits), " + ")
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,8 @@ def _exact(version: RulesInForce, records: Sequence[UnitRecord], factors: LocalF
 def _found_under(version: RulesInForce, error: DataError) -> DataError:
     """The problems, saying which version found them."""
     (rule,) = version.by_sector.values()
-    return DataError([replace(p, message=f"under {rule.version}: {p.message}")
+    return DataError([replace(p, message=_("under {version}: {message}", version=rule.version,
+                                           message=p.message))
                       for p in error.problems])
 
 
@@ -275,8 +277,9 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
     other loaded rules, whose columns the data may carry. Both versions are always
     evaluated exactly; `exact` evaluates the steps between them exactly too."""
     if old.sector != new.sector:
-        raise UsageError(f"the two versions are of different sectors: {old.sector} ({old.path})"
-                         f" and {new.sector} ({new.path})")
+        raise UsageError(_("the two versions are of different sectors: {sector} ({path}) and "
+                           "{sector2} ({path2})", sector=old.sector, path=old.path,
+                           sector2=new.sector, path2=new.path))
     known = [*known_rules, old, new]
     # Spelt by both versions at once: a label either declares is read, and one they read
     # differently is an error.
@@ -285,7 +288,8 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
     mine = columns.of_sector(old.sector)
     if not mine.size:
         raise DataError([DataProblem(columns.path, None, "sector",
-                                     f"no units of sector '{old.sector}' in the data")])
+                                     _("no units of sector '{sector}' in the data",
+                                       sector=old.sector))])
     versions = [RulesInForce.of(rule, known) for rule in (old, new)]
     old_records, new_records = (_records(mine, version) for version in versions)
     values = [{**a.values, **b.values} for a, b in zip(old_records, new_records, strict=True)]
@@ -304,7 +308,7 @@ def impact(old: Rule, new: Rule, data: Table | Columns, factors: LocalFactors,
         start = evaluator.units(old) or ends[0]
     chain = [start, *middle]
     if not steps and ends[0] != ends[1]:
-        raise UsageError("the versions differ in value but no edit could be applied")
+        raise UsageError(_("the versions differ in value but no edit could be applied"))
     facilities = _facilities(old_records, old, new, chain, ends)
     without = tuple(e for e in diff.edits if not any(e in s.edits for s in steps))
     return Impact(old, new, diff, tuple(steps), without, tuple(facilities), columns.path,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from peie.dsl import ast
 from peie.dsl.checker import check
 from peie.dsl.errors import Diagnostic, RuleError
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, parse_file
 from peie.exact.compiler import CompiledRule, compile_rule
@@ -74,7 +75,8 @@ class RuleSet:
         if not chosen:
             spans = ", ".join(f"{r.sector} {r.effective[0]}-{r.effective[1]} ({r.version})"
                               for r in sorted(self.rules, key=lambda r: (r.sector, r.effective)))
-            raise UsageError(f"no rules are in force for {year}; the rules loaded cover: {spans}")
+            raise UsageError(_("no rules are in force for {year}; the rules loaded cover: {spans}",
+                               year=year, spans=spans))
         return chosen
 
     def for_year(self, year: int) -> RulesInForce:
@@ -150,7 +152,7 @@ def load_rules(paths: Sequence[RuleSource] | None = None) -> RuleSet:
         files += bundled_rule_paths()
     if not files:
         where = ", ".join(str(p) for p in paths or [])
-        raise UsageError(f"no rule files found in {where}")
+        raise UsageError(_("no rule files found in {where}", where=where))
     parsed: list[ast.RuleFile] = []
     problems: list[Diagnostic] = []
     sources: dict[str, str] = {}

@@ -135,3 +135,26 @@ def emissions(row: Mapping[str, Any]) -> Decimal:
         return _d(row["verified_emissions_t"])
     return _d(row.get("direct_emissions_t")) + _d(row.get("electricity_consumed_mwh")) \
         * D("0.6858")
+
+
+def obligations(year: int, rows: Iterable[Mapping[str, Any]],
+                units: Mapping[str, tuple[str, str, Decimal]]) -> dict[tuple[str, str], int]:
+    """(facility, sector) -> what it owes at compliance, whole tonnes (contract 13). Power
+    from 2019: a gas unit owes min(its verified emissions, its exact allocation), any other
+    unit its verified emissions; the facility min(the sum of those, its whole-tonne
+    allocation + 20 % of its verified emissions), half up. Other rules: the verified
+    emissions."""
+    allocated = facility_amounts(units)
+    owed: dict[tuple[str, str], Decimal] = {}
+    emitted: dict[tuple[str, str], Decimal] = {}
+    for row in rows:
+        facility, sector, amount = units[str(row["unit_id"])]
+        key, verified = (facility, sector), emissions(row)
+        emitted[key] = emitted.get(key, D(0)) + verified
+        capped = sector == "power" and year >= 2019
+        gas = capped and CATEGORY.get(str(row["category"]), str(row["category"])) == "gas"
+        owed[key] = owed.get(key, D(0)) + (min(verified, amount) if gas else verified)
+    with decimal.localcontext(CONTEXT):
+        return {key: whole(min(total, allocated[key] + D("0.2") * emitted[key])
+                           if key[1] == "power" and year >= 2019 else total)
+                for key, total in owed.items()}

@@ -55,8 +55,10 @@ def _hand(case: Case) -> dict[tuple[str, str, str | None], Decimal]:
     out.update({("units", unit, None): amount for unit, (_, _, amount) in units.items()})
     out.update({("emissions", row["unit_id"], None): hand.emissions(row)
                 for row in case.rows["units"]})
+    owed = (hand.obligations(case.year, case.rows["units"], units)
+            if any(e.kind == "obligations" for e in case.expected) else {})
     for kind, amounts in (("facilities", final), ("preallocations", pre),
-                          ("trueups", settled)):
+                          ("trueups", settled), ("obligations", owed)):
         for (facility, sector), amount in amounts.items():
             out[(kind, facility, sector)] = Decimal(amount)
             total = out.get((kind, facility, None), Decimal(0))

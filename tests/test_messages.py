@@ -75,6 +75,15 @@ def test_the_language_is_the_option_then_peie_lang_then_the_locale():
     assert choose_language(None, {}) == "en"
 
 
+def test_a_locale_or_peie_lang_that_starts_with_zh_is_chinese():
+    for chinese in ("zh", "zh_CN", "zh_CN.UTF-8", "zh-Hans", "ZH_cn.utf8", "zh_TW.Big5"):
+        assert choose_language(None, {"PEIE_LANG": chinese}) == "zh", chinese
+        assert choose_language(None, {"LANG": chinese}) == "zh", chinese
+    for english in ("C", "C.UTF-8", "POSIX", "en_US", "en_GB.UTF-8", "fr_FR.UTF-8"):
+        assert choose_language(None, {"PEIE_LANG": english, "LANG": "zh_CN"}) == "en", english
+        assert choose_language(None, {"LC_ALL": english, "LANG": "zh_CN"}) == "en", english
+
+
 def test_the_command_line_reports_in_chinese_with_lang_zh(tmp_path, capsys):
     from peie.cli import main
 
@@ -86,3 +95,26 @@ def test_the_command_line_reports_in_chinese_with_lang_zh(tmp_path, capsys):
     assert "规则文件中有 1 处错误" in err
     assert main(["--lang", "en", "check", str(rule)]) == 1
     assert "1 error in rule files" in capsys.readouterr().err
+
+
+FIELD = re.compile(r"\{(\w+)(:[^}]*)?\}")
+
+
+def test_every_translation_renders_with_the_values_its_english_takes():
+    """Each message of zh.po formats with the values its English template takes (a number
+    where the template gives a format spec, text elsewhere), and shows each value that
+    its translation names: no stray brace, no placeholder lost or misspelt."""
+    for key, translation in catalogue("zh").items():
+        plural = isinstance(translation, tuple)
+        fields = {name: 1234 if spec else f"<{name}>" for name, spec in FIELD.findall(key)}
+        if plural:
+            fields.pop("count", None)
+            message = ngettext(key, key, 2, **fields)
+        else:
+            message = _(key, **fields)
+        if not fields and not plural:
+            continue  # rendered as it is written, braces and all
+        text = localized(message, "zh")
+        values = {**fields, "count": 2} if plural else fields
+        for name, spec in FIELD.findall(translation[0] if plural else translation):
+            assert format(values[name], spec[1:]) in text, (key, text)

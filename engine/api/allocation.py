@@ -45,7 +45,8 @@ class AllocationRun(Allocation):
     def explain(self, unit_id: str) -> Node:
         unit = self.unit(unit_id)
         if unit is None:
-            raise UsageError(f"no unit '{unit_id}' in {self.data_path}")
+            raise UsageError(_("no unit '{unit_id}' in {path}", unit_id=unit_id,
+                               path=self.data_path))
         assert self.compiled is not None
         return explain_unit(unit, self.compiled[unit.record.sector], self.data_path)
 
@@ -122,7 +123,7 @@ def explain(data: DataLike, year: int, unit_id: str, *, rules: RulesLike = None,
     warnings = factor_warnings(factors, {(r.province, r.sector) for r in records}, strict)
     record = next((r for r in records if r.unit_id == unit_id), None)
     if record is None:
-        raise UsageError(f"no unit '{unit_id}' in {table.path}")
+        raise UsageError(_("no unit '{unit_id}' in {path}", unit_id=unit_id, path=table.path))
     compiled = {record.sector: in_force.exact(record.sector)}
     unit = evaluate_units([record], compiled, factors, table.path)[0]
     tree = explain_unit(unit, compiled[record.sector], table.path)

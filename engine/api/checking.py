@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import UsageError
 from peie.ruleset import RuleText, expand_rule_paths
@@ -37,15 +38,16 @@ def check(files: Sequence[str | RuleText]) -> CheckResult:
         if path.is_dir():
             found = expand_rule_paths([path])
             if not found:
-                raise UsageError(f"{given}: no *.rule files in this directory")
+                raise UsageError(_("{given}: no *.rule files in this directory", given=given))
             rule_paths.extend(found)
         elif path.suffix in FACTOR_SUFFIXES:
             factor_paths.append(path)
         elif path.suffix == ".rule":
             rule_paths.append(path)
         else:
-            raise UsageError(f"{given}: give rule files (.rule), directories of them, or "
-                             f"local-factor files ({', '.join(FACTOR_SUFFIXES)})")
+            raise UsageError(_("{given}: give rule files (.rule), directories of them, or "
+                               "local-factor files ({factor_suffixes})", given=given,
+                               factor_suffixes=", ".join(FACTOR_SUFFIXES)))
     ruleset = load_rules(rule_paths or None)
     for path in factor_paths:
         read_local_factors(path, ruleset.sectors)

@@ -10,6 +10,7 @@ from peie.collector import collector_paused
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import Table, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
+from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem, UsageError
 from peie.ruleset import RuleSet, RulesInForce, RuleSource, RuleText, rules_from_text
 from peie.ruleset import load_rules as _load_rule_files
@@ -52,7 +53,7 @@ def read_data(data: DataLike, name: str = "<records>") -> Table:
         return table_from_records(data.to_dict(orient="records"), name)
     if isinstance(data, Iterable):
         return table_from_records(data, name)
-    raise UsageError(f"cannot read data from a {type(data).__name__}")
+    raise UsageError(_("cannot read data from a {type}", type=type(data).__name__))
 
 
 def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFactors:

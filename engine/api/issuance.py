@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from peie.dsl.i18n import _
 from peie.errors import DataProblem, UsageError
 from peie.issuance.ledger import (
     Ledger,
@@ -39,11 +40,13 @@ def open_ledger(path: LedgerLike, reading: bool = False) -> Ledger:
     """The ledger; reading one that does not exist is an error, not a new empty ledger."""
     where = Path(path) if path else default_ledger_path()
     if reading and not where.exists():
-        raise UsageError(f"{where}: there is no ledger here (preallocate or trueup make one)")
+        raise UsageError(_("{where}: there is no ledger here (preallocate or trueup make one)",
+                           where=where))
     if not where.parent.is_dir():
-        raise UsageError(f"{where}: there is no directory {where.parent}")
+        raise UsageError(_("{where}: there is no directory {parent}", where=where,
+                           parent=where.parent))
     if where.is_dir():
-        raise UsageError(f"{where}: is a directory; give the ledger's file name")
+        raise UsageError(_("{where}: is a directory; give the ledger's file name", where=where))
     return Ledger(where)
 
 
@@ -102,8 +105,9 @@ def preallocate(data: DataLike, year: int, *, ledger: LedgerLike = None,
     if not any(preallocates(rule, year) for rule in base.rules.values()):
         versions = ", ".join(f"{r.sector} {r.version} ({r.path})"
                              for _, r in sorted(base.rules.items()))
-        raise UsageError(f"the rules in force for {year} pre-allocate nothing ({versions} say "
-                         "'preallocation none'): the whole allocation is issued by trueup")
+        raise UsageError(_("the rules in force for {year} pre-allocate nothing ({versions} say "
+                           "'preallocation none'): the whole allocation is issued by trueup",
+                           year=year, versions=versions))
     items = preallocations(base)
     with open_ledger(ledger) as book:
         outcome = book.record(year=year, stage="preallocation",

@@ -34,6 +34,7 @@ from peie.data.cases import (
 )
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import table_from_records
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem, UsageError
 from peie.exact.compiler import CONTEXT
@@ -187,15 +188,16 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
         if path.is_dir():
             found = case_paths(path)
             if not found:
-                raise UsageError(f"{given}: no {CASES_SUFFIX} files in this directory")
+                raise UsageError(_("{given}: no {cases_suffix} files in this directory",
+                                   given=given, cases_suffix=CASES_SUFFIX))
             whole.add(path.resolve())
         elif path.name.endswith(CASES_SUFFIX):
             if not path.is_file():
-                raise UsageError(f"{given}: no such file")
+                raise UsageError(_("{given}: no such file", given=given))
             found = [path]
         else:
-            raise UsageError(f"{given}: give case files ({CASES_SUFFIX}) or directories "
-                             "of rule files and their cases")
+            raise UsageError(_("{given}: give case files ({cases_suffix}) or directories of rule "
+                               "files and their cases", given=given, cases_suffix=CASES_SUFFIX))
         for case_file in found:
             cases.setdefault(case_file.resolve().parent, {}).setdefault(
                 case_file.resolve(), case_file)
@@ -206,7 +208,7 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
 def _rules_beside(folder: Path) -> list[Path]:
     rules = expand_rule_paths([folder])
     if not rules:
-        raise UsageError(f"{folder}: no *.rule files beside the cases")
+        raise UsageError(_("{folder}: no *.rule files beside the cases", folder=folder))
     return rules
 
 
@@ -232,7 +234,8 @@ def _run_case(case: Case, ruleset: RuleSet) -> CaseResult:
     except DataError as error:
         return CaseResult(case, (), tuple(_placed(case, p) for p in error.problems), {})
     except UsageError as error:  # no rules in force for the case's year, say
-        problem = DataProblem(case.file, None, None, str(error))
+        problem = DataProblem(case.file, None, None,
+                              error.args[0] if len(error.args) == 1 else str(error))
         return CaseResult(case, (), (PlacedProblem(problem, case.line),), {})
     explained = _Explained(case, outcome)
     checks = tuple(explained.check(e) for e in case.expected)
@@ -454,7 +457,7 @@ def _mending(result: CaseResult) -> list[tuple[Place, str, str]] | None:
     wrong = [] if expected.message in problem.message else ["message"]
     wrong += [key for key, value in expected.given.items() if values[key] != value]
     return [(expected.places[key], _yaml_text(values[key], expected.places[key]),
-             f"error {key}") for key in wrong]
+             _("error {key}", key=key)) for key in wrong]
 
 
 def _what(expected: Expected) -> str:

@@ -14,6 +14,7 @@ from peie.dsl.checker import check
 from peie.dsl.diff import RuleDiff, diff_files
 from peie.dsl.errors import RuleError
 from peie.dsl.formatter import convert_keywords, format_text
+from peie.dsl.i18n import _
 from peie.dsl.keywords import Form
 from peie.dsl.model import Rule
 from peie.dsl.parser import parse, read_rule_text
@@ -32,7 +33,8 @@ def load_version(spec: str | RuleText) -> Rule:
         return load_rules(spec).rules[0]
     path, at, rev = spec.rpartition("@")
     if Path(spec).is_dir():
-        raise UsageError(f"{spec}: a directory; give one rule file (one sector's version)")
+        raise UsageError(_("{spec}: a directory; give one rule file (one sector's version)",
+                           spec=spec))
     if Path(spec).exists() or not at:
         return load_rules([spec]).rules[0]
     text = _git_show(Path(path), rev, spec)
@@ -42,23 +44,24 @@ def load_version(spec: str | RuleText) -> Rule:
 def _git_show(path: Path, rev: str, spec: str) -> str:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"{spec}: no directory {folder}")
+        raise UsageError(_("{spec}: no directory {folder}", spec=spec, folder=folder))
     if not rev or rev.startswith("-"):
         # git would read `--output=DIR` as an option of its own and write where it says
-        raise UsageError(f"{spec}: '{rev}' is not a git revision (a revision does not "
-                         "start with '-' and is not empty)")
+        raise UsageError(_("{spec}: '{rev}' is not a git revision (a revision does not start "
+                           "with '-' and is not empty)", spec=spec, rev=rev))
     try:
         done = subprocess.run(["git", "-C", str(folder), "show", f"{rev}:./{path.name}"],
                               capture_output=True, check=False)
     except FileNotFoundError as error:
-        raise UsageError(f"{spec}: git is not installed") from error
+        raise UsageError(_("{spec}: git is not installed", spec=spec)) from error
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"{spec}: git cannot show it: {reason[-1] if reason else 'failed'}")
+        raise UsageError(_("{spec}: git cannot show it: {reason}", spec=spec,
+                           reason=reason[-1] if reason else _("failed")))
     try:
         return done.stdout.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise UsageError(f"{spec}: not UTF-8 text") from error
+        raise UsageError(_("{spec}: not UTF-8 text", spec=spec)) from error
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,9 @@ def _rule_files(given: Sequence[str]) -> list[Path]:
     for name in given:
         found = expand_rule_paths([name])
         if not found:
-            raise UsageError(f"{name}: no *.rule files in this directory")
+            raise UsageError(_("{name}: no *.rule files in this directory", name=name))
         missing = [str(p) for p in found if not p.is_file()]
         if missing:
-            raise UsageError(f"no such file: {missing[0]}")
+            raise UsageError(_("no such file: {missing}", missing=missing[0]))
         paths += found
     return paths

@@ -30,6 +30,7 @@ from peie.data.columns import (
 from peie.data.kinds import Number, field_kinds
 from peie.data.local_factors import LocalFactors
 from peie.data.records import validate_table
+from peie.dsl.i18n import _, localized
 from peie.dsl.model import Rule
 from peie.exact.allocation import MAX_UNIT_TONNES, evaluate_units
 from peie.exact.facilities import facility_totals, rounding_policy
@@ -342,7 +343,7 @@ def _allocations_by_sector(columns: Columns, rules: RulesInForce, factors: Local
     allocation = np.zeros(columns.size)
     redo = np.zeros(columns.size, dtype=bool)
     one_sector = len(sector_names) == 1  # its rows need no index
-    with Progress("allocating units (batch)", columns.size) as progress:
+    with Progress(localized(_("allocating units (batch)")), columns.size) as progress:
         for code, sector in enumerate(sector_names):
             rows = None if one_sector else np.flatnonzero(sector_codes == code)
             try:

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from peie.api.calibration import calibrate
+from peie.dsl.i18n import _
 from peie.files import atomic_write, check_output_path
 from peie.report.formats import deliver, formats
 
@@ -28,19 +29,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def add_calibrate_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("calibrate", help="find the value of a benchmark at which a target "
-                                         "holds on the data (a balance value, a total, a gap)")
+    p = sub.add_parser("calibrate", help=_("find the value of a benchmark at which a target "
+                                           "holds on the data (a balance value, a total, a "
+                                           "gap)"))
     data_args(p)
     p.add_argument("--solve", required=True, metavar="TABLE[ROW]|PARAM",
-                   help="the value to find: a table row (supply_benchmark[gas]) or a "
-                        "parameter (clinker_benchmark) of the rules in force")
+                   help=_("the value to find: a table row (supply_benchmark[gas]) or a "
+                          "parameter (clinker_benchmark) of the rules in force"))
     p.add_argument("--target", required=True, metavar="balance|total=N|gap=P%",
-                   help="balance: the allocation of the units that read the value equals "
-                        "their verified emissions; total=N: it comes to N tCO2; gap=P%%: "
-                        "it falls short of their verified emissions by P %%")
+                   help=_("balance: the allocation of the units that read the value equals "
+                          "their verified emissions; total=N: it comes to N tCO2; gap=P%%: "
+                          "it falls short of their verified emissions by P %%"))
     p.add_argument("--write", metavar="FILE",
-                   help="write the rule file with the value found to FILE (it may be the "
-                        "rule file itself)")
+                   help=_("write the rule file with the value found to FILE (it may be the "
+                          "rule file itself)"))
     p.add_argument("--format", choices=formats("calibration"), default="table")
     out_arg(p)
     p.set_defaults(run=cmd_calibrate)

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from peie import api
+from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.report.formats import deliver, formats
 
@@ -18,9 +19,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.data is None:
         for flag in ("local_factors", "exact", "problems"):
             if getattr(args, flag) not in (None, False):
-                raise UsageError(f"--{flag.replace('_', '-')} goes with --data")
+                raise UsageError(_("--{option} goes with --data", option=flag.replace("_", "-")))
         if args.format not in formats("diff"):
-            raise UsageError(f"--format {args.format} is for the impact table: give --data")
+            raise UsageError(_("--format {format} is for the impact table: give --data",
+                               format=args.format))
         deliver("diff", args.format, api.diff(args.old, args.new), args.out, sys.stdout)
         return 0
     result = api.impact(args.old, args.new, args.data, local_factors=args.local_factors,
@@ -38,18 +40,18 @@ def _count(text: str) -> int:
 
 def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
                      ) -> argparse.ArgumentParser:
-    p = sub.add_parser("diff", help="what changed between two versions of a sector's rules, "
-                                    "and (with --data) what it does to every facility")
-    p.add_argument("old", metavar="OLD", help="rule file, or FILE@GITREV")
-    p.add_argument("new", metavar="NEW", help="rule file, or FILE@GITREV")
-    p.add_argument("--data", metavar="DATA", help="facility data: show the impact")
+    p = sub.add_parser("diff", help=_("what changed between two versions of a sector's rules, "
+                                      "and (with --data) what it does to every facility"))
+    p.add_argument("old", metavar="OLD", help=_("rule file, or FILE@GITREV"))
+    p.add_argument("new", metavar="NEW", help=_("rule file, or FILE@GITREV"))
+    p.add_argument("--data", metavar="DATA", help=_("facility data: show the impact"))
     p.add_argument("--exact", action="store_true",
-                   help="evaluate the attribution steps exactly, not on the batch path")
+                   help=_("evaluate the attribution steps exactly, not on the batch path"))
     local_factors_arg(p)
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("diff"), *formats("impact")))), default="text")
     p.add_argument("--top", type=_count, default=10, metavar="N",
-                   help="largest gains and losses to list (default 10)")
+                   help=_("largest gains and losses to list (default 10)"))
     out_arg(p)
     p.set_defaults(run=cmd_diff)
     return p

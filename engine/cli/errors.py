@@ -29,11 +29,12 @@ class ReportNotWritten(PeieError):
 
     def __init__(self, failure: str, stage: str, year: int, ledger: os.PathLike[str],
                  run_id: int):
-        super().__init__(
-            f"{failure}. The {stage} of {year} is recorded all the same, in the ledger "
-            f"{ledger} as run {run_id} (peie ledger show --ledger {ledger} --year {year} "
-            "shows it); only its report is missing. The same command again writes the "
-            "report and issues nothing new.")
+        super().__init__(_(
+            "{failure}. The {stage} of {year} is recorded all the same, in the ledger "
+            "{ledger} as run {run} (peie ledger show --ledger {ledger} --year {year} shows "
+            "it); only its report is missing. The same command again writes the report and "
+            "issues nothing new.", failure=failure, stage=stage, year=year, ledger=ledger,
+            run=run_id))
 
 
 def report_error(error: PeieError, command: str | None = None,

@@ -13,6 +13,7 @@ import io
 import sys
 
 from peie import api
+from peie.dsl.i18n import _
 from peie.dsl.keywords import FORMS
 from peie.errors import UsageError
 from peie.report.checks import layout_summary, unified_diff
@@ -20,8 +21,8 @@ from peie.report.checks import layout_summary, unified_diff
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     if args.keep_layout and args.keywords is None:
-        raise UsageError("--keep-layout changes only the keywords: give their form with "
-                         "--keywords en or --keywords zh")
+        raise UsageError(_("--keep-layout changes only the keywords: give their form with "
+                           "--keywords en or --keywords zh"))
     if args.files == ["-"]:
         return _stdin(args)
     written = not (args.check or args.diff)
@@ -48,18 +49,18 @@ def _stdin(args: argparse.Namespace) -> int:
 
 
 def add_fmt_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("fmt", help="write rule files in the canonical layout")
+    p = sub.add_parser("fmt", help=_("write rule files in the canonical layout"))
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="rule files or directories of them; - for standard input "
-                        "(default: the bundled rules)")
+                   help=_("rule files or directories of them; - for standard input (default: the "
+                          "bundled rules)"))
     p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if any file is not formatted")
+                   help=_("write nothing; exit 1 if any file is not formatted"))
     p.add_argument("--diff", action="store_true",
-                   help="write nothing; print what formatting would change")
+                   help=_("write nothing; print what formatting would change"))
     p.add_argument("--keywords", choices=FORMS,
-                   help="write every keyword in English (en) or in Chinese (zh); "
-                        "without it, each keyword stays as written")
+                   help=_("write every keyword in English (en) or in Chinese (zh); without it, "
+                          "each keyword stays as written"))
     p.add_argument("--keep-layout", action="store_true",
-                   help="with --keywords: change only the keywords, keep every other "
-                        "character (spaces, line ends, comments) as it is")
+                   help=_("with --keywords: change only the keywords, keep every other character "
+                          "(spaces, line ends, comments) as it is"))
     p.set_defaults(run=cmd_fmt)

@@ -4,8 +4,10 @@ rendered when the help is printed, and the global `--lang` read before the parse
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from peie.dsl.i18n import LANGUAGES, _, choose_language, localized
 
@@ -40,6 +42,49 @@ class Parser(argparse.ArgumentParser):
         for action in self._actions:
             if isinstance(action, argparse._HelpAction):
                 action.help = _("show this help message and exit")
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's refusal of a command line, in the run's language (argparse words it
+        in English, with its own gettext domain that --lang does not reach)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, localized(_("{prog}: error: {message}", prog=self.prog,
+                                 message=usage_problem(message))) + "\n")
+
+
+# argparse's messages of a wrong command line, as it words them (Python 3.11 to 3.13),
+# and each as the catalogue has it: a named group of the pattern is a placeholder.
+_ARGPARSE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template) for pattern, template in (
+        (r"the following arguments are required: (?P<names>.+)",
+         _("the following arguments are required: {names}")),
+        (r"unrecognized arguments: (?P<words>.+)", _("unrecognized arguments: {words}")),
+        (r"one of the arguments (?P<names>.+) is required",
+         _("one of the arguments {names} is required")),
+        (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
+         _("ambiguous option: {option} could match {matches}")),
+        (r"argument (?P<name>\S+): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
+         _("argument {name}: invalid choice: {value} (choose from {choices})")),
+        (r"argument (?P<name>\S+): invalid (?P<type>\w+) value: (?P<value>.+)",
+         _("argument {name}: invalid {type} value: {value}")),
+        (r"argument (?P<name>\S+): expected one argument",
+         _("argument {name}: expected one argument")),
+        (r"argument (?P<name>\S+): expected at least one argument",
+         _("argument {name}: expected at least one argument")),
+        (r"argument (?P<name>\S+): not allowed with argument (?P<other>\S+)",
+         _("argument {name}: not allowed with argument {other}")),
+        (r"argument (?P<name>\S+): ignored explicit argument (?P<value>.+)",
+         _("argument {name}: ignored explicit argument {value}")),
+    ))
+
+
+def usage_problem(message: str) -> str:
+    """An argparse message as a catalogue message where it is one argparse words so;
+    else as it is."""
+    for pattern, template in _ARGPARSE:
+        match = pattern.fullmatch(message)
+        if match:
+            return _(template, **match.groupdict())
+    return message
 
 
 def lang_arg(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from peie import api
+from peie.dsl.i18n import _, localized
 from peie.errors import PeieError, UsageError
 from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
@@ -25,17 +26,17 @@ from .options import data_args, ledger_arg, out_arg
 def _issuing_args(parser: argparse.ArgumentParser, document: str) -> None:
     ledger_arg(parser)
     parser.add_argument("--supersede", action="store_true",
-                        help="replace what this (year, stage) recorded before")
-    parser.add_argument("--reason", metavar="TEXT", help="why it is superseded (recorded)")
+                        help=_("replace what this (year, stage) recorded before"))
+    parser.add_argument("--reason", metavar="TEXT", help=_("why it is superseded (recorded)"))
     parser.add_argument("--format", choices=formats(document), default="table")
     out_arg(parser)
 
 
 def _reason(args: argparse.Namespace) -> str | None:
     if args.supersede and not (args.reason and args.reason.strip()):
-        raise UsageError("--supersede needs --reason TEXT saying why")
+        raise UsageError(_("--supersede needs --reason TEXT saying why"))
     if args.reason and not args.supersede:
-        raise UsageError("--reason goes with --supersede")
+        raise UsageError(_("--reason goes with --supersede"))
     return args.reason if args.supersede else None
 
 
@@ -58,9 +59,9 @@ def cmd_trueup(args: argparse.Namespace) -> int:
                      supersede_reason=_reason(args), strict=args.strict)
     report_warnings(run.warnings)
     if not run.preallocation_on_record and run.expected_preallocation:
-        print(f"warning: no pre-allocation of {args.year} is recorded in "
-              f"{run.recorded.ledger}; every facility is settled as a new entrant",
-              file=sys.stderr)
+        print(localized(_("warning: no pre-allocation of {year} is recorded in {ledger}; every "
+                          "facility is settled as a new entrant", year=args.year,
+                          ledger=run.recorded.ledger)), file=sys.stderr)
     _deliver_recorded("trueup", args, run, run.recorded)
     return 0
 
@@ -72,9 +73,10 @@ def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
     try:
         deliver(stage, args.format, run, args.out, sys.stdout)
     except PeieError as error:
-        raise ReportNotWritten(str(error), stage, args.year, recorded.ledger,
+        failure = error.args[0] if len(error.args) == 1 else str(error)  # a Message
+        raise ReportNotWritten(failure, stage, args.year, recorded.ledger,
                                recorded.outcome.run_id) from None
-    print(recorded_line(recorded), file=sys.stderr)
+    print(localized(recorded_line(recorded)), file=sys.stderr)
 
 
 def cmd_position(args: argparse.Namespace) -> int:
@@ -100,30 +102,30 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: Any) -> None:
-    p = sub.add_parser("preallocate", help="pre-allocate on base-year output and record it")
+    p = sub.add_parser("preallocate", help=_("pre-allocate on base-year output and record it"))
     data_args(p)
     _issuing_args(p, "preallocation")
     p.set_defaults(run=cmd_preallocate)
 
-    p = sub.add_parser("trueup", help="final allocation on verified output, and the true-up")
+    p = sub.add_parser("trueup", help=_("final allocation on verified output, and the true-up"))
     data_args(p)
     _issuing_args(p, "trueup")
     p.set_defaults(run=cmd_trueup)
 
-    p = sub.add_parser("position", help="final allocation against verified emissions")
+    p = sub.add_parser("position", help=_("final allocation against verified emissions"))
     data_args(p)
     p.add_argument("--format", choices=formats("position"), default="table")
     p.set_defaults(run=cmd_position)
 
-    p = sub.add_parser("ledger", help="read the ledger")
+    p = sub.add_parser("ledger", help=_("read the ledger"))
     ledger_sub = p.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
-    show = ledger_sub.add_parser("show", help="current issuances, with their runs")
-    export = ledger_sub.add_parser("export", help="every issuance, superseded ones too")
+    show = ledger_sub.add_parser("show", help=_("current issuances, with their runs"))
+    export = ledger_sub.add_parser("export", help=_("every issuance, superseded ones too"))
     for q in (show, export):
         ledger_arg(q)
         q.add_argument("--year", type=int)
         q.add_argument("--facility", metavar="FACILITY_ID")
-    show.add_argument("--all", action="store_true", help="include superseded runs")
+    show.add_argument("--all", action="store_true", help=_("include superseded runs"))
     show.set_defaults(run=cmd_ledger_show)
     export.add_argument("--format", choices=formats("ledger export"), default="csv")
     export.add_argument("--out", metavar="FILE")

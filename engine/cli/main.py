@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from peie import api
-from peie.dsl.i18n import reset_language, set_language
+from peie.dsl.i18n import _, reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.formats import deliver, formats
@@ -41,17 +41,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_allocate(args: argparse.Namespace) -> int:
     if args.format in ("xlsx", "parquet") and not args.out:
-        raise UsageError(f"--format {args.format} writes a file: give it with --out FILE")
+        raise UsageError(_("--format {format} writes a file: give it with --out FILE",
+                           format=args.format))
     if args.batch:
         if args.format not in formats("batch allocation"):
-            raise UsageError("--batch writes table, json, csv or parquet")
+            raise UsageError(_("--batch writes table, json, csv or parquet"))
         batch = api.allocate_batch(args.data, args.year, rules=args.rules,
                                    local_factors=args.local_factors, strict=args.strict)
         report_warnings(batch.warnings)
         deliver("batch allocation", args.format, batch, args.out, sys.stdout)
         return EXIT_OK
     if args.format not in formats("allocation"):
-        raise UsageError(f"--format {args.format} goes with --batch")
+        raise UsageError(_("--format {format} goes with --batch", format=args.format))
     run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
                        strict=args.strict)
     report_warnings(run.warnings)
@@ -75,36 +76,37 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="peie", description="Free carbon-allowance allocation for China's national ETS, "
-                                 "from rule files.")
-    parser.add_argument("--version", action="version", version=f"peie {version()}")
+        prog="peie", description=_("Free carbon-allowance allocation for China's national ETS, "
+                                   "from rule files."))
+    parser.add_argument("--version", action="version", version=f"peie {version()}",
+                        help=_("show the version of peie and exit"))
     lang_arg(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="check rule files (and local-factor files)")
+    p = sub.add_parser("check", help=_("check rule files (and local-factor files)"))
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="rule files, directories, or local-factor .csv/.yaml "
-                        "(default: the bundled rules)")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+                   help=_("rule files, directories, or local-factor .csv/.yaml (default: the "
+                          "bundled rules)"))
+    p.add_argument("-q", "--quiet", action="store_true", help=_("print nothing when all is well"))
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("allocate", help="allocate free allowances for a year")
+    p = sub.add_parser("allocate", help=_("allocate free allowances for a year"))
     data_args(p)
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("allocation"), *formats("batch allocation")))), default="table")
     out_arg(p)
     p.add_argument("--batch", action="store_true",
-                   help="columnar float64 evaluation for large datasets; facility amounts "
-                        "are the exact path's (unit amounts are floats)")
+                   help=_("columnar float64 evaluation for large datasets; facility amounts are "
+                          "the exact path's (unit amounts are floats)"))
     p.set_defaults(run=cmd_allocate)
 
-    p = sub.add_parser("explain", help="show how one unit's allocation is computed, or "
-                                       "how a facility's is made of its units")
+    p = sub.add_parser("explain", help=_("show how one unit's allocation is computed, or "
+                                         "how a facility's is made of its units"))
     data_args(p)
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--unit", metavar="UNIT_ID", help="the unit's computation tree")
+    which.add_argument("--unit", metavar="UNIT_ID", help=_("the unit's computation tree"))
     which.add_argument("--facility", metavar="FACILITY_ID",
-                       help="the facility's units per sector, their exact sum and rounding")
+                       help=_("the facility's units per sector, their exact sum and rounding"))
     p.add_argument("--format", choices=formats("explanation"), default="text")
     p.set_defaults(run=cmd_explain)
 

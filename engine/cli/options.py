@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from importlib import metadata
 
+from peie.dsl.i18n import _
+
 from .errors import SHOWN_PROBLEMS
 
 
@@ -18,36 +20,37 @@ def version() -> str:
 def rules_arg(parser: argparse.ArgumentParser) -> None:
     # One value per --rules (given again for more): a list would swallow DATA after it.
     parser.add_argument("--rules", action="append", metavar="DIR_OR_FILE",
-                        help="a rule file or a directory of them; repeat for more "
-                             "(default: the bundled rules)")
+                        help=_("a rule file or a directory of them; repeat for more (default: "
+                               "the bundled rules)"))
 
 
 def local_factors_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--local-factors", metavar="FILE",
-                        help="CSV or YAML with province,sector,factor (default: 1 everywhere)")
+                        help=_("CSV or YAML with province,sector,factor (default: 1 everywhere)"))
 
 
 def data_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", metavar="DATA", help="facility data: .csv .xlsx .json .yaml")
-    parser.add_argument("--year", type=int, required=True, help="the allocation year")
+    parser.add_argument("data", metavar="DATA", help=_("facility data: .csv .xlsx .json .yaml"))
+    parser.add_argument("--year", type=int, required=True, help=_("the allocation year"))
     rules_arg(parser)
     local_factors_arg(parser)
     problems_arg(parser)
     parser.add_argument("--strict", action="store_true",
-                        help="stop at a warning (a local factor that applies to no unit) "
-                             "as at an error")
+                        help=_("stop at a warning (a local factor that applies to no unit) as at "
+                               "an error"))
 
 
 def problems_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", metavar="FILE",
-                        help=f"where the data has problems, write every one to FILE as CSV "
-                             f"(standard error shows the first {SHOWN_PROBLEMS})")
+                        help=_("where the data has problems, write every one to FILE as CSV "
+                               "(standard error shows the first {shown})",
+                               shown=SHOWN_PROBLEMS))
 
 
 def out_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    parser.add_argument("--out", metavar="FILE", help=_("write here instead of standard output"))
 
 
 def ledger_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ledger", metavar="PATH", help="the ledger (default: $PEIE_LEDGER, "
-                        "else ./peie-ledger.sqlite)")
+    parser.add_argument("--ledger", metavar="PATH", help=_("the ledger (default: $PEIE_LEDGER, "
+                                                           "else ./peie-ledger.sqlite)"))

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.service import settings
 
@@ -22,9 +23,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     token = args.token or os.environ.get(TOKEN_ENV) or None
     if token is not None and len(token) < SHORTEST_TOKEN:
-        raise UsageError(f"the token must be at least {SHORTEST_TOKEN} characters long; "
-                         "make one with: python -c 'import secrets; "
-                         "print(secrets.token_urlsafe())'")
+        raise UsageError(_("the token must be at least {length} characters long; make "
+                           "one with: python -c 'import secrets; print(secrets.token_urlsafe())'",
+                           length=SHORTEST_TOKEN))
     limits = settings.Limits(body_bytes=args.max_body_mib * 1024 * 1024, units=args.max_units,
                              seconds=args.timeout, threads=args.threads)
     serve(settings.Settings(tuple(args.rules or ()), args.ledger, token, limits),
@@ -51,24 +52,25 @@ def _port(text: str) -> int:
 
 def add_serve_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
                       ) -> None:
-    p = sub.add_parser("serve", help="answer over HTTP: check, allocate, explain, position, "
-                                     "diff, the ledger (docs/service.md)")
-    p.add_argument("--host", default="127.0.0.1", help="the address to listen on "
-                   "(default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=_port, default=8000, help="default 8000")
+    p = sub.add_parser("serve", help=_("answer over HTTP: check, allocate, explain, position, "
+                                       "diff, the ledger (docs/service.md)"))
+    p.add_argument("--host", default="127.0.0.1", help=_("the address to listen on (default "
+                                                         "127.0.0.1: this machine only)"))
+    p.add_argument("--port", type=_port, default=8000, help=_("default 8000"))
     rules_arg(p)
     ledger_arg(p)
-    p.add_argument("--token", help=f"the token that issuing requests must bear (default: "
-                   f"${TOKEN_ENV}); without one, the service issues nothing")
+    p.add_argument("--token", help=_("the token that issuing requests must bear (default: "
+                                     "${variable}); without one, the service issues nothing",
+                                     variable=TOKEN_ENV))
     limits = settings.Limits()
     p.add_argument("--max-body-mib", type=_positive(int), metavar="N",
                    default=limits.body_bytes // (1024 * 1024),
-                   help="the largest request body, in MiB (default %(default)s)")
+                   help=_("the largest request body, in MiB (default %(default)s)"))
     p.add_argument("--max-units", type=_positive(int), metavar="N", default=limits.units,
-                   help="the most units in one request (default %(default)s)")
+                   help=_("the most units in one request (default %(default)s)"))
     p.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
                    default=limits.seconds,
-                   help="the longest a request may take (default %(default)s)")
+                   help=_("the longest a request may take (default %(default)s)"))
     p.add_argument("--threads", type=_positive(int), metavar="N", default=limits.threads,
-                   help="requests worked on at once (default %(default)s)")
+                   help=_("requests worked on at once (default %(default)s)"))
     p.set_defaults(run=cmd_serve)

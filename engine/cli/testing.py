@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from peie import api
+from peie.dsl.i18n import _
 from peie.files import check_output_path
 from peie.report.formats import deliver
 
@@ -23,19 +24,19 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def add_test_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("test", help="run the test cases written beside the rules "
-                                    "(NAME.cases.yaml)")
+    p = sub.add_parser("test", help=_("run the test cases written beside the rules "
+                                      "(NAME.cases.yaml)"))
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="case files, or directories of rule files and their cases "
-                        "(default: the bundled rules)")
+                   help=_("case files, or directories of rule files and their cases (default: "
+                          "the bundled rules)"))
     p.add_argument("--rules", action="append", metavar="DIR_OR_FILE",
-                   help="run every case against these rules instead of the rules beside "
-                        "the cases: a rule file or a directory of them; repeat for more")
+                   help=_("run every case against these rules instead of the rules beside the "
+                          "cases: a rule file or a directory of them; repeat for more"))
     p.add_argument("--update", action="store_true",
-                   help="after a deliberate change: rewrite the expected amounts and error "
-                        "messages that differ in the case files, and list them")
-    p.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
+                   help=_("after a deliberate change: rewrite the expected amounts and error "
+                          "messages that differ in the case files, and list them"))
+    p.add_argument("--junit", metavar="FILE", help=_("also write the results as JUnit XML"))
     p.add_argument("--coverage", action="store_true",
-                   help="list every table row, bracket row and edge, and branch that no "
-                        "case exercises")
+                   help=_("list every table row, bracket row and edge, and branch that no case "
+                          "exercises"))
     p.set_defaults(run=cmd_test)

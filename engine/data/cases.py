@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peie.dsl.errors import Diagnostic, Span, did_you_mean
+from peie.dsl.i18n import _, joined
 from peie.errors import CaseError
 
 from .readers import read_bytes
@@ -169,7 +170,7 @@ def read_case_file(path: str | os.PathLike[str]) -> CaseFile:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise CaseError([Diagnostic(Span(name, line, 1, line, 1),
-                                    "is not valid UTF-8 text (save the file as UTF-8)")],
+                                    _("is not valid UTF-8 text (save the file as UTF-8)"))],
                         {}) from None
     reader = _Reader(name, text)
     cases = reader.cases()
@@ -206,10 +207,11 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
         value = Decimal(text.replace(".inf", "inf").replace(".nan", "nan"))
     except InvalidOperation:
         raise yaml.constructor.ConstructorError(
-            None, None, f"cannot read '{node.value}' as a number", node.start_mark) from None
+            None, None, _("cannot read '{text}' as a number", text=node.value),
+            node.start_mark) from None
     if not value.is_finite():
         raise yaml.constructor.ConstructorError(
-            None, None, f"'{node.value}' is not a finite number", node.start_mark)
+            None, None, _("'{text}' is not a finite number", text=node.value), node.start_mark)
     return value
 
 
@@ -226,9 +228,9 @@ def _loader(text: str) -> yaml.SafeLoader:
     return ExactLoader(text)  # type: ignore[no-any-return]
 
 
-_WORDS = {"string": "text", "integer": "a whole number", "number": "a number",
-          "array": "a list", "object": "a mapping of name: value", "boolean": "yes/no",
-          "null": "empty"}
+_WORDS = {"string": _("text"), "integer": _("a whole number"), "number": _("a number"),
+          "array": _("a list"), "object": _("a mapping of name: value"),
+          "boolean": _("yes/no"), "null": _("empty")}
 
 
 @dataclass
@@ -255,8 +257,9 @@ class _Reader:
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = (str(error.problem) if isinstance(error, yaml.constructor.ConstructorError)
-                       else f"is not valid YAML: {error.problem}")
+            problem = error.problem or _("syntax error")
+            message = (problem if isinstance(error, yaml.constructor.ConstructorError)
+                       else _("is not valid YAML: {problem}", problem=problem))
             self.problems.append(Diagnostic(Span(self.path, line, column, line, column + 1),
                                             message))
             return None
@@ -269,7 +272,7 @@ class _Reader:
             return []
         if self.root is None:
             self.problems.append(Diagnostic(Span(self.path, 1, 1, 1, 1),
-                                            "the file is empty: a list of cases is expected"))
+                                            _("the file is empty: a list of cases is expected")))
             return []
         self.duplicate_keys(self.root, set())
         from jsonschema import Draft202012Validator
@@ -319,8 +322,8 @@ class _Reader:
             first: dict[str, int] = {}
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode) and key.value in first:
-                    self.problem(key, f"'{key.value}' is given twice in this mapping (first "
-                                      f"on line {first[key.value]})")
+                    self.problem(key, _("'{value}' is given twice in this mapping (first on line "
+                                        "{first})", value=key.value, first=first[key.value]))
                 elif isinstance(key, yaml.ScalarNode):
                     first[key.value] = key.start_mark.line + 1
                 self.duplicate_keys(value, stack)
@@ -333,17 +336,19 @@ class _Reader:
         validator, instance = error.validator, error.instance
         if validator == "type" and "propertyNames" in error.absolute_schema_path:
             self.problem(self.node([*path, instance], key=True),
-                         f"write the name {instance} as text, in quotes: '{instance}'")
+                         _("write the name {instance} as text, in quotes: '{instance}'",
+                           instance=instance))
         elif validator == "additionalProperties":
             known = list(error.schema.get("properties", {}))
             for name in sorted(set(instance) - set(known), key=str):
                 self.problem(self.node([*path, name], key=True),
-                             f"'{name}' is not known here{did_you_mean(str(name), known)}; "
-                             f"write one of: {', '.join(known)}")
+                             _("'{name}' is not known here{hint}; write one of: {known}",
+                               name=name, hint=did_you_mean(str(name), known),
+                               known=", ".join(known)))
         elif validator == "required":
             for name in error.validator_value:
                 if name not in instance:
-                    self.problem(self.node(path), f"'{name}' is missing here")
+                    self.problem(self.node(path), _("'{name}' is missing here", name=name))
         elif validator == "maxProperties":  # an expected error with amounts beside it
             self.problem(self.node([*path, "error"], key=True), _schema_message(error))
         else:
@@ -390,19 +395,21 @@ class _Reader:
                 data = "base_units" if rows is not units else "units"
                 self.problem(self.node([index, "expect", expected.kind, expected.key],
                                        key=True),
-                             f"'{expected.key}' is not a {column} of the case's {data}")
+                             _("'{key}' is not a {column} of the case's {data}", key=expected.key,
+                               column=column, data=data))
         if "base_units" in case.rows and not any(
                 e.kind in ("preallocations", "trueups") for e in case.expected):
             self.problem(self.node([index, "base_units"], key=True),
-                         "base_units are read only for preallocations and trueups, and "
-                         "the case expects neither")
+                         _("base_units are read only for preallocations and trueups, and the "
+                           "case expects neither"))
 
     def duplicate_names(self, cases: list[Case]) -> None:
         first: dict[str, int] = {}
         for index, case in enumerate(cases):
             if case.name in first:
-                self.problem(self.node([index, "name"]), f"a second case named "
-                             f"'{case.name}' (the first is on line {first[case.name]})")
+                self.problem(self.node([index, "name"]), _("a second case named '{name}' (the "
+                                                           "first is on line {first})",
+                                                           name=case.name, first=first[case.name]))
             first.setdefault(case.name, case.line)
 
 
@@ -411,13 +418,14 @@ def _schema_message(error: ValidationError) -> str:
     if validator == "type":
         wanted = error.validator_value
         words = [_WORDS[t] for t in (wanted if isinstance(wanted, list) else [wanted])]
-        return "must be " + (", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1
-                             else words[0])
+        if len(words) == 1:
+            return _("must be {what}", what=words[0])
+        return _("must be {some} or {last}", some=joined(words[:-1]), last=words[-1])
     if validator in ("minItems", "minProperties", "minLength"):
-        return "must not be empty"
+        return _("must not be empty")
     if validator == "anyOf":
-        return "must be a whole number of tonnes, or a mapping of sector: whole number"
+        return _("must be a whole number of tonnes, or a mapping of sector: whole number")
     if validator == "maxProperties":
-        return "a case that expects an error expects nothing else"
+        return _("a case that expects an error expects nothing else")
     return str(error.message)
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
 
 from peie.dsl.errors import did_you_mean
+from peie.dsl.i18n import _
 from peie.dsl.model import BoolType, EnumType, Input, NumType, Range, Rule, YesNoType
 
 if TYPE_CHECKING:  # the record check runs without numpy (`peie check` does not load it)
@@ -51,22 +52,25 @@ def number_problem(text: str) -> str:
     """Why `text` is not a number, with the number it was likely meant to be."""
     plain = text if text.isascii() else text.translate(_FULL_WIDTH)
     if _THOUSANDS.fullmatch(plain):
-        return (f"'{text}' looks like a thousands separator: write "
-                f"{plain.replace(',', '')}")
+        return _("'{text}' looks like a thousands separator: write {number}", text=text,
+                 number=plain.replace(",", ""))
     if _DECIMAL_COMMA.fullmatch(plain):
-        return f"'{text}' looks like a decimal comma: write {plain.replace(',', '.')}"
+        return _("'{text}' looks like a decimal comma: write {number}", text=text,
+                 number=plain.replace(",", "."))
     if _DOTTED_THOUSANDS.fullmatch(plain):
         written = plain.replace(".", "").replace(",", ".")
         if "," in plain:
-            return (f"'{text}' looks like dots between thousands and a decimal comma: "
-                    f"write {written}")
-        return f"'{text}' looks like dots between thousands: write {written}"
+            return _("'{text}' looks like dots between thousands and a decimal comma: "
+                     "write {number}", text=text, number=written)
+        return _("'{text}' looks like dots between thousands: write {number}", text=text,
+                 number=written)
     if plain and all(c in _DASHES for c in plain):
-        return (f"'{text}' is not a number: Excel's accounting format shows zero as a dash, "
-                "and tables also use a dash for nothing; write 0, or leave the cell empty")
+        return _("'{text}' is not a number: Excel's accounting format shows zero as a dash, "
+                 "and tables also use a dash for nothing; write 0, or leave the cell empty",
+                 text=text)
     if any(not c.isascii() and unicodedata.numeric(c, None) is not None for c in plain):
-        return f"'{text}' is not a number: write ASCII digits"
-    return f"must be a number, got '{text}'"
+        return _("'{text}' is not a number: write ASCII digits", text=text)
+    return _("must be a number, got '{text}'", text=text)
 
 
 class Kind(ABC):
@@ -180,8 +184,8 @@ class Code(Kind):
         return value in self._members
 
     def mismatch(self, value: Any) -> str:
-        return (f"'{value}' is not one of {', '.join(self.members)}"
-                f"{did_you_mean(str(value), self.members)}")
+        return _("'{value}' is not one of {codes}{hint}", value=value,
+                 codes=", ".join(self.members), hint=did_you_mean(str(value), self.members))
 
     def doubtful(self, columns: Columns, name: str) -> np.ndarray:
         return columns.strangers(name, self.members)
@@ -210,8 +214,8 @@ class YesNo(Code):
         return self.SPELLINGS.get(text.strip().casefold(), text)
 
     def mismatch(self, value: Any) -> str:
-        return (f"'{value}' is not yes or no (write yes/no, true/false, y/n, 1/0 or "
-                "是/否)")
+        return _("'{value}' is not yes or no (write yes/no, true/false, y/n, 1/0 or 是/否)",
+                 value=value)
 
     def doubtful(self, columns: Columns, name: str) -> np.ndarray:
         return columns.filled(name) & (self.vector(columns, name) < 0)

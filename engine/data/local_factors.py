@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from peie.dsl.errors import did_you_mean
+from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem
 
 from .kinds import number_problem, read_number
@@ -49,8 +50,9 @@ class LocalFactors:
         """A problem for each factor whose (province, sector) no unit of the data has:
         most likely a misspelt key, which would otherwise leave the units at 1."""
         return [DataProblem(source.file or "<local factors>", source.row, None,
-                            f"the factor for {province}/{sector} applies to no unit: the "
-                            f"data has no unit of sector {sector} in {province}")
+                            _("the factor for {province}/{sector} applies to no unit: the data "
+                              "has no unit of sector {sector} in {province}", province=province,
+                              sector=sector))
                 for (province, sector), source in self.factors.items()
                 if (province, sector) not in present]
 
@@ -64,12 +66,12 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
     problems: list[DataProblem] = []
     for name in COLUMNS:
         if name not in table.columns:
-            problems.append(DataProblem(table.path, None, name, "column is missing "
-                                        "(the header must be province,sector,factor)"))
+            problems.append(DataProblem(table.path, None, name, _(
+                "column is missing (the header must be province,sector,factor)")))
     for name in table.columns:
         if name not in COLUMNS:
-            problems.append(DataProblem(table.path, None, name, "unknown column"
-                                        f"{did_you_mean(name, COLUMNS)}"))
+            problems.append(DataProblem(table.path, None, name, _(
+                "unknown column{hint}", hint=did_you_mean(name, COLUMNS))))
     if problems:
         raise DataError(problems)
     factors: dict[tuple[str, str], FactorSource] = {}
@@ -81,19 +83,20 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
 
         province = province_of(written) if written else None
         if not written:
-            report("province", "is required but empty")
+            report("province", _("is required but empty"))
         elif province is None:
             report("province", unknown_province(written))
         if not sector:
-            report("sector", "is required but empty")
+            report("sector", _("is required but empty"))
         elif sector not in sectors:
-            report("sector", f"unknown sector '{sector}'{did_you_mean(sector, sectors)}")
+            report("sector", _("unknown sector '{sector}'{hint}", sector=sector,
+                               hint=did_you_mean(sector, sectors)))
         factor = _factor(text, report)
         if province and sector and factor is not None:
             if (province, sector) in factors:
                 first = factors[(province, sector)].row
-                report("province", f"a second factor for {province}/{sector} (first in row "
-                       f"{first})")
+                report("province", _("a second factor for {province}/{sector} (first in row "
+                                     "{first})", province=province, sector=sector, first=first))
             else:
                 factors[(province, sector)] = FactorSource(factor, table.path, row.number)
     if problems:
@@ -103,15 +106,15 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
 
 def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-untyped-def]
     if text is None:
-        report("factor", "is required but empty")
+        report("factor", _("is required but empty"))
         return None
     factor = read_number(text)
     if factor is None:
         report("factor", number_problem(text))
         return None
     if not 0 < factor <= 1:
-        report("factor", f"{text} is out of range: a local adjustment factor must be more "
-               "than 0 and at most 1 (provinces may only be stricter than the national "
-               "benchmark)")
+        report("factor", _("{text} is out of range: a local adjustment factor must be more than "
+                           "0 and at most 1 (provinces may only be stricter than the national "
+                           "benchmark)", text=text))
         return None
     return factor

@@ -20,6 +20,7 @@ import unicodedata
 from typing import NamedTuple
 
 from peie.dsl.errors import did_you_mean
+from peie.dsl.i18n import _
 
 
 class Province(NamedTuple):
@@ -90,5 +91,5 @@ def province_of(text: str) -> str | None:
 def unknown_province(text: str) -> str:
     """The problem with a province no spelling matches, with the nearest spelling."""
     near = did_you_mean(text, [s for p in PROVINCES for s in p.spellings])
-    return (f"'{text}' is not a province of the national market: write a province's name "
-            f"or GB/T 2260 code, such as 江苏, Jiangsu or 32{near}")
+    return _("'{text}' is not a province of the national market: write a province's name or "
+             "GB/T 2260 code, such as 江苏, Jiangsu or 32{hint}", text=text, hint=near)

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem, UsageError
 
 from .nothing import text_or_none
@@ -63,8 +64,9 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     if isinstance(value, Decimal):
         if value.is_finite() and (len(value.as_tuple().digits) > MAX_DIGITS
                                   or abs(value.adjusted()) > MAX_EXPONENT):
-            raise _fail(path, f"a number of more than {MAX_DIGITS} digits or with an exponent "
-                        f"beyond {MAX_EXPONENT} is not an amount", row, field)
+            raise _fail(path, _("a number of more than {max_digits} digits or with an exponent "
+                                "beyond {max_exponent} is not an amount", max_digits=MAX_DIGITS,
+                                max_exponent=MAX_EXPONENT), row, field)
         text = format(value, "f")
     elif isinstance(value, int):
         text = str(value)
@@ -76,11 +78,12 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise _fail(path, "holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), "
-                        "which is not text", row, field) from None
+            raise _fail(path, _("holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), "
+                                "which is not text"), row, field) from None
         text = value
     else:
-        raise _fail(path, f"must be a number or text, got a {type(value).__name__}", row, field)
+        raise _fail(path, _("must be a number or text, got a {type}",
+                            type=type(value).__name__), row, field)
     return text_or_none(text)
 
 
@@ -89,9 +92,9 @@ def _header(path: str, names: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     for name in columns:
         if not name:
-            raise _fail(path, "the header has an empty column name", 1)
+            raise _fail(path, _("the header has an empty column name"), 1)
         if name in seen:
-            raise _fail(path, f"column '{name}' appears twice in the header", 1, name)
+            raise _fail(path, _("column '{name}' appears twice in the header", name=name), 1, name)
         seen.add(name)
     return columns
 
@@ -101,13 +104,14 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise _fail(path, f"line {line} is not valid UTF-8 text (save the file as UTF-8)",
+        raise _fail(path, _("line {line} is not valid UTF-8 text (save the file as UTF-8)",
+                            line=line),
                     line) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
-            raise _fail(path, "the file is empty: a header line is expected")
+            raise _fail(path, _("the file is empty: a header line is expected"))
         columns = _header(path, header)
         rows = []
         start = reader.line_num + 1
@@ -117,11 +121,12 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
             if all(t is None for t in texts):
                 continue
             if len(cells) != len(columns):
-                raise _fail(path, f"has {len(cells)} cells but the header has {len(columns)}",
+                raise _fail(path, _("has {cells} cells but the header has {columns}",
+                                    cells=len(cells), columns=len(columns)),
                             number)
             rows.append(Row(number, dict(zip(columns, texts, strict=True))))
     except csv.Error as error:
-        raise _fail(path, f"is not valid CSV: {error}", reader.line_num) from None
+        raise _fail(path, _("is not valid CSV: {error}", error=error), reader.line_num) from None
     return columns, rows
 
 
@@ -138,8 +143,8 @@ def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
         # openpyxl reads a damaged archive's XML with whatever its parts raise (BadZipFile,
         # zlib.error, ParseError, IndexError, NotImplementedError for a compression method
         # ...: the fuzzer found each): all of them mean this file cannot be read.
-        raise _fail(path, f"is not a readable XLSX workbook "
-                          f"({type(error).__name__}: {error})") from None
+        raise _fail(path, _("is not a readable XLSX workbook ({type}: {error})",
+                            type=type(error).__name__, error=error)) from None
 
 
 # An XLSX file is a zip archive; what its members unpack to is bounded before openpyxl
@@ -151,16 +156,17 @@ OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also how Excel stores en
 def _workbook_archive(path: str) -> None:
     with open(path, "rb") as handle:
         if handle.read(len(OLE2_SIGNATURE)) == OLE2_SIGNATURE:
-            raise _fail(path, "is an encrypted (password-protected) or old-format (.xls) "
-                              "workbook: save it from Excel as an unprotected .xlsx")
+            raise _fail(path, _("is an encrypted (password-protected) or old-format (.xls) "
+                                "workbook: save it from Excel as an unprotected .xlsx"))
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise _fail(path, f"is not a readable XLSX workbook ({error})") from None
+        raise _fail(path, _("is not a readable XLSX workbook ({error})", error=error)) from None
     if unpacked > XLSX_UNPACKED_BYTES:
-        raise _fail(path, f"unpacks to {unpacked:,} bytes, more than the "
-                          f"{XLSX_UNPACKED_BYTES:,} an XLSX data file may hold")
+        raise _fail(path, _("unpacks to {unpacked:,} bytes, more than the "
+                            "{limit:,} an XLSX data file may hold",
+                            unpacked=unpacked, limit=XLSX_UNPACKED_BYTES))
 
 
 def _xlsx_rows(path: str, book: Any) -> tuple[tuple[str, ...], list[Row]]:
@@ -168,7 +174,7 @@ def _xlsx_rows(path: str, book: Any) -> tuple[tuple[str, ...], list[Row]]:
     rows_iter = sheet.iter_rows(values_only=True)
     header = next(rows_iter, None)
     if header is None:
-        raise _fail(path, "the first sheet is empty: a header row is expected")
+        raise _fail(path, _("the first sheet is empty: a header row is expected"))
     names = list(header)
     while names and names[-1] is None:
         names.pop()
@@ -186,11 +192,11 @@ def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
     if isinstance(document, Mapping) and "units" in document:
         document = document["units"]
     if not isinstance(document, list):
-        raise _fail(path, "must hold a list of records, or an object with a 'units' list")
+        raise _fail(path, _("must hold a list of records, or an object with a 'units' list"))
     columns: dict[str, None] = {}
     for number, record in enumerate(document, start=1):
         if not isinstance(record, Mapping):
-            raise _fail(path, "is not an object of field: value", number)
+            raise _fail(path, _("is not an object of field: value"), number)
         for key in record:
             columns.setdefault(str(key).strip(), None)
     rows = [Row(number, {c: _cell_text(record.get(c), path, number, c) for c in columns})
@@ -200,8 +206,8 @@ def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
 
 def _document_size(path: str, raw: bytes) -> None:
     if len(raw) > MAX_DOCUMENT_BYTES:
-        raise _fail(path, f"is larger than {MAX_DOCUMENT_BYTES >> 20} MiB; give large "
-                    "datasets as CSV")
+        raise _fail(path, _("is larger than {mib} MiB; give large datasets as CSV",
+                            mib=MAX_DOCUMENT_BYTES >> 20))
 
 
 def _deeper_than(document: Any, limit: int) -> bool:
@@ -218,8 +224,8 @@ def _deeper_than(document: Any, limit: int) -> bool:
 
 
 def _too_deep(path: str) -> DataError:
-    return _fail(path, f"nests lists or objects more than {MAX_DEPTH} deep; a data file "
-                 "is a list of flat records")
+    return _fail(path, _("nests lists or objects more than {max_depth} deep; a data file is a "
+                         "list of flat records", max_depth=MAX_DEPTH))
 
 
 class _DuplicateKey(ValueError):
@@ -243,14 +249,14 @@ def _read_json(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
         document = json.loads(raw.decode("utf-8-sig"), parse_float=Decimal,
                               parse_int=Decimal, object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError:
-        raise _fail(path, "is not valid UTF-8 text") from None
+        raise _fail(path, _("is not valid UTF-8 text")) from None
     except RecursionError:
         raise _too_deep(path) from None
     except _DuplicateKey as key:
-        raise _fail(path, f"an object gives key '{key}' twice") from None
+        raise _fail(path, _("an object gives key '{key}' twice", key=key)) from None
     except json.JSONDecodeError as error:
-        raise _fail(path, f"is not valid JSON: {error.msg} at line {error.lineno} column "
-                    f"{error.colno}") from None
+        raise _fail(path, _("is not valid JSON: {msg} at line {lineno} column {colno}",
+                            msg=error.msg, lineno=error.lineno, colno=error.colno)) from None
     if _deeper_than(document, MAX_DEPTH):
         raise _too_deep(path)
     return _records(path, document)
@@ -267,17 +273,17 @@ def _yaml_loader() -> type:
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise yaml.composer.ComposerError(
-                    None, None, "aliases (*name) are not accepted in data files",
+                    None, None, _("aliases (*name) are not accepted in data files"),
                     event.start_mark)
             return super().compose_node(parent, index)
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
-            for key_node, _ in node.value:
+            for key_node, _value in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if isinstance(key, str) and key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"key '{key}' appears twice in one mapping",
+                        None, None, _("key '{key}' appears twice in one mapping", key=key),
                         key_node.start_mark)
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
@@ -302,14 +308,16 @@ def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     try:
         document = yaml.load(raw.decode("utf-8-sig"), Loader=_yaml_loader())  # noqa: S506
     except UnicodeDecodeError:
-        raise _fail(path, "is not valid UTF-8 text") from None
+        raise _fail(path, _("is not valid UTF-8 text")) from None
     except RecursionError:
         raise _too_deep(path) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "syntax error"
-        raise _fail(path, f"is not valid YAML: {problem}{where}") from None
+        where = _(" at line {line} column {column}", line=mark.line + 1,
+                  column=mark.column + 1) if mark else ""
+        problem = getattr(error, "problem", None) or _("syntax error")
+        raise _fail(path, _("is not valid YAML: {problem}{where}", problem=problem,
+                            where=where)) from None
     if _deeper_than(document, MAX_DEPTH):
         raise _too_deep(path)
     return _records(path, document)
@@ -320,9 +328,10 @@ def read_bytes(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
+        raise UsageError(_("{name}: no such file", name=name)) from None
     except OSError as error:
-        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+        raise UsageError(_("{name}: cannot read: {reason}", name=name,
+                           reason=error.strerror or error)) from None
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
@@ -330,8 +339,9 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     name = os.fspath(path)
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"{name}: cannot read '{suffix or 'no suffix'}' files; "
-                         f"give one of {', '.join(SUFFIXES)}")
+        raise UsageError(_("{name}: cannot read '{suffix}' files; give one of {suffixes}",
+                           name=name, suffix=suffix or _("no suffix"),
+                           suffixes=", ".join(SUFFIXES)))
     raw = read_bytes(name)
     if suffix == ".csv":
         columns, rows = _read_csv(name, raw)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from peie.dsl import ast
 from peie.dsl.errors import did_you_mean
+from peie.dsl.i18n import _
 from peie.dsl.model import Input, Rule
 from peie.errors import DataError, DataProblem
 
@@ -78,11 +79,12 @@ def record_schema(rule: Rule) -> dict[str, Any]:
 def _condition_text(rule: Rule, item: Input) -> str:
     when = item.decl.requirement.when
     assert when is not None
-    return ast.span_text(rule.file.text, when.span) or "its condition holds"
+    return ast.span_text(rule.file.text, when.span) or _("its condition holds")
 
 
 def _range_text(item: Input) -> str:
-    return f"in {item.range} (input {item.decl.name}, {item.decl.span.file}:{item.decl.span.line})"
+    return _("in {range} (input {name}, {file}:{line})", range=item.range, name=item.decl.name,
+             file=item.decl.span.file, line=item.decl.span.line)
 
 
 class _SectorValidator:
@@ -161,15 +163,17 @@ class _SectorValidator:
                     continue
                 if conditional and name in rule.inputs:
                     item = rule.inputs[name]
-                    yield name, (f"is required when {_condition_text(rule, item)} "
-                                 f"({rule.path}:{item.decl.span.line})")
+                    yield name, _("is required when {condition} ({path}:{line})",
+                                  condition=_condition_text(rule, item), path=rule.path,
+                                  line=item.decl.span.line)
                 else:
-                    yield name, "is required but empty"
+                    yield name, _("is required but empty")
             return
         if kind == "additionalProperties":
             known = set(self.schema["properties"])
             for name in sorted(set(instance) - known):
-                yield name, f"is not an input of sector {rule.sector}; leave it empty"
+                yield name, _("is not an input of sector {sector}; leave it empty",
+                              sector=rule.sector)
             return
         field = str(error.path[0]) if error.path else None
         value = error.instance
@@ -179,10 +183,10 @@ class _SectorValidator:
             yield field, unknown_province(str(value))
         elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bounded = rule.inputs.get(field or "")
-            where = _range_text(bounded) if bounded else "at least 0"
-            yield field, f"{value} is out of range: must be {where}"
+            where = _range_text(bounded) if bounded else _("at least 0")
+            yield field, _("{value} is out of range: must be {where}", value=value, where=where)
         elif kind == "minLength":
-            yield field, "must not be empty"
+            yield field, _("must not be empty")
         else:
             yield field, error.message
 
@@ -216,8 +220,9 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
 
         if sector not in validators:
             hint = did_you_mean(sector or "", validators)
-            report("sector", f"no rules in force for sector '{sector or ''}' in {rules.year}{hint}"
-                   if sector else "is required but empty")
+            report("sector", _("no rules in force for sector '{sector}' in {year}{hint}",
+                               sector=sector or "", year=rules.year, hint=hint)
+                   if sector else _("is required but empty"))
             continue
         validator = validators[sector]
         instance = validator.convert(cells)
@@ -225,8 +230,8 @@ def validate_table(table: Table, rules: RulesInForce) -> list[UnitRecord]:
             report(field, message)
         if unit_id:
             if unit_id in seen_units:
-                report("unit_id", f"unit '{unit_id}' appears twice (first in row "
-                       f"{seen_units[unit_id]})")
+                report("unit_id", _("unit '{unit_id}' appears twice (first in row {first})",
+                                    unit_id=unit_id, first=seen_units[unit_id]))
             seen_units.setdefault(unit_id, row.number)
         records.append(_record(row.number, instance, validator.rule))
     if problems:
@@ -261,11 +266,11 @@ def _check_columns(table: Table, rules: Iterable[Rule], problems: list[DataProbl
         known.update(rule.inputs)
     for name in IDENTITY_COLUMNS:
         if name not in table.columns:
-            problems.append(DataProblem(table.path, None, name, "column is missing"))
+            problems.append(DataProblem(table.path, None, name, _("column is missing")))
     for name in table.columns:
         if name not in known:
             problems.append(DataProblem(
                 table.path, None, name,
-                f"unknown column{did_you_mean(name, known)}; the rules in force read "
-                + ", ".join(sorted(known)),
+                _("unknown column{hint}; the rules in force read {known}",
+                  hint=did_you_mean(name, known), known=", ".join(sorted(known))),
             ))

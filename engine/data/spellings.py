@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from peie.dsl.i18n import _
 from peie.dsl.model import EnumType, Rule
 from peie.errors import DataError, DataProblem
 
@@ -63,7 +64,7 @@ def _provinces() -> tuple[Vocabulary, frozenset[str]]:
     places = Vocabulary(provinces.normal)
     for province in provinces.PROVINCES:
         for spelling in province.spellings:
-            places.add(spelling, province.name, f"province {province.name}")
+            places.add(spelling, province.name, _("province {name}", name=province.name))
     return places, places.canonical()
 
 
@@ -72,22 +73,24 @@ def _headers(loaded: Iterable[Rule]) -> Vocabulary:
     its label."""
     headers = Vocabulary()
     for name in (*IDENTITY_COLUMNS, *ACCOUNTING_COLUMNS):
-        headers.add(name, name, f"column {name}")
+        headers.add(name, name, _("column {name}", name=name))
     for rule in loaded:
         for name, item in rule.inputs.items():
-            headers.add(name, name, f"input {name}")
+            headers.add(name, name, _("input {name}", name=name))
             if item.decl.label:
-                headers.add(item.decl.label, name,
-                            f"input {name} ('{item.decl.label}' in {rule.path})")
+                headers.add(item.decl.label, name, _("input {name} ('{label}' in {path})",
+                                                     name=name, label=item.decl.label,
+                                                     path=rule.path))
     return headers
 
 
 def _sectors(loaded: Iterable[Rule]) -> Vocabulary:
     sectors = Vocabulary()
     for rule in loaded:
-        sectors.add(rule.sector, rule.sector, f"sector {rule.sector}")
+        sectors.add(rule.sector, rule.sector, _("sector {name}", name=rule.sector))
         sectors.add(rule.sector_label, rule.sector,
-                    f"sector {rule.sector} ('{rule.sector_label}' in {rule.path})")
+                    _("sector {name} ('{label}' in {path})", name=rule.sector,
+                      label=rule.sector_label, path=rule.path))
     return sectors
 
 
@@ -96,7 +99,8 @@ _MADE: dict[tuple[int, ...], tuple[tuple[Rule, ...], Spelling]] = {}
 
 def _ambiguous(text: str, meanings: Mapping[str, str]) -> str:
     first, second = list(meanings.values())[:2]
-    return f"'{text}' may mean {first} or {second}: write the code meant"
+    return _("'{text}' may mean {first} or {second}: write the code meant", text=text,
+             first=first, second=second)
 
 
 class Spelling:
@@ -113,7 +117,8 @@ class Spelling:
                 if isinstance(item.type, EnumType) and name not in IDENTITY_COLUMNS:
                     codes = self.values.setdefault(name, Vocabulary())
                     for member in rule.enums[item.type.enum].members:
-                        where = f"{member.code} (sector {rule.sector}, enum {item.type.enum})"
+                        where = _("{code} (sector {sector}, enum {enum})", code=member.code,
+                                  sector=rule.sector, enum=item.type.enum)
                         codes.add(member.code, member.code, where)
                         codes.add(member.label, member.code, where)
                         declared.setdefault(name, {})[member.code] = None
@@ -153,12 +158,13 @@ class Spelling:
             if len(meanings) > 1:
                 first_, second = list(meanings.values())[:2]
                 problems.append(DataProblem(path, None, written, (
-                    f"column '{written}' may be {first_} or {second}: head it with the name "
-                    "meant")))
+                    _("column '{written}' may be {first} or {second}: head it with the name meant",
+                      written=written, first=first_, second=second))))
             name = next(iter(meanings)) if len(meanings) == 1 else written
             if name in first:
                 problems.append(DataProblem(path, None, written, (
-                    f"columns '{first[name]}' and '{written}' are both {name}: keep one")))
+                    _("columns '{first}' and '{written}' are both {name}: keep one",
+                      first=first[name], written=written, name=name))))
             first.setdefault(name, written)
             names.append(name)
         if problems:

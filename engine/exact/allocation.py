@@ -12,6 +12,7 @@ from typing import NamedTuple
 from peie.collector import collector_paused
 from peie.data.local_factors import FactorSource, LocalFactors
 from peie.data.records import UnitRecord
+from peie.dsl.i18n import _, localized
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.progress import Progress
@@ -95,7 +96,7 @@ def evaluate_units(records: Sequence[UnitRecord], compiled: Mapping[str, Compile
     problems: list[DataProblem] = []
     blocks = _sector_blocks(records)
     with decimal.localcontext(CONTEXT), collector_paused(), \
-            Progress("allocating units", len(records)) as progress:
+            Progress(localized(_("allocating units")), len(records)) as progress:
         for sector, rows in blocks:
             rule = compiled[sector]
             formula = rule.preallocation_basis_columns if preallocation_basis \
@@ -127,8 +128,8 @@ MAX_UNIT_TONNES = Decimal("1e15")
 def _beyond_bound(record: UnitRecord, amount: Decimal, data_path: str) -> DataProblem:
     shown = f"{amount:.3e}" if amount.is_finite() else str(amount)
     return DataProblem(data_path, record.row, None,
-                       f"allocation comes out at {shown} tCO2, beyond the ±1e15 tCO2 no "
-                       f"unit can reach: check this unit's inputs", record.unit_id)
+                       _("allocation comes out at {shown} tCO2, beyond the ±1e15 tCO2 no unit "
+                         "can reach: check this unit's inputs", shown=shown), record.unit_id)
 
 
 BLOCK_UNITS = 16384  # units per call of a column function (the progress bar's step)

@@ -17,6 +17,7 @@ from typing import Any, assert_never
 
 from peie.dsl import ast
 from peie.dsl.errors import PeieError
+from peie.dsl.i18n import _
 from peie.dsl.model import (
     COMPLIANCE_NAMES,
     FACILITY_OBLIGATION_NAMES,
@@ -46,22 +47,24 @@ class EvaluationError(PeieError):
 def _missing(name: str, rule: Rule) -> Any:
     decl = rule.inputs[name].decl
     raise EvaluationError(
-        f"'{name}' is empty but needed by the rule ({rule.path}:{decl.span.line})"
+        _("'{name}' is empty but needed by the rule ({path}:{line})", name=name, path=rule.path,
+          line=decl.span.line)
     )
 
 
 def _outside_bracket(bracket: Bracket, x: Decimal, rule: Rule) -> Any:
     raise EvaluationError(
-        f"{x} lies outside every row of bracket '{bracket.decl.name}' "
-        f"({rule.path}:{bracket.decl.span.line})"
+        _("{x} lies outside every row of bracket '{name}' ({path}:{line})", x=x,
+          name=bracket.decl.name, path=rule.path, line=bracket.decl.span.line)
     )
 
 
 def _ensure_failed(index: int, value: Decimal, rule: Rule) -> Any:
     ensure = rule.ensures[index]
     raise EvaluationError(
-        f"'{ensure.decl.name}' = {value} breaks 'ensure {ensure.decl.name} in {ensure.range}' "
-        f"({rule.path}:{ensure.decl.span.line})"
+        _("'{name}' = {value} breaks 'ensure {name} in {range}' ({path}:{line})",
+          name=ensure.decl.name, value=value, range=ensure.range, path=rule.path,
+          line=ensure.decl.span.line)
     )
 
 

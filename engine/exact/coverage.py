@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from peie.dsl import ast
+from peie.dsl.i18n import _
 from peie.dsl.model import Bracket, Rule
 
 from .allocation import decimal_text
@@ -36,20 +37,23 @@ class Item:
 
 def items(rule: Rule) -> list[Item]:
     """Every item of the rule, in the order of its lines."""
-    found = [Item("table row", row.span.line, f"row {row.key} of table {name}",
+    found = [Item("table row", row.span.line, _("row {key} of table {name}", key=row.key,
+                                                name=name),
                   ("table", name, row.key))
              for name, table in rule.tables.items() for row in table.decl.rows]
     for name, bracket in rule.brackets.items():
         found += [Item("bracket row", row.span.line,
-                       f"row {ast.span_text(rule.file.text, row.interval.span)} of bracket "
-                       f"{name}", ("bracket", name, index))
+                       _("row {interval} of bracket {name}",
+                         interval=ast.span_text(rule.file.text, row.interval.span), name=name),
+                       ("bracket", name, index))
                   for index, row in enumerate(bracket.rows)]
         found += list(_edge_items(rule, name, bracket))
     for conditional in _conditionals(rule):
         condition = ast.span_text(rule.file.text, conditional.condition.span)
         for held, side in ((True, "then"), (False, "else")):
             found.append(Item("branch", conditional.span.line,
-                              f"the '{side}' branch of 'if {condition}'",
+                              _("the '{side}' branch of 'if {condition}'", side=side,
+                                condition=condition),
                               ("branch", conditional.span, held)))
     return sorted(found, key=lambda item: item.line)
 
@@ -139,13 +143,15 @@ def _edge_items(rule: Rule, name: str, bracket: Bracket) -> Iterator[Item]:
     shown = "" if unit in (None, "1") else f" {unit}"
     for edge in _edges(bracket):
         at, step = decimal_text(edge.value), decimal_text(edge.step)
-        side = "below" if edge.other < edge.including else "above"
         yield Item("bracket edge", bracket.rows[edge.including].span.line,
-                   f"the edge {at}{shown} of bracket {name}, on it",
-                   ("edge", name, edge.index, "on"))
-        yield Item("bracket edge", bracket.rows[edge.other].span.line,
-                   f"the edge {at}{shown} of bracket {name}, just {side} it "
-                   f"(within {step}{shown})", ("edge", name, edge.index, "near"))
+                   _("the edge {at}{unit} of bracket {name}, on it", at=at, unit=shown,
+                     name=name), ("edge", name, edge.index, "on"))
+        near = (_("the edge {at}{unit} of bracket {name}, just below it (within {step}{unit})",
+                  at=at, unit=shown, name=name, step=step) if edge.other < edge.including
+                else _("the edge {at}{unit} of bracket {name}, just above it (within "
+                       "{step}{unit})", at=at, unit=shown, name=name, step=step))
+        yield Item("bracket edge", bracket.rows[edge.other].span.line, near,
+                   ("edge", name, edge.index, "near"))
 
 
 def _edges_touched(bracket: Bracket, name: str, index: int,

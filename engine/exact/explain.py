@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 from peie.dsl import ast
+from peie.dsl.i18n import _, localized
 from peie.dsl.model import LOCAL_FACTOR, Rule
 
 from .allocation import UnitAllocation, decimal_text
@@ -27,7 +28,7 @@ class Node:
     rule: str | None = None  # FILE:LINE
     source: str | None = None  # the document a number comes from
     data: str | None = None  # FILE, row N, field F
-    note: str | None = None
+    note: str | None = None  # data, note and formula are Messages where they are words
     children: list[Node] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,9 +48,9 @@ class Node:
         lines = [head]
         pad = indent + "    "
         if self.formula:
-            lines.append(f"{pad}= {self.formula}")
-        where = "; ".join(x for x in (self.rule, self.source and f"source: {self.source}",
-                                      self.data, self.note) if x)
+            lines.append(f"{pad}= {localized(self.formula)}")
+        source = self.source and localized(_("source: {source}", source=self.source))
+        where = "; ".join(localized(x) for x in (self.rule, source, self.data, self.note) if x)
         if where:
             lines.append(f"{pad}[{where}]")
         for child in self.children:
@@ -125,9 +126,10 @@ class _Explainer:
         node = Node(name, decimal_text(self.unit.allocation), "tCO2",
                     formula=ast.span_text(self.rule.file.text, decl.expr.span),
                     rule=self.where(decl.span),
-                    note=f"unit {self.unit.unit_id}, facility {self.unit.record.facility_id}, "
-                         f"rules {self.rule.sector} {self.rule.version} "
-                         f"(sha256 {self.rule.sha256[:12]})")
+                    note=_("unit {unit}, facility {facility}, rules {sector} {version} "
+                           "(sha256 {sha256})", unit=self.unit.unit_id,
+                           facility=self.unit.record.facility_id, sector=self.rule.sector,
+                           version=self.rule.version, sha256=self.rule.sha256[:12]))
         node.children = self.children(decl.expr)
         return node
 
@@ -150,15 +152,18 @@ class _Explainer:
         if name == LOCAL_FACTOR:
             source = self.unit.local_factor
             node.label = "地方行业调整系数"
-            node.data = (f"{source.file}, row {source.row}" if source.file
-                         else f"default (no factor for {record.province}/{record.sector})")
+            node.data = (_("{file}, row {row}", file=source.file, row=source.row) if source.file
+                         else _("default (no factor for {province}/{sector})",
+                                province=record.province, sector=record.sector))
         elif name in rule.inputs:
             decl = rule.inputs[name].decl
             node.label, node.rule = decl.label, self.where(decl.span)
             if name in record.defaulted:
-                node.data = f"{self.data_path}, row {record.row}: empty, rule default used"
+                node.data = _("{file}, row {row}: empty, rule default used",
+                              file=self.data_path, row=record.row)
             else:
-                node.data = f"{self.data_path}, row {record.row}, field {name}"
+                node.data = _("{file}, row {row}, field {field}", file=self.data_path,
+                              row=record.row, field=name)
         elif name in rule.params:
             param = rule.params[name]
             node.label, node.rule, node.source = param.label, self.where(param.span), param.source
@@ -171,9 +176,10 @@ class _Explainer:
             node.label, node.source = bracket.decl.label, row.source
             node.rule = self.where(row.span)
             text = rule.file.text  # the row's interval and value; its source is shown apart
-            node.formula = (f"bracket over {bracket.decl.subject}: row "
-                            f"{ast.span_text(text, row.interval.span)} -> "
-                            f"{ast.span_text(text, row.value.span)}")
+            node.formula = _("bracket over {subject}: row {interval} -> {value}",
+                             subject=bracket.decl.subject,
+                             interval=ast.span_text(text, row.interval.span),
+                             value=ast.span_text(text, row.value.span))
             node.children = [self.name(bracket.decl.subject)]
         else:
             let = next(d for d in rule.lets if d.name == name)

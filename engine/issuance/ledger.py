@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _, joined
 from peie.errors import PeieError, UsageError
 from peie.provenance import Provenance
 
@@ -101,24 +102,25 @@ class LedgerConflict(LedgerError):
 
 
 # What a failure of the ledger file means to the user, by SQLite's result code (extended,
-# else primary). Each is a whole message: {path} the ledger file, {timeout} the seconds
-# waited, {env} the variable that sets them, {detail} SQLite's own words.
-BUSY = ("{path}: another process holds this ledger and did not let go of it within "
-        "{timeout:g} s; nothing was recorded. Run the command again when the other one has "
-        "finished, or wait longer with {env}=SECONDS.")
-FULL = ("{path}: the disk holding the ledger is full; nothing was recorded and the ledger "
-        "is as it was. Free some space and run the command again.")
-READ_ONLY = ("{path}: the ledger cannot be written, as the file (or the disk it is on) is "
-             "read-only; nothing was recorded.")
-READ_ONLY_DIRECTORY = ("{path}: the ledger cannot be written, as its directory is read-only "
-                       "(SQLite writes a journal beside the ledger); nothing was recorded.")
-CANNOT_OPEN = ("{path}: the ledger cannot be opened or created ({detail}); its directory "
-               "must be writable, and the file readable and writable.")
-DAMAGED = ("{path}: the ledger file is damaged ({detail}); nothing was recorded. Restore it "
-           "from a backup: peie does not repair a ledger.")
-NOT_A_DATABASE = "{path}: not a peie ledger ({detail})"
-UNREADABLE = ("{path}: the ledger could not be read or written ({detail}); nothing was "
-              "recorded and the ledger is as it was.")
+# else primary). Each is a whole message of the catalogue, filled by `storage_message`:
+# {path} the ledger file, {timeout} the seconds waited, {env} the variable that sets them,
+# {detail} SQLite's own words.
+BUSY = _("{path}: another process holds this ledger and did not let go of it within "
+         "{timeout:g} s; nothing was recorded. Run the command again when the other one has "
+         "finished, or wait longer with {env}=SECONDS.")
+FULL = _("{path}: the disk holding the ledger is full; nothing was recorded and the ledger "
+         "is as it was. Free some space and run the command again.")
+READ_ONLY = _("{path}: the ledger cannot be written, as the file (or the disk it is on) is "
+              "read-only; nothing was recorded.")
+READ_ONLY_DIRECTORY = _("{path}: the ledger cannot be written, as its directory is read-only "
+                        "(SQLite writes a journal beside the ledger); nothing was recorded.")
+CANNOT_OPEN = _("{path}: the ledger cannot be opened or created ({detail}); its directory "
+                "must be writable, and the file readable and writable.")
+DAMAGED = _("{path}: the ledger file is damaged ({detail}); nothing was recorded. Restore it "
+            "from a backup: peie does not repair a ledger.")
+NOT_A_DATABASE = _("{path}: not a peie ledger ({detail})")
+UNREADABLE = _("{path}: the ledger could not be read or written ({detail}); nothing was "
+               "recorded and the ledger is as it was.")
 STORAGE_MESSAGES = {
     sqlite3.SQLITE_BUSY: BUSY,
     sqlite3.SQLITE_LOCKED: BUSY,
@@ -136,7 +138,7 @@ def storage_message(path: Path, error: sqlite3.Error, timeout: float) -> str:
     """SQLite's `error` on the ledger file `path`, in the user's terms."""
     code = getattr(error, "sqlite_errorcode", None) or 0
     template = STORAGE_MESSAGES.get(code) or STORAGE_MESSAGES.get(code & 0xFF, UNREADABLE)
-    return template.format(path=path, timeout=timeout, env=LEDGER_TIMEOUT_ENV, detail=error)
+    return _(template, path=path, timeout=timeout, env=LEDGER_TIMEOUT_ENV, detail=error)
 
 
 def default_ledger_path() -> Path:
@@ -154,8 +156,9 @@ def lock_timeout() -> float:
     except ValueError:
         seconds = math.nan
     if not (math.isfinite(seconds) and seconds >= 0):
-        raise UsageError(f"{LEDGER_TIMEOUT_ENV}={text}: give the seconds to wait for another "
-                         "process that holds the ledger, a number of 0 or more")
+        raise UsageError(_("{variable}={text}: give the seconds to wait for another process that "
+                           "holds the ledger, a number of 0 or more",
+                           variable=LEDGER_TIMEOUT_ENV, text=text))
     return seconds
 
 
@@ -328,13 +331,14 @@ class Ledger:
         (app,) = self.db.execute("PRAGMA application_id").fetchone()
         tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if version == 0 and tables:
-            raise LedgerError(f"{self.path}: this SQLite file holds other tables; it is not "
-                              "a peie ledger")
+            raise LedgerError(_("{path}: this SQLite file holds other tables; it is not a peie "
+                                "ledger", path=self.path))
         if version and app != APPLICATION_ID:
-            raise LedgerError(f"{self.path}: not a peie ledger")
+            raise LedgerError(_("{path}: not a peie ledger", path=self.path))
         if version > SCHEMA_VERSION:
-            raise LedgerError(f"{self.path}: ledger schema version {version} is newer than "
-                              f"this peie knows ({SCHEMA_VERSION}); upgrade peie")
+            raise LedgerError(_("{path}: ledger schema version {version} is newer than this peie "
+                                "knows ({schema_version}); upgrade peie", path=self.path,
+                                version=version, schema_version=SCHEMA_VERSION))
         return int(version)
 
     def _integrity(self) -> None:
@@ -375,13 +379,14 @@ class Ledger:
         settled = self._current(year, "trueup") if stage == "preallocation" else None
         if settled is not None:
             raise LedgerConflict(
-                f"the true-up of {year} is recorded (run {settled['id']}), settled against the "
-                "pre-allocation on record; a new pre-allocation now would break "
-                "pre-allocation + true-up = final. Correct the true-up instead "
-                "(trueup --supersede --reason TEXT): it settles any difference")
+                _("the true-up of {year} is recorded (run {settled}), settled against the "
+                  "pre-allocation on record; a new pre-allocation now would break pre-allocation "
+                  "+ true-up = final. Correct the true-up instead (trueup --supersede --reason "
+                  "TEXT): it settles any difference", year=year, settled=settled["id"]))
         if current is None and reason is not None:
-            raise LedgerConflict(f"nothing to supersede: no {stage} of {year} is recorded in "
-                                 f"{self.path}; run the command without --supersede")
+            raise LedgerConflict(_("nothing to supersede: no {stage} of {year} is recorded in "
+                                   "{path}; run the command without --supersede", stage=stage,
+                                   year=year, path=self.path))
         cursor = self.db.execute(
             "INSERT INTO runs (year, stage, recorded_at, command, rules_json, data_sha256,"
             " local_factors_sha256, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -406,15 +411,15 @@ class Ledger:
                           year: int) -> str:
         differs = []
         if current["rules_json"] != provenance.rules_json():
-            differs.append("rules")
+            differs.append(_("rules"))
         if current["data_sha256"] != provenance.data_sha256:
-            differs.append("data")
+            differs.append(_("data"))
         if current["local_factors_sha256"] != provenance.local_factors_sha256:
-            differs.append("local factors")
-        what = ", ".join(differs) or "amounts"
-        return (f"the {stage} of {year} was already recorded as run {current['id']} at "
-                f"{current['recorded_at']} from different {what}; to replace it, repeat the "
-                "command with --supersede --reason TEXT")
+            differs.append(_("local factors"))
+        return _("the {stage} of {year} was already recorded as run {run} at {at} from "
+                 "different {what}; to replace it, repeat the command with --supersede "
+                 "--reason TEXT", stage=stage, year=year, run=current["id"],
+                 at=current["recorded_at"], what=joined(differs) if differs else _("amounts"))
 
     # ---- reading ---------------------------------------------------------------------
 

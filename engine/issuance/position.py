@@ -85,13 +85,14 @@ def unit_emissions(units: Iterable[UnitAllocation], compiled: Mapping[str, Compi
                 out[unit.unit_id] = (given, False)
                 continue
             formula = compiled[record.sector].emissions
-            reason = "is empty and the rule has no 'emissions' formula"
+            reason = _("is empty and the rule has no 'emissions' formula")
             if formula is not None:
                 try:
                     out[unit.unit_id] = (formula(record.values, unit.local_factor.factor), True)
                     continue
                 except EvaluationError as error:
-                    reason = f"is empty and the rule's emissions formula cannot be used: {error}"
+                    reason = _("is empty and the rule's emissions formula cannot be used: "
+                               "{error}", error=error.args[0])
             problems.append(DataProblem(data_path, record.row, "verified_emissions_t", reason,
                                         unit.unit_id))
     if problems:

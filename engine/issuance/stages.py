@@ -8,6 +8,7 @@ import decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem
 from peie.exact.allocation import Allocation
@@ -70,10 +71,13 @@ def trueups(final: Allocation, preallocated: Mapping[tuple[str, str], int],
     if missing:
         raise DataError([DataProblem(
             data_path, None, "facility_id",
-            f"facility '{f}' was pre-allocated {preallocated[f, s]:,} tCO2 for {final.year} but "
-            + (f"has no unit of sector {s} in this data" if f in facilities
-               else "has no unit in this data")
-            + " (give a closed unit with zero output)") for f, s in missing])
+            _("facility '{facility}' was pre-allocated {tonnes:,} tCO2 for {year} but has no "
+              "unit of sector {sector} in this data (give a closed unit with zero output)",
+              facility=f, tonnes=preallocated[f, s], year=final.year, sector=s)
+            if f in facilities else
+            _("facility '{facility}' was pre-allocated {tonnes:,} tCO2 for {year} but has no "
+              "unit in this data (give a closed unit with zero output)",
+              facility=f, tonnes=preallocated[f, s], year=final.year)) for f, s in missing])
     out = []
     for part in final.facilities:
         key = (part.facility_id, part.sector)

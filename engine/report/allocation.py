@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from peie.dsl.i18n import _, localized, localized_each
 from peie.exact.allocation import Allocation, decimal_text
 
 from . import provenance
@@ -43,21 +44,23 @@ def allocation_csv(result: Allocation) -> str:
 
 
 def allocation_table(result: Allocation) -> str:
-    lines = [f"Free allocation {result.year}",
+    lines = [localized(_("Free allocation {year}", year=result.year)),
              *provenance.lines(result.provenance),
              ""]
     rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
             for f in result.facilities]
-    lines += text_table(("facility", "sector", "units", "allocation tCO2"), rows,
-                        (False, False, True, True))
+    lines += text_table(localized_each((_("facility"), _("sector"), _("units"),
+                                        _("allocation tCO2"))), rows, (False, False, True, True))
     lines.append("")
     totals = result.totals()
     counts = {s: sum(1 for f in result.facilities if f.sector == s) for s in totals}
     counts["all"] = len(result.by_facility)
     units = {s: sum(1 for u in result.units if u.record.sector == s) for s in totals}
     units["all"] = len(result.units)
-    lines += text_table(("sector", "facilities", "units", "allocation tCO2"),
-                        [(s, counts[s], units[s], f"{t:,}") for s, t in totals.items()],
+    lines += text_table(localized_each((_("sector"), _("facilities"), _("units"),
+                                        _("allocation tCO2"))),
+                        [(localized(_("all")) if s == "all" else s, counts[s], units[s], f"{t:,}")
+                         for s, t in totals.items()],
                         (False, True, True, True))
     return "\n".join(lines) + "\n"
 

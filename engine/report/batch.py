@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 from peie.api import BatchRun
 from peie.batch.evaluate import BatchAllocation
 from peie.data.columns import Columns
+from peie.dsl.i18n import _, localized, localized_each
 
 from . import provenance
 from .allocation import facility_entry
@@ -76,14 +77,14 @@ def _json_objects(fields: list[tuple[str, pa.Array | pa.ChunkedArray, bool]],
     and memory bounded by a chunk rather than by the file."""
     constants = []  # what goes before each field's value (and `closing` after the last)
     closing = ""
-    for position, (key, _, quoted) in enumerate(fields):
+    for position, (key, _values, quoted) in enumerate(fields):
         quote = '"' if quoted else ""
         constants.append(f"{closing}{', ' if position else '{'}{json.dumps(key)}: {quote}")
         closing = quote
     size = len(fields[0][1])
     for start in range(0, size, CHUNK_ROWS):
         parts: list[Any] = []
-        for constant, (_, values, quoted) in zip(constants, fields, strict=True):
+        for constant, (_key, values, quoted) in zip(constants, fields, strict=True):
             parts += [constant, _json_text(values.slice(start, CHUNK_ROWS), quoted)]
         parts.append(closing + "}" + separator)
         pieces = list(_buffers(pc.binary_join_element_wise(*parts, "")))
@@ -141,12 +142,14 @@ def write_parquet(run: BatchRun, handle: BinaryIO) -> None:
 
 def batch_table(run: BatchRun) -> str:
     result = run.result
-    lines = [f"Free allocation {result.year} (batch: float64, {result.recomputed} facilities "
-             "settled on the exact path)",
+    lines = [localized(_("Free allocation {year} (batch: float64, {recomputed} facilities "
+                         "settled on the exact path)", year=result.year,
+                         recomputed=result.recomputed)),
              *provenance.lines(result.provenance, paths=False), ""]
     totals = result.totals()
     counts = result.facility_counts()
-    lines += text_table(("sector", "facilities", "allocation tCO2"),
-                               [(s, counts[s], f"{t:,}") for s, t in totals.items()],
+    lines += text_table(localized_each((_("sector"), _("facilities"), _("allocation tCO2"))),
+                               [(localized(_("all")) if s == "all" else s, counts[s], f"{t:,}")
+                                for s, t in totals.items()],
                                (False, True, True))
     return "\n".join(lines) + "\n"

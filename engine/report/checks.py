@@ -7,6 +7,7 @@ import difflib
 from typing import Any
 
 from peie.api import CheckResult, Layout
+from peie.dsl.i18n import _, localized, ngettext
 from peie.errors import RuleError
 
 from .diff import rule_version
@@ -14,9 +15,11 @@ from .problems import rule_errors_json, rule_errors_line
 
 
 def check_text(result: CheckResult) -> str:
-    lines = [f"{r.path}: ok ({r.sector} {r.version}, {r.status}, "
-             f"{r.effective[0]}-{r.effective[1]})" for r in result.rules]
-    lines += [f"{path}: ok (local adjustment factors)" for path in result.factor_files]
+    lines = [localized(_("{path}: ok ({sector} {version}, {status}, {first}-{last})",
+                         path=r.path, sector=r.sector, version=r.version, status=r.status,
+                         first=r.effective[0], last=r.effective[1])) for r in result.rules]
+    lines += [localized(_("{path}: ok (local adjustment factors)", path=path))
+              for path in result.factor_files]
     return "\n".join(lines) + "\n"
 
 
@@ -34,15 +37,22 @@ def check_failed_json(error: RuleError) -> dict[str, Any]:
 def unified_diff(before: str, after: str, name: str) -> str:
     return "".join(difflib.unified_diff(before.splitlines(keepends=True),
                                         after.splitlines(keepends=True),
-                                        f"{name} (as it is)", f"{name} (formatted)"))
+                                        localized(_("{name} (as it is)", name=name)),
+                                        localized(_("{name} (formatted)", name=name))))
 
 
 def layout_summary(layout: Layout, written: bool) -> list[str]:
     """Each file that changes (or would), then the count line."""
-    verb = "reformatted" if written else "would reformat"
-    lines = [f"{verb} {path}" for path in layout.changed]
-    done = "reformatted" if written else "would be reformatted"
+    lines = [localized(_("reformatted {path}", path=path) if written
+                       else _("would reformat {path}", path=path)) for path in layout.changed]
     count = len(layout.changed)
-    lines.append(f"{count} file{'s' * (count != 1)} {done}, {layout.unchanged} already "
-                 "formatted")
+    if written:
+        summary = ngettext("{count} file reformatted, {unchanged} already formatted",
+                           "{count} files reformatted, {unchanged} already formatted", count,
+                           unchanged=layout.unchanged)
+    else:
+        summary = ngettext("{count} file would be reformatted, {unchanged} already formatted",
+                           "{count} files would be reformatted, {unchanged} already formatted",
+                           count, unchanged=layout.unchanged)
+    lines.append(localized(summary))
     return lines

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from peie.dsl.diff import Change, RuleDiff
+from peie.dsl.i18n import _, localized, localized_each, ngettext
 from peie.dsl.model import Rule
 from peie.exact.allocation import decimal_text
 
@@ -43,22 +44,23 @@ def _title(old: Rule, new: Rule) -> str:
 
 
 def _change_line(c: Change) -> str:
-    where = f"{c.item}: " if c.item else ""
+    where = f"{localized(c.item)}: " if c.item else ""
     if c.action == "changed":
         body = f"{_short(c.old)} → {_short(c.new)}"
     else:
         body = _short(c.new if c.action == "added" else c.old)
-    note = f"  ({c.note})" if c.note else ""
+    note = f"  ({localized(c.note)})" if c.note else ""
     return f"  {_SYMBOL[c.action]} {where}{body}{note}"
 
 
 def diff_text(diff: RuleDiff, old: Rule, new: Rule) -> str:
     lines = [_title(old, new)]
     if not diff.edits:
-        return lines[0] + "\nno differences in meaning\n"
-    lines.append(f"{len(diff.edits)} declarations differ\n")
+        return lines[0] + "\n" + localized(_("no differences in meaning")) + "\n"
+    lines.append(localized(ngettext("{count} declaration differs", "{count} declarations differ",
+                                    len(diff.edits))) + "\n")
     for edit in diff.edits:
-        lines.append(edit.title)
+        lines.append(localized(edit.title))
         lines += [_change_line(c) for c in edit.changes]
     return "\n".join(lines) + "\n"
 
@@ -71,21 +73,29 @@ def diff_json(diff: RuleDiff, old: Rule, new: Rule) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return _short(text).replace("|", "\\|") if text else ""
+    return _short(localized(text)).replace("|", "\\|") if text else ""
+
+
+# A change's action as a table cell says it (the JSON keeps the English word).
+_ACTIONS = {"added": _("added"), "removed": _("removed"), "changed": _("changed")}
 
 
 def diff_markdown(diff: RuleDiff, old: Rule, new: Rule) -> str:
     lines = [f"## {old.sector}: {old.version} → {new.version}", "",
-             f"Old: `{old.path}` ({old.status}, sha256 `{old.sha256[:12]}`); "
-             f"new: `{new.path}` ({new.status}, sha256 `{new.sha256[:12]}`).", ""]
+             localized(_("Old: `{old}` ({old_status}, sha256 `{old_sha256}`); new: `{new}` "
+                         "({new_status}, sha256 `{new_sha256}`).", old=old.path,
+                         old_status=old.status, old_sha256=old.sha256[:12], new=new.path,
+                         new_status=new.status, new_sha256=new.sha256[:12])), ""]
     if not diff.edits:
-        return "\n".join(lines + ["No differences in meaning.", ""])
-    lines += ["| declaration | change | part | old | new | note |",
-              "|---|---|---|---|---|---|"]
+        return "\n".join(lines + [localized(_("No differences in meaning.")), ""])
+    head = localized_each((_("declaration"), _("change"), _("part"), _("old"), _("new"),
+                           _("note")))
+    lines += ["| " + " | ".join(head) + " |", "|---|---|---|---|---|---|"]
     for edit in diff.edits:
         for c in edit.changes:
-            lines.append(f"| {edit.section} `{edit.name}` | {c.action} | {_cell(c.item)} | "
-                         f"{_cell(c.old)} | {_cell(c.new)} | {_cell(c.note)} |")
+            lines.append(f"| {edit.section} `{edit.name}` | {localized(_ACTIONS[c.action])} | "
+                         f"{_cell(c.item)} | {_cell(c.old)} | {_cell(c.new)} | "
+                         f"{_cell(c.note)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -147,13 +157,14 @@ def _summary(result: Impact) -> tuple[list[tuple[str, str]], list[str]]:
     moved, still = [], []
     for index, (step, total) in enumerate(zip(result.steps, result.step_totals(),
                                               strict=True)):
-        title = step.title if len(step.edits) < 4 else (
-            f"{step.edits[0].title} + {len(step.edits) - 1} edits that only work together")
+        title = localized(step.title) if len(step.edits) < 4 else localized(_(
+            "{title} + {others} edits that only work together", title=step.edits[0].title,
+            others=len(step.edits) - 1))
         if all(f.parts[index] == 0 for f in result.facilities):
-            still.append(step.title)
+            still.append(localized(step.title))
         else:
             moved.append((_tonnes(total, sign=True), title))
-    still += [e.title for e in result.without_effect]
+    still += [localized(e.title) for e in result.without_effect]
     return moved, still
 
 
@@ -163,27 +174,33 @@ def impact_text(result: Impact, top: int, markdown: bool = False) -> str:
     units = sum(f.units for f in result.facilities)
     pct = None if not totals["old"] else Decimal(totals["change"]) / Decimal(totals["old"]) * 100
     moved, still = _summary(result)
-    moved.append((_tonnes(result.rounding_total(), sign=True), "rounding to whole tonnes"))
+    moved.append((_tonnes(result.rounding_total(), sign=True),
+                  localized(_("rounding to whole tonnes"))))
     gains, losses = result.largest(top)
-    head = (f"Impact of {old.sector} {old.version} → {new.version} on {result.data_path}: "
-            f"{units} units in {len(result.facilities)} facilities"
-            + (f" ({result.other_units} units of other sectors left out)"
-               if result.other_units else ""))
-    total_row = ("total", _tonnes(totals["old"]), _tonnes(totals["new"]),
+    left_out = (_(" ({count} units of other sectors left out)", count=result.other_units)
+                if result.other_units else "")
+    head = localized(_("Impact of {sector} {old} → {new} on {path}: {units} units in "
+                       "{facilities} facilities{left_out}", sector=old.sector, old=old.version,
+                       new=new.version, path=result.data_path, units=units,
+                       facilities=len(result.facilities), left_out=left_out))
+    total_row = (localized(_("total")), _tonnes(totals["old"]), _tonnes(totals["new"]),
                  _tonnes(totals["change"], sign=True), _percent(pct))
     rows = [(f.facility_id, _tonnes(f.old), _tonnes(f.new), _tonnes(f.change, sign=True),
              _percent(f.percent)) for f in gains + losses]
-    header = ("", "old tCO2", "new tCO2", "change", "%")
+    header = ("", *localized_each((_("old tCO2"), _("new tCO2"), _("change"))), "%")
     if markdown:
         return _impact_markdown(head, header, total_row, moved, still, rows, len(gains))
     numbers = {1, 2, 3, 4}
     lines = [head, "", *aligned([header, total_row], numbers), "",
-             "Where the change comes from (sequential substitution, see docs/versions.md):"]
-    lines += aligned([*moved, (_tonnes(totals["change"], sign=True), "total")], {0})
+             localized(_("Where the change comes from (sequential substitution, see "
+                         "docs/versions.md):"))]
+    lines += aligned([*moved, (_tonnes(totals["change"], sign=True), localized(_("total")))],
+                     {0})
     lines.append("")
     if still:
-        lines += ["Edits with no effect on this data: " + "; ".join(still), ""]
-    lines += [f"Largest gains and losses (up to {top} each):",
+        lines += [localized(_("Edits with no effect on this data: {edits}",
+                              edits="; ".join(still))), ""]
+    lines += [localized(_("Largest gains and losses (up to {top} each):", top=top)),
               *aligned([header, *rows], numbers)]
     return "\n".join(lines) + "\n"
 
@@ -195,11 +212,15 @@ def _impact_markdown(head: str, header: tuple[str, ...], total: tuple[str, ...],
         return ["| " + " | ".join(head_row) + " |", "|" + "---|" * len(head_row),
                 *("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in cells)]
 
+    facility = localized(_("facility"))
     lines = [f"## {head}", "", *table([total], ("", *header[1:])), "",
-             "### Where the change comes from", "",
-             *table([(title, t) for t, title in moved], ("step", "tCO2")), ""]
+             "### " + localized(_("Where the change comes from")), "",
+             *table([(title, t) for t, title in moved], (localized(_("step")), "tCO2")), ""]
     if still:
-        lines += ["Edits with no effect on this data: " + "; ".join(still), ""]
-    lines += ["### Largest gains", "", *table(rows[:gains], ("facility", *header[1:])), "",
-              "### Largest losses", "", *table(rows[gains:], ("facility", *header[1:])), ""]
+        lines += [localized(_("Edits with no effect on this data: {edits}",
+                              edits="; ".join(still))), ""]
+    lines += ["### " + localized(_("Largest gains")), "",
+              *table(rows[:gains], (facility, *header[1:])), "",
+              "### " + localized(_("Largest losses")), "",
+              *table(rows[gains:], (facility, *header[1:])), ""]
     return "\n".join(lines)

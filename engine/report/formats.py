@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.files import atomic_write
 
@@ -103,7 +104,7 @@ def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | 
                      binary=chosen.binary)
         return
     if chosen.file_only:
-        raise UsageError(f"--format {fmt} writes a file: give it with --out FILE")
+        raise UsageError(_("--format {fmt} writes a file: give it with --out FILE", fmt=fmt))
     try:
         if chosen.binary:
             stream.flush()
@@ -115,5 +116,6 @@ def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | 
     except BrokenPipeError:
         raise  # a reader that stopped early (`| head`): the caller decides
     except OSError as error:
-        raise UsageError(f"standard output: cannot be written: {error.strerror or error}"
+        raise UsageError(_("standard output: cannot be written: {reason}",
+                           reason=error.strerror or error)
                          ) from None

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from peie.api import LedgerView, PositionReport, PreallocationRun, Recorded, TrueUpRun
+from peie.dsl.i18n import _, localized, localized_each
 from peie.exact.allocation import decimal_text
 from peie.exact.facilities import members
 from peie.issuance.ledger import LedgerEntry
@@ -25,15 +26,15 @@ Layout = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
 
 
 def recorded_line(recorded: Recorded) -> str:
-    """What the ledger did with the run, for standard error."""
+    """What the ledger did with the run, for standard error (a Message: English in JSON)."""
     outcome, path = recorded.outcome, recorded.ledger
     if outcome.status == "unchanged":
-        return (f"ledger {path}: identical to run {outcome.run_id} recorded before; "
-                "nothing new was issued")
+        return _("ledger {path}: identical to run {run} recorded before; nothing new was "
+                 "issued", path=path, run=outcome.run_id)
     if outcome.status == "superseded":
-        return (f"ledger {path}: recorded as run {outcome.run_id}, superseding run "
-                f"{outcome.replaced_run_id}")
-    return f"ledger {path}: recorded as run {outcome.run_id}"
+        return _("ledger {path}: recorded as run {run}, superseding run {replaced}", path=path,
+                 run=outcome.run_id, replaced=outcome.replaced_run_id)
+    return _("ledger {path}: recorded as run {run}", path=path, run=outcome.run_id)
 
 
 def _totals(items: Sequence[Any], field: str) -> dict[str, int]:
@@ -47,11 +48,19 @@ def _totals(items: Sequence[Any], field: str) -> dict[str, int]:
 
 def _stage_table(title: str, document: dict[str, Any], layout: Layout) -> str:
     header, rows = layout
-    lines = [title, *text_table(header, rows, [False, False] + [True] * (len(header) - 2)), ""]
+    lines = [title, *text_table(localized_each(header), rows,
+                                [False, False] + [True] * (len(header) - 2)), ""]
     for key in (k for k in document if k.startswith("totals")):
-        lines += [f"{key.replace('_', ' ')}:"] + [f"  {s}: {v:,}"
-                                                   for s, v in document[key].items()]
+        lines += [localized(_TOTALS[key]) + ":"] + [
+            f"  {localized(_('all')) if s == 'all' else s}: {v:,}"
+            for s, v in document[key].items()]
     return "\n".join(lines) + "\n"
+
+
+# How each document's totals are headed in a table (the JSON keys stay as they are).
+_TOTALS = {"totals": _("totals"), "totals_final": _("totals final"),
+           "totals_preallocation": _("totals preallocation"),
+           "totals_trueup": _("totals trueup")}
 
 
 # ---- pre-allocation ----------------------------------------------------------------
@@ -99,9 +108,10 @@ def preallocation_csv(run: PreallocationRun) -> str:
 def preallocation_table(run: PreallocationRun) -> str:
     rows = [(p.facility_id, p.sector, decimal_text(p.base_allocation), f"{p.share:%}",
              p.preallocation) for p in run.items]
-    return _stage_table(f"Pre-allocation {run.base.year}", preallocation_document(run),
-                        (("facility", "sector", "base-year allocation", "share",
-                          "preallocation"), rows))
+    return _stage_table(localized(_("Pre-allocation {year}", year=run.base.year)),
+                        preallocation_document(run),
+                        ((_("facility"), _("sector"), _("base-year allocation"), _("share"),
+                          _("preallocation")), rows))
 
 
 # ---- true-up -----------------------------------------------------------------------
@@ -131,10 +141,12 @@ def trueup_csv(run: TrueUpRun) -> str:
 
 def trueup_table(run: TrueUpRun) -> str:
     rows = [(t.facility_id, t.sector, t.preallocation, t.final, f"{t.trueup:+,}",
-             "new entrant" if t.new_entrant else "") for t in run.items]
-    return _stage_table(f"Final allocation and true-up {run.final.year} (多退少补)",
+             localized(_("new entrant")) if t.new_entrant else "") for t in run.items]
+    return _stage_table(localized(_("Final allocation and true-up {year} (多退少补)",
+                                    year=run.final.year)),
                         trueup_document(run),
-                        (("facility", "sector", "preallocation", "final", "trueup", ""), rows))
+                        ((_("facility"), _("sector"), _("preallocation"), _("final"),
+                          _("trueup"), ""), rows))
 
 
 # ---- position ----------------------------------------------------------------------
@@ -173,14 +185,16 @@ def _facility_position(parts: Sequence[FacilityPosition]) -> dict[str, Any]:
 def position_table(report: PositionReport) -> str:
     rows = [(f.facility_id, f.sector, f"{f.allocation:,}", _tonnes(f.emissions),
              f"{f.obligation:,}", f"{f.balance:+,}") for f in report.facilities]
-    lines = [f"Position {report.result.year}: final allocation against the compliance "
-             "obligation (清缴)",
-             *text_table(("facility", "sector", "allocation", "emissions", "obligation",
-                          "surplus(+)/shortfall(-)"), rows,
+    lines = [localized(_("Position {year}: final allocation against the compliance "
+                         "obligation (清缴)", year=report.result.year)),
+             *text_table(localized_each((_("facility"), _("sector"), _("allocation"),
+                                         _("emissions"), _("obligation"),
+                                         _("surplus(+)/shortfall(-)"))), rows,
                          (False, False, True, True, True, True)), ""]
     lines += text_table(
-        ("sector", "facilities", "short", "short %", "allocation", "emissions", "obligation",
-         "shortfall", "surplus", "gap %"),
+        localized_each((_("sector"), _("facilities"), _("short"), _("short %"), _("allocation"),
+                        _("emissions"), _("obligation"), _("shortfall"), _("surplus"),
+                        _("gap %"))),
         [(s.sector, s.facilities, s.short, f"{s.short_share * 100:.1f}", f"{s.allocation:,}",
           _tonnes(s.emissions), f"{s.obligation:,}", f"{s.shortfall:,}", f"{s.surplus:,}",
           f"{s.gap_percent:.2f}") for s in report.sectors],
@@ -197,20 +211,25 @@ def _tonnes(value: Decimal) -> str:
 
 def ledger_table(view: LedgerView) -> str:
     rows = [(e.run_id, e.year, e.stage, e.facility_id, e.sector, f"{e.amount:,}",
-             "" if e.final is None else f"{e.final:,}", "superseded" if e.superseded else "")
+             "" if e.final is None else f"{e.final:,}",
+             localized(_("superseded")) if e.superseded else "")
             for e in view.entries]
-    lines = text_table(("run", "year", "stage", "facility", "sector", "amount", "final", ""),
+    lines = text_table(localized_each((_("run"), _("year"), _("stage"), _("facility"),
+                                       _("sector"), _("amount"), _("final"), "")),
                        rows, (True, True, False, False, False, True, True, False))
     lines.append("")
     for run in view.runs:
         rules = ", ".join(f"{s} {v['version']} ({v['sha256'][:12]})"
                           for s, v in run.rules.items())
-        state = (f"superseded by run {run.superseded_by}: {run.supersede_reason}"
-                 if run.superseded_by else "current")
-        factors = (f"; local factors {run.local_factors_sha256[:12]}"
+        state = (_("superseded by run {run}: {reason}", run=run.superseded_by,
+                   reason=run.supersede_reason) if run.superseded_by else _("current"))
+        factors = (_("; local factors {sha256}", sha256=run.local_factors_sha256[:12])
                    if run.local_factors_sha256 else "")
-        lines.append(f"run {run.id}: {run.year} {run.stage}, {run.recorded_at}, {state}; "
-                     f"rules {rules}; data {run.data_sha256[:12]}{factors}; `{run.command}`")
+        lines.append(localized(_("run {run}: {year} {stage}, {at}, {state}; rules {rules}; data "
+                                 "{sha256}{factors}; `{command}`", run=run.id, year=run.year,
+                                 stage=run.stage, at=run.recorded_at, state=state,
+                                 rules=rules, sha256=run.data_sha256[:12], factors=factors,
+                                 command=run.command)))
     return "\n".join(lines) + "\n"
 
 

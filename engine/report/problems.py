@@ -38,10 +38,11 @@ def data_problems_line(error: DataError, command: str | None) -> str:
 
 
 def problems_csv(problems: Sequence[DataProblem]) -> str:
-    """Data problems for fixing a dataset with a spreadsheet or a script."""
+    """Data problems for fixing a dataset with a spreadsheet or a script: the columns
+    named in English, the messages in the run's language."""
     return csv_text(("file", "row", "unit_id", "field", "message"),
                     [(p.file, "" if p.row is None else p.row, p.unit_id or "", p.field or "",
-                      p.message) for p in problems])
+                      localized(p.message)) for p in problems])
 
 
 def diagnostic_json(diagnostic: Diagnostic, source: str | None) -> dict[str, Any]:

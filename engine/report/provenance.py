@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peie.dsl.i18n import _, localized
 from peie.provenance import Provenance
 
 
@@ -36,10 +37,12 @@ def rows(provenance: Provenance) -> list[tuple[str, str]]:
 
 def lines(provenance: Provenance, paths: bool = True) -> list[str]:
     """Each rule version and the hashes a result comes from, indented under a title."""
-    out = [f"  rules {sector}: {rule.version} ({rule.status}), "
-           + (f"{rule.path}, " if paths else "") + f"sha256 {rule.sha256[:16]}"
+    out = [localized(_("  rules {sector}: {version} ({status}), {path}sha256 {sha256}",
+                       sector=sector, version=rule.version, status=rule.status,
+                       path=rule.path + ", " if paths else "", sha256=rule.sha256[:16]))
            for sector, rule in sorted(provenance.rules.items())]
-    out.append(f"  data sha256 {provenance.data_sha256[:16]}")
+    out.append(localized(_("  data sha256 {sha256}", sha256=provenance.data_sha256[:16])))
     if provenance.local_factors_sha256:
-        out.append(f"  local factors sha256 {provenance.local_factors_sha256[:16]}")
+        out.append(localized(_("  local factors sha256 {sha256}",
+                               sha256=provenance.local_factors_sha256[:16])))
     return out
