@@ -22,9 +22,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import ast
 from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
+from .i18n import _
 from .keywords import CHINESE, ENGLISH, Form, form_of, majority_form, spelled
+from .reading import read_regular
 
 MAX_SYNTAX_ERRORS = 20
+MAX_RULE_BYTES = 16 << 20  # a rule file (the bundled ones are under 50 KiB)
 BOM = "\ufeff"  # a byte-order mark, which some Windows editors write first; not read
 
 # A declaration starts at the beginning of a line with one of its keywords, in either form.
@@ -555,11 +558,12 @@ def read_rule_text(path: str | os.PathLike[str]) -> str:
     """A rule file's text; an unreadable or non-UTF-8 file is reported like a syntax error."""
     name = os.fspath(path)
     try:
-        raw = Path(name).read_bytes()
+        raw = read_regular(name, MAX_RULE_BYTES)
         return raw.decode("utf-8")
     except OSError as error:
         reason = error.strerror or str(error)
-        problem = Diagnostic(Span(name, 1, 1, 1, 1), f"cannot read file: {reason}")
+        problem = Diagnostic(Span(name, 1, 1, 1, 1), _("cannot read file: {reason}",
+                                                       reason=reason))
         raise RuleError([problem]) from None
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1

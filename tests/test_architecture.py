@@ -18,7 +18,7 @@ MAY_IMPORT = {
     "peie.errors": {"peie.dsl"},
     "peie._exports": set(),
     "peie.progress": set(),
-    "peie.files": {"peie.errors"},
+    "peie.files": {"peie.dsl", "peie.errors"},
     "peie.collector": set(),
     "peie.provenance": {"peie.dsl"},
     "peie.data": {"peie.dsl", "peie.errors", "peie._exports", "peie.collector"},

@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _
+from peie.dsl.reading import read_regular
 from peie.errors import DataError, DataProblem, UsageError
 
 from .nothing import text_or_none
@@ -31,6 +33,8 @@ SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
 # No amount or factor needs more digits or a larger exponent; records are flat, so
 # nesting beyond a few levels is never data.
 MAX_DOCUMENT_BYTES = 256 << 20
+# Any input file (a CSV of several million units is a few hundred MiB).
+MAX_FILE_BYTES = 4 << 30
 MAX_DIGITS = 100
 MAX_EXPONENT = 100
 MAX_DEPTH = 100
@@ -273,7 +277,7 @@ def _yaml_loader() -> type:
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
-            for key_node, _ in node.value:
+            for key_node, _value in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if isinstance(key, str) and key in seen:
                     raise yaml.constructor.ConstructorError(
@@ -315,14 +319,17 @@ def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return _records(path, document)
 
 
-def read_bytes(name: str) -> bytes:
-    """A file's bytes; a file that is not there, or cannot be read, is a UsageError."""
+def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` of them; a file that is not there, cannot
+    be read, is not a regular file (a FIFO, a device, a directory) or is larger is a
+    UsageError naming it."""
     try:
-        return Path(name).read_bytes()
+        return read_regular(name, limit)
     except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
+        raise UsageError(_("{name}: no such file", name=name)) from None
     except OSError as error:
-        raise UsageError(f"{name}: cannot read: {error.strerror or error}") from None
+        raise UsageError(_("{name}: cannot read: {reason}", name=name,
+                           reason=error.strerror or str(error))) from None
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
