@@ -33,6 +33,7 @@ from peie.data.cases import (
 )
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
 from peie.data.readers import table_from_records
+from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import DataError, DataProblem, UsageError
 from peie.exact.coverage import RuleCoverage, coverage
@@ -183,8 +184,8 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
                 raise UsageError(f"{given}: no {CASES_SUFFIX} files in this directory")
             whole.add(path.resolve())
         elif path.name.endswith(CASES_SUFFIX):
-            if not path.is_file():
-                raise UsageError(f"{given}: no such file")
+            if not path.exists():  # (one that is not a regular file: read_bytes says so)
+                raise UsageError(_("{name}: no such file", name=str(given)))
             found = [path]
         else:
             raise UsageError(f"{given}: give case files ({CASES_SUFFIX}) or directories "
