@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 
+from peie.dsl.errors import printable
 from peie.dsl.i18n import _, localized, ngettext
 from peie.errors import CaseError, DataError, DataProblem, PeieError, RuleError
 from peie.files import atomic_write
@@ -52,7 +53,8 @@ def report_error(error: PeieError, command: str | None = None,
         _report_problems(error, problems_file, can_list)
         print(data_problems_line(error, command), file=sys.stderr)
     else:
-        print(localized(_("peie: error: {error}", error=error.localized())), file=sys.stderr)
+        print(localized(_("peie: error: {error}", error=printable(error.localized()))),
+              file=sys.stderr)
 
 
 def report_warnings(warnings: Iterable[DataProblem]) -> None:
@@ -81,5 +83,5 @@ def _report_problems(error: DataError, problems_file: str | None, can_list: bool
                 problems_csv(error.problems)))
             print(localized(_("every problem: {file}", file=problems_file)), file=sys.stderr)
         except PeieError as failed:
-            print(localized(_("peie: error: {error}", error=failed.localized())),
+            print(localized(_("peie: error: {error}", error=printable(failed.localized()))),
                   file=sys.stderr)
