@@ -274,7 +274,7 @@ def test_a_report_that_fails_after_the_commit_says_the_run_is_recorded(
 @pytest.mark.skipif(not FULL_DEVICE.exists(), reason="no /dev/full here")
 def test_an_out_file_that_fails_after_the_commit_says_the_run_is_recorded(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ledger, report = tmp_path / "ledger.sqlite", tmp_path / "trueup.json"
+    ledger, report = tmp_path / "ledger.sqlite", tmp_path / "trueup.csv"
     assert run(*PREALLOCATE, "--ledger", str(ledger))[0] == 0
     made = tempfile.mkstemp
 
@@ -288,7 +288,7 @@ def test_an_out_file_that_fails_after_the_commit_says_the_run_is_recorded(
 
     with monkeypatch.context() as patch:
         patch.setattr(tempfile, "mkstemp", on_a_full_disk)
-        result = run(*TRUEUP, "--ledger", str(ledger), "--format", "json", "--out", str(report))
+        result = run(*TRUEUP, "--ledger", str(ledger), "--format", "csv", "--out", str(report))
     assert result == (3, "", recorded_all_the_same(
         f"{report}: cannot be written: No space left on device", "trueup", ledger, 2))
     assert run_ids(ledger) == [1, 2] and list(tmp_path.iterdir()) == [ledger]

@@ -1,11 +1,13 @@
 """`--help` in the reader's language: a parser whose help texts may be catalogue messages,
-rendered when the help is printed, and the global `--lang` read before the parser is built."""
+rendered when the help is printed, and the global `--lang` read before the parser is built.
+A malformed command line is a CommandLineError, so that the caller reports it as the run
+asks (argparse's usage and message, or JSON with --format json)."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from peie.dsl.i18n import LANGUAGES, _, choose_language, localized
 
@@ -28,9 +30,25 @@ class HelpFormatter(argparse.HelpFormatter):
                           localized(_("usage: ")) if prefix is None else prefix)
 
 
+class CommandLineError(Exception):
+    """A malformed command line (exit 2): `parser` is the (sub-)command's, whose usage
+    goes with `message`."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+    def report(self) -> NoReturn:
+        """As argparse reports it: the usage, then the message; exit 2."""
+        argparse.ArgumentParser.error(self.parser, self.message)
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose sub-commands (same class) print help through
     HelpFormatter, argparse's own headings among the catalogue's messages."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(self, message)
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("formatter_class", HelpFormatter)
@@ -47,6 +65,15 @@ def lang_arg(parser: argparse.ArgumentParser) -> None:
                         help=_("the language of messages, help and tables (default: "
                                "$PEIE_LANG, else the locale: zh when it starts with zh, "
                                "else en)"))
+
+
+def asks_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for --format json, read the way the parser reads it
+    (so a malformed one is reported in JSON too)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--format")
+    known, _rest = early.parse_known_args(argv)
+    return known.format == "json"
 
 
 def run_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:

@@ -17,6 +17,7 @@ from peie import api
 from peie.dsl.i18n import reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
+from peie.report.encoding import json_text
 from peie.report.formats import deliver, formats
 
 from . import diff as cli_diff
@@ -25,7 +26,7 @@ from . import issuance as cli_issuance
 from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
-from .help import Parser, lang_arg, run_language
+from .help import CommandLineError, Parser, asks_json, lang_arg, run_language
 from .options import data_args, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -116,7 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except CommandLineError as wrong:
+        if not asks_json(argv):
+            wrong.report()
+        sys.stderr.write(json_text({"error": "usage", "message": wrong.message}))
+        return EXIT_USAGE
     try:
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:
@@ -124,7 +131,8 @@ def _run(argv: Sequence[str]) -> int:
         return int(args.run(args))
     except PeieError as error:
         report_error(error, args.command, getattr(args, "problems", None),
-                     can_list=hasattr(args, "problems"))
+                     can_list=hasattr(args, "problems"),
+                     as_json=getattr(args, "format", None) == "json")
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours
