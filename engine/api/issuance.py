@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from peie.dsl.i18n import _
+from peie.dsl.reading import file_kind
 from peie.errors import DataProblem, UsageError
 from peie.issuance.ledger import (
     Ledger,
@@ -44,6 +46,9 @@ def open_ledger(path: LedgerLike, reading: bool = False) -> Ledger:
         raise UsageError(f"{where}: there is no directory {where.parent}")
     if where.is_dir():
         raise UsageError(f"{where}: is a directory; give the ledger's file name")
+    if where.exists() and not where.is_file():  # SQLite would read a FIFO, or /dev/zero
+        raise UsageError(_("{path}: is {kind}, not a regular file; a ledger is an SQLite "
+                           "file", path=str(where), kind=file_kind(where.stat().st_mode)))
     return Ledger(where)
 
 
