@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_cli import sample_rows, write_csv
 
 from peie.dsl.errors import printable
 
@@ -27,14 +28,10 @@ ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
 
 def _data_with(tmp_path: Path, **cells: str) -> Path:
     """The sample's first ten rows, the first with `cells` put in."""
-    with open(SAMPLE, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))[:10]
+    rows = sample_rows()[:10]
     rows[0].update(cells)
     path = tmp_path / "units.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(path, rows)
     return path
 
 

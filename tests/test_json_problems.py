@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_cli import sample_rows, write_csv
 
 from peie import api
 from peie.errors import PeieError
@@ -24,16 +25,12 @@ FULL_DEVICE = Path("/dev/full")
 
 def _power_rows(count: int) -> list[dict[str, str]]:
     """`count` copies of the sample's first power unit, heat ratio 1.5 (out of [0, 1])."""
-    with open(SAMPLE, newline="", encoding="utf-8") as handle:
-        power = next(r for r in csv.DictReader(handle) if r["sector"] == "power")
+    power = next(r for r in sample_rows() if r["sector"] == "power")
     return [dict(power, unit_id=f"U{n:03}", heat_ratio="1.5") for n in range(count)]
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(path, rows)
     return path
 
 
