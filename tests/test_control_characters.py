@@ -17,7 +17,6 @@ from test_cli import sample_rows, write_csv
 from peie.dsl.errors import printable
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "samples" / "units_2017.csv"
 CEMENT_RULE = ROOT / "rules" / "cement.rule"
 RED = "\x1b[31m"  # an ANSI escape: the terminal would turn the rest red
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: the terminal would show the rest reversed
