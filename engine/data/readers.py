@@ -129,12 +129,14 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return columns, rows
 
 
-def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
+def _read_xlsx(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    """The workbook read from the bytes read_bytes read (and hashed), not from the path
+    again, where another file may be by now."""
     from openpyxl import load_workbook  # only XLSX input pays for the import
 
-    _workbook_archive(path)
+    _workbook_archive(path, raw)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         return _xlsx_rows(path, book)
     except DataError:
         raise
@@ -152,13 +154,12 @@ XLSX_UNPACKED_BYTES = 1 << 30
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also how Excel stores encrypted files
 
 
-def _workbook_archive(path: str) -> None:
-    with open(path, "rb") as handle:
-        if handle.read(len(OLE2_SIGNATURE)) == OLE2_SIGNATURE:
-            raise _fail(path, "is an encrypted (password-protected) or old-format (.xls) "
-                              "workbook: save it from Excel as an unprotected .xlsx")
+def _workbook_archive(path: str, raw: bytes) -> None:
+    if raw.startswith(OLE2_SIGNATURE):
+        raise _fail(path, "is an encrypted (password-protected) or old-format (.xls) "
+                          "workbook: save it from Excel as an unprotected .xlsx")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise _fail(path, f"is not a readable XLSX workbook ({error})") from None
@@ -343,7 +344,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     if suffix == ".csv":
         columns, rows = _read_csv(name, raw)
     elif suffix == ".xlsx":
-        columns, rows = _read_xlsx(name)
+        columns, rows = _read_xlsx(name, raw)
     elif suffix == ".json":
         columns, rows = _read_json(name, raw)
     else:
