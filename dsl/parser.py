@@ -79,8 +79,9 @@ def _private_cache_file() -> Path | None:
             if path is file and not os.path.lexists(file):
                 continue
             status = os.lstat(path)
+            kind = stat.S_ISDIR if path is directory else stat.S_ISREG  # no link, no FIFO
             if (status.st_uid != os.getuid() or status.st_mode & 0o022
-                    or stat.S_ISLNK(status.st_mode)):
+                    or not kind(status.st_mode)):
                 return None
     except OSError:
         return None  # an unwritable home only costs start-up time
