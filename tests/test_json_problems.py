@@ -134,3 +134,18 @@ def test_a_run_recorded_whose_report_failed_names_its_run(tmp_path: Path) -> Non
     assert document["message"].startswith(
         "standard output: cannot be written: No space left on device. The preallocation "
         "of 2017 is recorded all the same")
+
+
+@pytest.mark.parametrize(("argv", "json_asked"), [
+    (["allocate", "x", "--format", "json"], True),
+    (["allocate", "x", "--format=json"], True),
+    (["allocate", "x", "--form", "json"], True),  # argparse takes the abbreviation
+    (["allocate", "x", "--format", "csv"], False),
+    (["allocate", "x", "--format"], False),  # the value missing: argparse's own words
+    (["allocate", "json", "--out", "json"], False),
+])
+def test_json_is_read_from_a_command_line_the_parser_refuses(argv: list[str],
+                                                             json_asked: bool) -> None:
+    from peie.cli.help import asks_json
+
+    assert asks_json(argv) is json_asked

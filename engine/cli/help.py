@@ -68,12 +68,16 @@ def lang_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def asks_json(argv: Sequence[str]) -> bool:
-    """Whether the command line asks for --format json, read the way the parser reads it
-    (so a malformed one is reported in JSON too)."""
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--format")
-    known, _rest = early.parse_known_args(argv)
-    return known.format == "json"
+    """Whether a command line, malformed perhaps, asks for --format json (`--format json`,
+    `--format=json`, or an abbreviation argparse takes, `--form json`)."""
+    words = list(argv)
+    for index, word in enumerate(words):
+        name, equals, value = word.partition("=")
+        if len(name) > 3 and "--format".startswith(name):
+            given = value if equals else (words[index + 1] if index + 1 < len(words) else "")
+            if given == "json":
+                return True
+    return False
 
 
 def run_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:
