@@ -39,7 +39,7 @@ from peie.errors import DataError, DataProblem, UsageError
 from peie.exact.coverage import RuleCoverage, coverage
 from peie.exact.explain import Node, Reads, explain_reads
 from peie.exact.facilities import FacilityAllocation
-from peie.files import atomic_write
+from peie.files import atomic_write, check_output_path
 from peie.issuance.position import unit_emissions
 from peie.issuance.stages import Preallocation, TrueUp, preallocations, trueups
 from peie.ruleset import RuleSet, bundled_rule_paths, expand_rule_paths
@@ -374,6 +374,8 @@ def _update(files: Sequence[CaseFile], results: Sequence[CaseResult]
             stuck.append(result)
         else:
             edits.setdefault(result.case.file, []).extend(found)
+    for path in edits:
+        check_output_path(path)  # a link or a FIFO among them: none is rewritten
     updates = []
     for file in files:
         changes = edits.get(file.path, [])
