@@ -47,9 +47,6 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose sub-commands (same class) print help through
     HelpFormatter, argparse's own headings among the catalogue's messages."""
 
-    def error(self, message: str) -> NoReturn:
-        raise CommandLineError(self, message)
-
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
@@ -58,6 +55,9 @@ class Parser(argparse.ArgumentParser):
         for action in self._actions:
             if isinstance(action, argparse._HelpAction):
                 action.help = _("show this help message and exit")
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(self, message)
 
 
 def lang_arg(parser: argparse.ArgumentParser) -> None:

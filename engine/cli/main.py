@@ -19,6 +19,7 @@ from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.encoding import json_text
 from peie.report.formats import deliver, formats
+from peie.report.problems import error_document
 
 from . import diff as cli_diff
 from . import fmt as cli_fmt
@@ -122,7 +123,7 @@ def _run(argv: Sequence[str]) -> int:
     except CommandLineError as wrong:
         if not asks_json(argv):
             wrong.report()
-        sys.stderr.write(json_text({"error": "usage", "message": wrong.message}))
+        sys.stderr.write(json_text(error_document(UsageError(wrong.message), None)))
         return EXIT_USAGE
     try:
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
