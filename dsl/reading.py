@@ -16,6 +16,8 @@ import stat
 
 from .i18n import Message, _
 
+CHUNK = 1 << 20  # bytes read at a time past the size a file had when it was opened
+
 
 class NotRegularFile(OSError):
     """A path peie will not read (not a regular file, or larger than its bound); its
@@ -43,17 +45,28 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     # O_NONBLOCK: opening a FIFO to read does not wait for a writer; the kind is then
     # read from the open file, so nothing can be put in the path's place in between.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_BINARY", 0))
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
         raise NotRegularFile(errno.EINVAL, _("is {kind}, not a regular file",
-                                             kind=file_kind(mode)))
+                                             kind=file_kind(status.st_mode)))
+    chunks: list[bytes] = []
+    read = 0
+    # The size the file has, and one byte more; a file that grew since is read on in
+    # chunks, to the bound. (A read of `limit` bytes would allocate them all first.)
+    wanted = status.st_size + 1
     with os.fdopen(fd, "rb") as handle:
-        raw = handle.read(limit + 1)
-    if len(raw) > limit:
+        while read <= limit:
+            chunk = handle.read(min(wanted, limit + 1 - read))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            read += len(chunk)
+            wanted = CHUNK
+    if read > limit:
         raise NotRegularFile(errno.EFBIG, _("is larger than {limit} MiB, the most peie "
                                             "reads from such a file", limit=limit >> 20))
-    return raw
+    return b"".join(chunks)
 
 
 __all__ = ["NotRegularFile", "file_kind", "read_regular"]

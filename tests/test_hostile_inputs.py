@@ -130,3 +130,39 @@ def test_a_regular_file_is_read_whole_exactly_when_it_is_within_the_bound(
     else:
         with pytest.raises(NotRegularFile):
             read_regular(path, limit)
+
+
+def test_a_small_file_costs_its_size_not_the_bound(tmp_path: Path) -> None:
+    """A read of `limit` bytes would allocate them all first: 4 GiB for every data file."""
+    import tracemalloc
+
+    path = tmp_path / "units.csv"
+    path.write_bytes(b"x" * 1000)
+    tracemalloc.start()
+    try:
+        assert read_regular(path, 4 << 30) == b"x" * 1000
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_to_the_bound(tmp_path: Path) -> None:
+    path = tmp_path / "growing.csv"
+    path.write_bytes(b"a" * 10)
+    original = os.fstat
+
+    def grown_after_fstat(fd: int) -> os.stat_result:
+        status = original(fd)
+        with open(path, "ab") as handle:  # another process appends, just after the fstat
+            handle.write(b"b" * 20)
+        return status
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fstat", grown_after_fstat)
+        assert read_regular(path, 100) == b"a" * 10 + b"b" * 20
+    path.write_bytes(b"a" * 10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fstat", grown_after_fstat)
+        with pytest.raises(NotRegularFile):
+            read_regular(path, 25)
