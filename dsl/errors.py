@@ -10,11 +10,33 @@ A diagnostic is rendered the way compilers do, so editors and people can jump to
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .i18n import _, localized
+
+# Characters that would act on a terminal instead of showing: C0 controls but tab and line
+# feed (ESC starts every ANSI escape sequence, CR overwrites a line), DEL, C1 controls, the
+# line and paragraph separators, and the bidirectional controls that make text read in
+# another order than it is written (the "Trojan Source" trick, CVE-2021-42574).
+_ACTIVE = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_SHOWN = re.compile(f"[{_ACTIVE}]")
+_SHOWN_IN_A_LINE = re.compile(f"[{_ACTIVE}\\t\\n]")
+
+
+def printable(text: str, one_line: bool = False) -> str:
+    """`text` from a file (a name, an id, a rule line) as it may be shown on a terminal:
+    every character that would act on the terminal written as its Python escape (ESC as
+    \\x1b). Tab and line feed are kept, unless `one_line` (a cell, a name). JSON and CSV
+    keep the text itself."""
+    pattern = _SHOWN_IN_A_LINE if one_line else _SHOWN
+    return pattern.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    return found.group().encode("unicode_escape").decode("ascii")
 
 
 def display_width(text: str) -> int:
@@ -46,7 +68,7 @@ class Diagnostic:
         """FILE:LINE:COL, severity and message in `language` (the run's when None), and
         the line with a caret under the place when `source` is given."""
         severity = localized(SEVERITIES.get(self.severity, self.severity), language)
-        head = f"{self.span}: {severity}: {localized(self.message, language)}"
+        head = printable(f"{self.span}: {severity}: {localized(self.message, language)}")
         if source is None:
             return head
         lines = source.splitlines()
@@ -55,9 +77,11 @@ class Diagnostic:
         text = lines[self.span.line - 1].rstrip("\n")
         start = self.span.column - 1
         end = self.span.end_column - 1 if self.span.end_line == self.span.line else len(text)
-        # Columns as a terminal shows them, so the caret stands under a label in Chinese too.
-        caret = " " * display_width(text[:start]) + "^" * max(1, display_width(text[start:end]))
-        return f"{head}\n    {text}\n    {caret}"
+        # Columns as a terminal shows them, so the caret stands under a label in Chinese too
+        # (and under a control character's escape).
+        before, marked = printable(text[:start]), printable(text[start:end])
+        caret = " " * display_width(before) + "^" * max(1, display_width(marked))
+        return f"{head}\n    {printable(text)}\n    {caret}"
 
 
 # How a severity reads in a message; `severity` itself stays the English word (JSON).

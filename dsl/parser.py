@@ -24,8 +24,10 @@ from .declarations import KEYWORDS
 from .errors import Diagnostic, RuleError, Span
 from .i18n import _, joined
 from .keywords import CHINESE, ENGLISH, Form, form_of, majority_form, spelled
+from .reading import read_regular
 
 MAX_SYNTAX_ERRORS = 20
+MAX_RULE_BYTES = 16 << 20  # a rule file (the bundled ones are under 50 KiB)
 BOM = "\ufeff"  # a byte-order mark, which some Windows editors write first; not read
 
 # A declaration starts at the beginning of a line with one of its keywords, in either form.
@@ -71,8 +73,9 @@ def _private_cache_file() -> Path | None:
             if path is file and not os.path.lexists(file):
                 continue
             status = os.lstat(path)
+            kind = stat.S_ISDIR if path is directory else stat.S_ISREG  # no link, no FIFO
             if (status.st_uid != os.getuid() or status.st_mode & 0o022
-                    or stat.S_ISLNK(status.st_mode)):
+                    or not kind(status.st_mode)):
                 return None
     except OSError:
         return None  # an unwritable home only costs start-up time
@@ -565,7 +568,7 @@ def read_rule_text(path: str | os.PathLike[str]) -> str:
     """A rule file's text; an unreadable or non-UTF-8 file is reported like a syntax error."""
     name = os.fspath(path)
     try:
-        raw = Path(name).read_bytes()
+        raw = read_regular(name, MAX_RULE_BYTES)
         return raw.decode("utf-8")
     except OSError as error:
         reason = error.strerror or str(error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from peie.dsl.errors import SEVERITIES, DiagnosticError, PeieError, RuleError
+from peie.dsl.errors import SEVERITIES, DiagnosticError, PeieError, RuleError, printable
 from peie.dsl.i18n import _, localized
 
 __all__ = ["CaseError", "DataError", "DataProblem", "PeieError", "RuleError", "UsageError"]
@@ -27,15 +27,17 @@ class DataProblem:
     def render(self, level: str, language: str | None = None) -> str:
         """The problem as the command line prints it, as an "error" or a "warning", in
         `language` (the run's when None)."""
-        where = self.file
+        where = printable(self.file, one_line=True)
         if self.row is not None:
             where += localized(_(", row {row}", row=self.row), language)
         if self.unit_id:
-            where += localized(_(" (unit {unit})", unit=self.unit_id), language)
+            where += localized(_(" (unit {unit})", unit=printable(self.unit_id, one_line=True)),
+                               language)
         if self.field:
-            where += localized(_(", field '{field}'", field=self.field), language)
+            where += localized(_(", field '{field}'", field=printable(self.field, one_line=True)),
+                               language)
         severity = localized(SEVERITIES.get(level, level), language)
-        return f"{where}: {severity}: {localized(self.message, language)}"
+        return f"{where}: {severity}: {printable(localized(self.message, language))}"
 
 
 class DataError(PeieError):

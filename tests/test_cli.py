@@ -136,8 +136,8 @@ def test_every_bad_record_is_reported_and_nothing_is_issued(cli, tmp_path: Path)
     rows[5]["unit_id"] = rows[0]["unit_id"]
     data = tmp_path / "bad.csv"
     write_csv(data, rows)
-    out_file = tmp_path / "out.json"
-    status, out, err = cli("allocate", str(data), "--year", "2017", "--format", "json",
+    out_file = tmp_path / "out.csv"
+    status, out, err = cli("allocate", str(data), "--year", "2017", "--format", "csv",
                            "--out", str(out_file))
     assert status == 1 and out == "" and not out_file.exists()
     u = [r["unit_id"] for r in rows]

@@ -67,3 +67,12 @@ def test_the_cache_directory_is_made_private(tmp_path: Path) -> None:
     directory = tmp_path / "cache" / "peie"
     assert directory.stat().st_mode & 0o777 == 0o700
     assert (directory / "grammar.lark.cache").is_file()
+
+
+def test_a_fifo_in_place_of_the_cache_is_passed_over(tmp_path: Path) -> None:
+    """lark would wait on it for ever, reading the table (or writing it)."""
+    directory = tmp_path / "cache" / "peie"
+    directory.mkdir(parents=True, mode=0o700)
+    os.mkfifo(directory / "grammar.lark.cache", 0o600)
+    done = _check(tmp_path / "cache")  # within _check's time limit
+    assert done.returncode == 0, done.stderr

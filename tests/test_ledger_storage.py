@@ -1,13 +1,16 @@
-"""A ledger file that is locked by another process, on a full disk, read-only or damaged:
-a clear message naming it, exit 1, no traceback, and the ledger as it was. And a report
+"""A ledger file that is locked by another process, on a full disk, read-only, damaged or
+not a ledger at all (random bytes, a FIFO, a device): a clear message naming it, exit 1,
+no traceback, and the ledger as it was. And a report
 that fails after the ledger committed: the run is said to be recorded (exit 3)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import pickle
+import random
 import sqlite3
 import subprocess
 import sys
@@ -274,7 +277,7 @@ def test_a_report_that_fails_after_the_commit_says_the_run_is_recorded(
 @pytest.mark.skipif(not FULL_DEVICE.exists(), reason="no /dev/full here")
 def test_an_out_file_that_fails_after_the_commit_says_the_run_is_recorded(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    ledger, report = tmp_path / "ledger.sqlite", tmp_path / "trueup.json"
+    ledger, report = tmp_path / "ledger.sqlite", tmp_path / "trueup.csv"
     assert run(*PREALLOCATE, "--ledger", str(ledger))[0] == 0
     made = tempfile.mkstemp
 
@@ -288,7 +291,7 @@ def test_an_out_file_that_fails_after_the_commit_says_the_run_is_recorded(
 
     with monkeypatch.context() as patch:
         patch.setattr(tempfile, "mkstemp", on_a_full_disk)
-        result = run(*TRUEUP, "--ledger", str(ledger), "--format", "json", "--out", str(report))
+        result = run(*TRUEUP, "--ledger", str(ledger), "--format", "csv", "--out", str(report))
     assert result == (3, "", recorded_all_the_same(
         f"{report}: cannot be written: No space left on device", "trueup", ledger, 2))
     assert run_ids(ledger) == [1, 2] and list(tmp_path.iterdir()) == [ledger]
@@ -304,3 +307,49 @@ def test_an_out_folder_where_no_file_can_be_made_is_refused_before_any_work(
     assert refused == (1, "", f"peie: error: {reports / 'pre.csv'}: cannot write here: "
                               "Permission denied\n")
     assert not ledger.exists()
+
+
+# ---- not a ledger at all -----------------------------------------------------------------
+
+def test_a_file_of_random_bytes_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    ledger.write_bytes(random.Random(12).randbytes(8192))
+    before = ledger.read_bytes()
+    for argv in (PREALLOCATE, ["ledger", "show"]):
+        status, out, err = run(*argv, "--ledger", str(ledger))
+        assert (status, out) == (1, "")
+        assert err == f"peie: error: {ledger}: not a peie ledger (file is not a database)\n"
+    assert ledger.read_bytes() == before and list(tmp_path.iterdir()) == [ledger]
+
+
+@pytest.mark.parametrize(("make", "kind"), [
+    (os.mkfifo, "a FIFO (named pipe)"),
+    (lambda place: place.symlink_to("/dev/zero"), "a device")])
+def test_a_ledger_path_that_is_a_fifo_or_a_device_is_refused_by_name(
+        tmp_path: Path, make: Callable[[Path], None], kind: str) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    make(ledger)
+    for argv in (PREALLOCATE, ["ledger", "show"]):
+        status, out, err = run(*argv, "--ledger", str(ledger))
+        assert (status, out, err) == (1, "", f"peie: error: {ledger}: is {kind}, not a "
+                                             "regular file; a ledger is an SQLite file\n")
+
+
+def test_a_busy_ledger_with_format_json_is_one_document(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    assert run(*PREALLOCATE, "--ledger", str(ledger))[0] == 0
+    before = dump(ledger)
+    monkeypatch.setenv(LEDGER_TIMEOUT_ENV, "0")
+    holder = sqlite3.connect(ledger, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        status, out, err = run(*TRUEUP, "--ledger", str(ledger), "--format", "json")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (status, out) == (1, "")
+    assert json.loads(err) == {"error": "usage",
+                               "message": BUSY.format(path=ledger, timeout=0,
+                                                      env=LEDGER_TIMEOUT_ENV)}
+    assert dump(ledger) == before

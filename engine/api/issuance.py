@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peie.dsl.i18n import _
+from peie.dsl.reading import file_kind
 from peie.errors import DataProblem, UsageError
 from peie.issuance.ledger import (
     Ledger,
@@ -47,6 +48,9 @@ def open_ledger(path: LedgerLike, reading: bool = False) -> Ledger:
                            parent=where.parent))
     if where.is_dir():
         raise UsageError(_("{where}: is a directory; give the ledger's file name", where=where))
+    if where.exists() and not where.is_file():  # SQLite would read a FIFO, or /dev/zero
+        raise UsageError(_("{path}: is {kind}, not a regular file; a ledger is an SQLite "
+                           "file", path=str(where), kind=file_kind(where.stat().st_mode)))
     return Ledger(where)
 
 

@@ -41,7 +41,7 @@ from peie.exact.compiler import CONTEXT
 from peie.exact.coverage import RuleCoverage, coverage
 from peie.exact.explain import Node, Reads, branches_taken, explain_reads
 from peie.exact.facilities import FacilityAllocation
-from peie.files import atomic_write
+from peie.files import atomic_write, check_output_path
 from peie.issuance.position import (
     FacilityPosition,
     compliance_values,
@@ -192,8 +192,8 @@ def _case_folders(paths: Sequence[str | os.PathLike[str]]
                                    given=given, cases_suffix=CASES_SUFFIX))
             whole.add(path.resolve())
         elif path.name.endswith(CASES_SUFFIX):
-            if not path.is_file():
-                raise UsageError(_("{given}: no such file", given=given))
+            if not path.exists():  # (one that is not a regular file: read_bytes says so)
+                raise UsageError(_("{name}: no such file", name=str(given)))
             found = [path]
         else:
             raise UsageError(_("{given}: give case files ({cases_suffix}) or directories of rule "
@@ -419,6 +419,8 @@ def _update(files: Sequence[CaseFile], results: Sequence[CaseResult]
             stuck.append(result)
         else:
             edits.setdefault(result.case.file, []).extend(found)
+    for path in edits:
+        check_output_path(path)  # a link or a FIFO among them: none is rewritten
     updates = []
     for file in files:
         changes = edits.get(file.path, [])

@@ -115,7 +115,7 @@ def layout(files: Sequence[str], write: bool, keywords: Form | None = None,
     """Format rule files (the bundled ones when none are given) as `laid_out` does; every
     file is formatted before any is written, so a file that does not parse leaves all as
     they were."""
-    from peie.files import atomic_write
+    from peie.files import atomic_write, check_output_path
 
     paths = _rule_files(files)
     changed: dict[Path, tuple[str, str]] = {}
@@ -133,6 +133,8 @@ def layout(files: Sequence[str], write: bool, keywords: Form | None = None,
         raise RuleError([d for e in problems for d in e.diagnostics],
                         {k: v for e in problems for k, v in e.sources.items()})
     if write:
+        for path in changed:
+            check_output_path(path)  # a link or a FIFO among them: none is written
         for path, (_, formatted) in changed.items():
             atomic_write(path, partial(_write_text, formatted))
     return Layout(changed, len(paths) - len(changed))

@@ -1,5 +1,7 @@
 """`--help` in the reader's language: a parser whose help texts may be catalogue messages,
-rendered when the help is printed, and the global `--lang` read before the parser is built."""
+rendered when the help is printed, and the global `--lang` read before the parser is built.
+A malformed command line is a CommandLineError, so that the caller reports it as the run
+asks (argparse's usage and message, or JSON with --format json)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,22 @@ class HelpFormatter(argparse.HelpFormatter):
                           localized(_("usage: ")) if prefix is None else prefix)
 
 
+class CommandLineError(Exception):
+    """A malformed command line (exit 2): `parser` is the (sub-)command's, whose usage
+    goes with `message`."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str):
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+    def report(self) -> NoReturn:
+        """As argparse reports it, in the run's language: the usage, then the message;
+        exit 2."""
+        self.parser.print_usage(sys.stderr)
+        self.parser.exit(2, localized(_("{prog}: error: {message}", prog=self.parser.prog,
+                                        message=self.message)) + "\n")
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose sub-commands (same class) print help through
     HelpFormatter, argparse's own headings among the catalogue's messages."""
@@ -44,11 +62,9 @@ class Parser(argparse.ArgumentParser):
                 action.help = _("show this help message and exit")
 
     def error(self, message: str) -> NoReturn:
-        """argparse's refusal of a command line, in the run's language (argparse words it
-        in English, with its own gettext domain that --lang does not reach)."""
-        self.print_usage(sys.stderr)
-        self.exit(2, localized(_("{prog}: error: {message}", prog=self.prog,
-                                 message=usage_problem(message))) + "\n")
+        """argparse's refusal of a command line, in the catalogue's words where argparse
+        words it so (argparse's own gettext domain is not reached by --lang)."""
+        raise CommandLineError(self, usage_problem(message))
 
 
 # argparse's messages of a wrong command line, as it words them (Python 3.11 to 3.13),
@@ -92,6 +108,19 @@ def lang_arg(parser: argparse.ArgumentParser) -> None:
                         help=_("the language of messages, help and tables (default: "
                                "$PEIE_LANG, else the locale: zh when it starts with zh, "
                                "else en)"))
+
+
+def asks_json(argv: Sequence[str]) -> bool:
+    """Whether a command line, malformed perhaps, asks for --format json (`--format json`,
+    `--format=json`, or an abbreviation argparse takes, `--form json`)."""
+    words = list(argv)
+    for index, word in enumerate(words):
+        name, equals, value = word.partition("=")
+        if len(name) > 3 and "--format".startswith(name):
+            given = value if equals else (words[index + 1] if index + 1 < len(words) else "")
+            if given == "json":
+                return True
+    return False
 
 
 def run_language(argv: Sequence[str], environ: Mapping[str, str]) -> str:

@@ -17,7 +17,9 @@ from peie import api
 from peie.dsl.i18n import _, reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
+from peie.report.encoding import json_text
 from peie.report.formats import deliver, formats
+from peie.report.problems import error_document
 
 from . import calibrate as cli_calibrate
 from . import diff as cli_diff
@@ -26,7 +28,7 @@ from . import issuance as cli_issuance
 from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
-from .help import Parser, lang_arg, run_language
+from .help import CommandLineError, Parser, asks_json, lang_arg, run_language
 from .options import data_args, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -130,7 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except CommandLineError as wrong:
+        if not asks_json(argv):
+            wrong.report()
+        sys.stderr.write(json_text(error_document(UsageError(wrong.message), None)))
+        return EXIT_USAGE
     try:
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:
@@ -138,7 +146,8 @@ def _run(argv: Sequence[str]) -> int:
         return int(args.run(args))
     except PeieError as error:
         report_error(error, args.command, getattr(args, "problems", None),
-                     can_list=hasattr(args, "problems"))
+                     can_list=hasattr(args, "problems"),
+                     as_json=getattr(args, "format", None) == "json")
         return error.exit_status
     except BrokenPipeError:
         # a reader such as `head` went away: not an error of ours

@@ -32,7 +32,7 @@ from peie.dsl.errors import Diagnostic, Span, did_you_mean
 from peie.dsl.i18n import _, joined
 from peie.errors import CaseError
 
-from .readers import read_bytes
+from .readers import MAX_DOCUMENT_BYTES, read_bytes
 
 if TYPE_CHECKING:
     import yaml
@@ -164,7 +164,7 @@ def read_case_files(paths: Sequence[str | os.PathLike[str]]) -> list[CaseFile]:
 
 def read_case_file(path: str | os.PathLike[str]) -> CaseFile:
     name = os.fspath(path)
-    raw = read_bytes(name)
+    raw = read_bytes(name, MAX_DOCUMENT_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

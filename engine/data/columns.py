@@ -35,7 +35,7 @@ from . import conditions
 from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, Kind, field_kinds
 from .nothing import NOTHING
 from .provinces import NAMES as PROVINCES
-from .readers import Row, Table, read_table
+from .readers import Row, Table, read_bytes, read_table
 from .records import UnitRecord, validate_table
 from .spellings import Spelling
 
@@ -243,7 +243,7 @@ def read_columns(path: str | os.PathLike[str]) -> Columns:
     name = os.fspath(path)
     if Path(name).suffix.lower() != ".csv" or not Path(name).exists():
         return columns_from_table(read_table(name))
-    raw = Path(name).read_bytes()
+    raw = read_bytes(name)
     names = _plain_header(raw[: raw.find(b"\n")] if b"\n" in raw else raw)
     if names is None:
         return columns_from_table(read_table(name))  # read (or refused) as the exact reader does

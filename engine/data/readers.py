@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from peie.dsl.i18n import _
+from peie.dsl.reading import read_regular
 from peie.errors import DataError, DataProblem, UsageError
 
 from .nothing import text_or_none
@@ -32,6 +33,8 @@ SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
 # No amount or factor needs more digits or a larger exponent; records are flat, so
 # nesting beyond a few levels is never data.
 MAX_DOCUMENT_BYTES = 256 << 20
+# Any input file (a CSV of several million units is a few hundred MiB).
+MAX_FILE_BYTES = 4 << 30
 MAX_DIGITS = 100
 MAX_EXPONENT = 100
 MAX_DEPTH = 100
@@ -130,12 +133,14 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return columns, rows
 
 
-def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
+def _read_xlsx(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    """The workbook read from the bytes read_bytes read (and hashed), not from the path
+    again, where another file may be by now."""
     from openpyxl import load_workbook  # only XLSX input pays for the import
 
-    _workbook_archive(path)
+    _workbook_archive(path, raw)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         return _xlsx_rows(path, book)
     except DataError:
         raise
@@ -153,13 +158,12 @@ XLSX_UNPACKED_BYTES = 1 << 30
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also how Excel stores encrypted files
 
 
-def _workbook_archive(path: str) -> None:
-    with open(path, "rb") as handle:
-        if handle.read(len(OLE2_SIGNATURE)) == OLE2_SIGNATURE:
-            raise _fail(path, _("is an encrypted (password-protected) or old-format (.xls) "
-                                "workbook: save it from Excel as an unprotected .xlsx"))
+def _workbook_archive(path: str, raw: bytes) -> None:
+    if raw.startswith(OLE2_SIGNATURE):
+        raise _fail(path, _("is an encrypted (password-protected) or old-format (.xls) "
+                            "workbook: save it from Excel as an unprotected .xlsx"))
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise _fail(path, _("is not a readable XLSX workbook ({error})", error=error)) from None
@@ -323,15 +327,17 @@ def _read_yaml(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return _records(path, document)
 
 
-def read_bytes(name: str) -> bytes:
-    """A file's bytes; a file that is not there, or cannot be read, is a UsageError."""
+def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` of them; a file that is not there, cannot
+    be read, is not a regular file (a FIFO, a device, a directory) or is larger is a
+    UsageError naming it."""
     try:
-        return Path(name).read_bytes()
+        return read_regular(name, limit)
     except FileNotFoundError:
         raise UsageError(_("{name}: no such file", name=name)) from None
     except OSError as error:
         raise UsageError(_("{name}: cannot read: {reason}", name=name,
-                           reason=error.strerror or error)) from None
+                           reason=error.strerror or str(error))) from None
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
@@ -346,7 +352,7 @@ def read_table(path: str | os.PathLike[str]) -> Table:
     if suffix == ".csv":
         columns, rows = _read_csv(name, raw)
     elif suffix == ".xlsx":
-        columns, rows = _read_xlsx(name)
+        columns, rows = _read_xlsx(name, raw)
     elif suffix == ".json":
         columns, rows = _read_json(name, raw)
     else:

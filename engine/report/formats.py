@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from peie.dsl.errors import printable
 from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.files import atomic_write
@@ -36,9 +37,17 @@ def text(render: Callable[..., str]) -> Format:
     return Format(lambda result, handle, **options: handle.write(render(result, **options)))
 
 
-def _diff(render: Callable[..., str]) -> Format:
+def for_people(render: Callable[..., str]) -> Format:
+    """A rendering read on a terminal: what came from files (ids, names, rule text) keeps
+    no character that would act on the terminal (an ANSI escape, a bidi override); they
+    show as escapes. Formats for programs (JSON, CSV) keep the text itself."""
+    return text(lambda result, **options: printable(render(result, **options)))
+
+
+def _diff(render: Callable[..., str], wrap: Callable[[Callable[..., str]], Format] = text
+          ) -> Format:
     """A semantic-diff rendering, which takes the diff and both versions."""
-    return text(lambda v: render(v.diff, v.old, v.new))
+    return wrap(lambda v: render(v.diff, v.old, v.new))
 
 
 def _batch(name: str, file_only: bool = False) -> Format:
@@ -53,9 +62,9 @@ def _batch(name: str, file_only: bool = False) -> Format:
 
 
 DOCUMENTS: dict[str, dict[str, Format]] = {
-    "check": {"text": text(checks.check_text)},
+    "check": {"text": for_people(checks.check_text)},
     "allocation": {
-        "table": text(allocation.allocation_table),
+        "table": for_people(allocation.allocation_table),
         "json": text(lambda r: json_text(allocation.allocation_json(r))),
         "csv": text(allocation.allocation_csv),
         "xlsx": Format(allocation.allocation_xlsx, binary=True, file_only=True),
@@ -66,25 +75,26 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
         "csv": _batch("write_csv"),
         "parquet": _batch("write_parquet", file_only=True),
     },
-    "explanation": {"text": text(explain.explanation_text),
+    "explanation": {"text": for_people(explain.explanation_text),
                     "json": text(explain.explanation_json)},
-    "facility explanation": {"text": text(explain.facility_text),
+    "facility explanation": {"text": for_people(explain.facility_text),
                              "json": text(explain.facility_json)},
-    "preallocation": {"table": text(issuance.preallocation_table),
+    "preallocation": {"table": for_people(issuance.preallocation_table),
                       "json": text(issuance.preallocation_json),
                       "csv": text(issuance.preallocation_csv)},
-    "trueup": {"table": text(issuance.trueup_table), "json": text(issuance.trueup_json),
+    "trueup": {"table": for_people(issuance.trueup_table), "json": text(issuance.trueup_json),
                "csv": text(issuance.trueup_csv)},
-    "position": {"table": text(issuance.position_table), "json": text(issuance.position_json)},
-    "ledger": {"table": text(issuance.ledger_table)},
+    "position": {"table": for_people(issuance.position_table),
+                 "json": text(issuance.position_json)},
+    "ledger": {"table": for_people(issuance.ledger_table)},
     "ledger export": {"csv": text(issuance.ledger_csv), "json": text(issuance.ledger_json)},
-    "diff": {"text": _diff(diff.diff_text), "json": _diff(diff.diff_json),
-             "markdown": _diff(diff.diff_markdown)},
-    "impact": {"text": text(diff.impact_text), "json": text(diff.impact_json),
-               "markdown": text(lambda r, top: diff.impact_text(r, top, markdown=True)),
+    "diff": {"text": _diff(diff.diff_text, for_people), "json": _diff(diff.diff_json),
+             "markdown": _diff(diff.diff_markdown, for_people)},
+    "impact": {"text": for_people(diff.impact_text), "json": text(diff.impact_json),
+               "markdown": for_people(lambda r, top: diff.impact_text(r, top, markdown=True)),
                "csv": text(lambda r, top: diff.impact_csv(r))},
-    "test": {"text": text(testing.test_text), "junit": text(testing.junit_xml)},
-    "calibration": {"table": text(calibration.calibration_text),
+    "test": {"text": for_people(testing.test_text), "junit": text(testing.junit_xml)},
+    "calibration": {"table": for_people(calibration.calibration_text),
                     "json": text(calibration.calibration_json)},
 }
 

@@ -12,13 +12,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from starlette.responses import Response
 
-from peie.errors import DataError, PeieError, RuleError
-from peie.report.problems import (
-    data_problems_json,
-    data_problems_line,
-    rule_errors_json,
-    rule_errors_line,
-)
+from peie.errors import PeieError
+from peie.report.problems import error_document
 
 BODY_TOO_LARGE = ("the request body is larger than this service takes ({limit:,} bytes); "
                   "send fewer units in each request")
@@ -55,14 +50,9 @@ def refused(status: int, kind: str, message: str, *, headers: dict[str, str] | N
 
 
 def user_error(error: PeieError, command: str) -> Response:
-    """A rule, data or usage error of `command`, as the command line reports it."""
-    if isinstance(error, RuleError):
-        return refused(422, "rules", rule_errors_line(error),
-                       diagnostics=rule_errors_json(error))
-    if isinstance(error, DataError):
-        return refused(422, "data", data_problems_line(error, command),
-                       problems=data_problems_json(error))
-    return refused(422, "usage", str(error))
+    """A rule, data or usage error of `command`, as the command line reports it with
+    --format json."""
+    return answer(422, error_document(error, command))
 
 
 def not_matching(error: ValidationError, place: str) -> Response:
