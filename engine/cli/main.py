@@ -26,7 +26,7 @@ from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import Parser, lang_arg, run_language
-from .options import data_args, out_arg, problems_arg, version
+from .options import data_args, data_paths, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -118,6 +118,7 @@ def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        data_paths(args)
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:
                 check_output_path(path)  # before anything is issued or computed

@@ -5,10 +5,15 @@ CSV, XLSX, JSON and YAML all come out the same way: a header and rows of strippe
 where a person finds it (the spreadsheet row for CSV and XLSX, header being row 1; the
 1-based record number for JSON and YAML).
 Numbers are kept as the exact text written, never passed through float.
+
+How a file is read beyond its suffix (the text encoding of a CSV file, the sheet and the
+header row of a workbook) is a DataPath: a path with those options, which every function
+taking a data file's path accepts in its place.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -22,6 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem, UsageError
 
 from .nothing import text_or_none
@@ -34,6 +40,72 @@ MAX_DOCUMENT_BYTES = 256 << 20
 MAX_DIGITS = 100
 MAX_EXPONENT = 100
 MAX_DEPTH = 100
+
+
+# Without --header-row, a workbook's header is the first row, among the first
+# HEADER_SEARCH_ROWS, that has a cell HEADER_MARK (title rows above it are passed by).
+HEADER_MARK = "unit_id"
+HEADER_SEARCH_ROWS = 20
+
+
+@dataclass(frozen=True)
+class DataPath(os.PathLike[str]):
+    """A data file's path with how to read it: `encoding` of a CSV file (a byte-order mark
+    is passed over in any), `sheet` of a workbook (default: the one sheet whose header has
+    HEADER_MARK, else the first) and its `header_row` (1-based; default: found by
+    HEADER_MARK, else 1)."""
+
+    path: str
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise UsageError(_("unknown encoding '{encoding}' (for example utf-8, gb18030, "
+                               "gbk)", encoding=self.encoding)) from None
+        if self.header_row is not None and self.header_row < 1:
+            raise UsageError(_("the header row is counted from 1, not {row}",
+                               row=self.header_row))
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __str__(self) -> str:
+        return self.path
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> DataPath:
+        return path if isinstance(path, DataPath) else cls(os.fspath(path))
+
+    @property
+    def utf8(self) -> bool:
+        return codecs.lookup(self.encoding).name == "utf-8"
+
+    def decoded(self, raw: bytes) -> str:
+        """The file's text in its encoding, without a byte-order mark; a byte that is not
+        text in it is an error naming the line and the byte's offset."""
+        try:
+            text = raw.decode("utf-8-sig" if self.utf8 else self.encoding)
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            hint = (_("; it reads as GB18030: try --encoding gb18030")
+                    if codecs.lookup(self.encoding).name != "gb18030"
+                    and _decodes(raw, "gb18030") else "")
+            raise _fail(self.path, _("line {line}, byte {offset} of the file: not valid "
+                                     "{encoding} text{hint}", line=line, offset=error.start,
+                                     encoding=self.encoding, hint=hint)) from None
+        return text.removeprefix("\ufeff")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -54,8 +126,26 @@ def _fail(path: str, message: str, row: int | None = None, field: str | None = N
     return DataError([DataProblem(path, row, field, message)])
 
 
-def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
-    """A JSON/YAML/XLSX value as exact text; None for empty."""
+def _native(value: Any) -> Any:
+    """A data tool's scalar as the Python value it stands for: pandas' NA and NaT as None,
+    numpy's integers and booleans as int and bool, its floats as the Decimal of their own
+    shortest repr (a float32 0.1 is 0.1, not 0.10000000149011612). Duck-typed: neither
+    library is imported."""
+    kind = type(value)
+    library = kind.__module__.partition(".")[0]
+    if library == "pandas" and kind.__name__ in ("NAType", "NaTType"):
+        return None
+    if library == "numpy" and hasattr(value, "dtype"):
+        if value.dtype.kind in "iub":
+            return value.item()
+        if value.dtype.kind == "f":
+            return Decimal(str(value))
+    return value
+
+
+def cell_text(value: Any, path: str, row: int, field: str) -> str | None:
+    """A JSON/YAML/XLSX value, or a value in memory, as exact text; None for empty."""
+    value = _native(value)
     if value is None:
         return None
     if isinstance(value, bool):  # a yes/no input reads it; a number refuses it
@@ -69,7 +159,7 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     elif isinstance(value, int):
         text = str(value)
     elif isinstance(value, float):
-        text = repr(value)
+        text = float.__repr__(value)  # the decimal one sees (also of a float subclass)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
     elif isinstance(value, str):
@@ -84,31 +174,26 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     return text_or_none(text)
 
 
-def _header(path: str, names: list[str]) -> tuple[str, ...]:
+def checked_header(path: str, names: list[str], row: int | None = 1) -> tuple[str, ...]:
     columns = tuple(n.strip() for n in names)
     seen: set[str] = set()
     for name in columns:
         if not name:
-            raise _fail(path, "the header has an empty column name", 1)
+            raise _fail(path, "the header has an empty column name", row)
         if name in seen:
-            raise _fail(path, f"column '{name}' appears twice in the header", 1, name)
+            raise _fail(path, f"column '{name}' appears twice in the header", row, name)
         seen.add(name)
     return columns
 
 
-def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise _fail(path, f"line {line} is not valid UTF-8 text (save the file as UTF-8)",
-                    line) from None
+def _read_csv(source: DataPath, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    path, text = source.path, source.decoded(raw)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
             raise _fail(path, "the file is empty: a header line is expected")
-        columns = _header(path, header)
+        columns = checked_header(path, header)
         rows = []
         start = reader.line_num + 1
         for cells in reader:
@@ -125,13 +210,21 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return columns, rows
 
 
-def _read_xlsx(path: str) -> tuple[tuple[str, ...], list[Row]]:
+def _read_xlsx(source: DataPath) -> tuple[tuple[str, ...], list[Row]]:
     from openpyxl import load_workbook  # only XLSX input pays for the import
 
+    path = source.path
     _workbook_archive(path)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-        return _xlsx_rows(path, book)
+        # Twice: the values Excel stored, and the formulas (a formula cell that has no
+        # stored value reads as empty in the first; the second tells it apart).
+        values = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
+        try:
+            return _xlsx_rows(source, values, formulas)
+        finally:
+            values.close()
+            formulas.close()
     except DataError:
         raise
     except Exception as error:  # noqa: BLE001
@@ -163,23 +256,69 @@ def _workbook_archive(path: str) -> None:
                           f"{XLSX_UNPACKED_BYTES:,} an XLSX data file may hold")
 
 
-def _xlsx_rows(path: str, book: Any) -> tuple[tuple[str, ...], list[Row]]:
-    sheet = book.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
+def _xlsx_rows(source: DataPath, values: Any, formulas: Any
+               ) -> tuple[tuple[str, ...], list[Row]]:
+    path = source.path
+    name = _sheet_name(source, values)
+    header_row = source.header_row or _found_header(values[name]) or 1
+    rows_iter = zip(values[name].iter_rows(min_row=header_row),
+                    formulas[name].iter_rows(min_row=header_row), strict=False)
     header = next(rows_iter, None)
     if header is None:
-        raise _fail(path, "the first sheet is empty: a header row is expected")
-    names = list(header)
+        raise _fail(path, _("sheet '{sheet}' has no row {row}: a header row is expected",
+                            sheet=name, row=header_row))
+    names = [cell.value for cell in header[0]]
     while names and names[-1] is None:
         names.pop()
-    columns = _header(path, ["" if n is None else str(n) for n in names])
+    columns = checked_header(path, ["" if n is None else str(n) for n in names], header_row)
     rows = []
-    for number, values in enumerate(rows_iter, start=2):
-        cells = {c: _cell_text(v, path, number, c) for c, v in zip(columns, values, strict=False)}
-        if any(v is not None for v in cells.values()):
-            rows.append(Row(number, {c: cells.get(c) for c in columns}))
-    book.close()
+    for number, (cells, written) in enumerate(rows_iter, start=header_row + 1):
+        texts = {c: cell_text(cell.value, path, number, c)
+                 for c, cell in zip(columns, cells, strict=False)}
+        if any(v is not None for v in texts.values()):
+            row = Row(number, {c: texts.get(c) for c in columns})
+            _stored_values(source, name, row, cells, written)
+            rows.append(row)
     return columns, rows
+
+
+def _sheet_name(source: DataPath, book: Any) -> str:
+    """The sheet to read: --sheet, else the one sheet whose header has HEADER_MARK, else
+    the first; two such sheets are refused (which one holds this year's units?)."""
+    if source.sheet is not None:
+        if source.sheet not in book.sheetnames:
+            raise _fail(source.path, _("has no sheet '{sheet}'; its sheets: {sheets}",
+                                       sheet=source.sheet, sheets=", ".join(book.sheetnames)))
+        return str(source.sheet)
+    if len(book.sheetnames) == 1:
+        return str(book.sheetnames[0])
+    marked = [n for n in book.sheetnames if _found_header(book[n]) is not None]
+    if len(marked) > 1:
+        raise _fail(source.path, _("sheets {sheets} all have a '{mark}' column: choose one "
+                                   "with --sheet", sheets=", ".join(marked), mark=HEADER_MARK))
+    return str(marked[0] if marked else book.sheetnames[0])
+
+
+def _found_header(sheet: Any) -> int | None:
+    """The first row, among the first HEADER_SEARCH_ROWS, with a cell HEADER_MARK."""
+    for number, cells in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS,
+                                                   values_only=True), start=1):
+        if any(isinstance(v, str) and v.strip() == HEADER_MARK for v in cells):
+            return number
+    return None
+
+
+def _stored_values(source: DataPath, sheet: str, row: Row, cells: Any, written: Any) -> None:
+    """A formula cell read as empty has no stored value (a file written by a program,
+    never opened in Excel): refused, since empty would be read as "nothing" silently."""
+    for (column, value), cell, formula in zip(row.cells.items(), cells, written,
+                                              strict=False):
+        if value is None and cell.value is None and getattr(formula, "data_type", "") == "f":
+            raise DataError([DataProblem(
+                source.path, row.number, column,
+                _("sheet '{sheet}', cell {cell}: a formula without a stored value: open and "
+                  "save it in Excel", sheet=sheet, cell=formula.coordinate),
+                row.cells.get(HEADER_MARK))])
 
 
 def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
@@ -193,7 +332,7 @@ def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
             raise _fail(path, "is not an object of field: value", number)
         for key in record:
             columns.setdefault(str(key).strip(), None)
-    rows = [Row(number, {c: _cell_text(record.get(c), path, number, c) for c in columns})
+    rows = [Row(number, {c: cell_text(record.get(c), path, number, c) for c in columns})
             for number, record in enumerate(document, start=1)]
     return tuple(columns), rows
 
@@ -273,7 +412,7 @@ def _yaml_loader() -> type:
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
-            for key_node, _ in node.value:
+            for key_node, _value in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 if isinstance(key, str) and key in seen:
                     raise yaml.constructor.ConstructorError(
@@ -326,22 +465,38 @@ def read_bytes(name: str) -> bytes:
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
-    """Read one data file; the format comes from the file's suffix."""
-    name = os.fspath(path)
+    """Read one data file; the format comes from the file's suffix, how to read it from
+    the DataPath where `path` is one."""
+    source = DataPath.of(path)
+    name = source.path
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"{name}: cannot read '{suffix or 'no suffix'}' files; "
                          f"give one of {', '.join(SUFFIXES)}")
     raw = read_bytes(name)
     if suffix == ".csv":
-        columns, rows = _read_csv(name, raw)
+        columns, rows = _read_csv(source, raw)
     elif suffix == ".xlsx":
-        columns, rows = _read_xlsx(name)
+        columns, rows = _read_xlsx(source)
     elif suffix == ".json":
         columns, rows = _read_json(name, raw)
     else:
         columns, rows = _read_yaml(name, raw)
     return Table(name, hashlib.sha256(raw).hexdigest(), columns, tuple(rows))
+
+
+def frame_records(frame: Any, name: str) -> list[dict[str, Any]]:
+    """A DataFrame-like's rows (its `to_dict(orient="records")`), its column names given
+    once each; a column of floats narrower than float64 read from its own scalars, since
+    to_dict widens them (a float32 0.1 to 0.10000000149011612)."""
+    columns = list(getattr(frame, "columns", ()))
+    checked_header(name, [str(c) for c in columns], None)
+    records: list[dict[str, Any]] = frame.to_dict(orient="records")
+    for column, dtype in zip(columns, getattr(frame, "dtypes", ()), strict=False):
+        if getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8:
+            for record, value in zip(records, frame[column].to_numpy(), strict=True):
+                record[column] = value
+    return records
 
 
 def table_from_records(records: Iterable[Mapping[str, Any]], name: str = "<records>") -> Table:
