@@ -8,10 +8,11 @@ with each run.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from peie.dsl.model import Rule
@@ -26,6 +27,19 @@ class RuleRef(NamedTuple):
     status: str = ""
 
 
+class ConfigRef(NamedTuple):
+    """The settings file (peie.toml) a command ran with."""
+
+    path: str
+    sha256: str
+
+
+CONFIG: contextvars.ContextVar[ConfigRef | None] = contextvars.ContextVar("peie_config",
+                                                                          default=None)
+"""The settings file of the run (set by the command line), named by every provenance
+made during it."""
+
+
 @dataclass(frozen=True)
 class Provenance:
     rules: Mapping[str, RuleRef]  # sector -> the version used
@@ -33,6 +47,7 @@ class Provenance:
     local_factors_sha256: str | None = None
     year: int | None = None
     data_path: str = ""
+    config: ConfigRef | None = field(default_factory=CONFIG.get)
 
     @classmethod
     def of(cls, year: int, rules: Mapping[str, Rule], data_sha256: str,

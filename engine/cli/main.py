@@ -12,11 +12,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from peie import api
 from peie.dsl.i18n import reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
+from peie.provenance import CONFIG
 from peie.report.formats import deliver, formats
 
 from . import diff as cli_diff
@@ -24,6 +26,7 @@ from . import fmt as cli_fmt
 from . import issuance as cli_issuance
 from . import serve as cli_serve
 from . import testing as cli_testing
+from .config import Config, apply_config, find_config, with_language
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import Parser, lang_arg, run_language
 from .options import data_args, data_paths, out_arg, problems_arg, version
@@ -107,17 +110,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    token = set_language(run_language(argv, os.environ))
     try:
-        return _run(argv)
+        config = find_config(Path.cwd())
+    except PeieError as error:
+        report_error(error)
+        return error.exit_status
+    token = set_language(run_language(argv, with_language(config, os.environ)))
+    in_force = CONFIG.set(config.ref)
+    try:
+        return _run(argv, config)
     finally:
+        CONFIG.reset(in_force)
         reset_language(token)  # a program calling main() twice gets each run's language
 
 
-def _run(argv: Sequence[str]) -> int:
+def _run(argv: Sequence[str], config: Config) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        apply_config(config, args)
         data_paths(args)
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:

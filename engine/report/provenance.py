@@ -11,7 +11,8 @@ from peie.provenance import Provenance
 
 def head(provenance: Provenance) -> dict[str, Any]:
     """The head of every JSON document of a result: year, rule versions and hashes, the
-    data's hash, and the local factors' hash where factors were given."""
+    data's hash, the local factors' hash where factors were given, and the settings
+    file where the command ran with one."""
     out: dict[str, Any] = {
         "year": provenance.year,
         "rules": {s: {"version": r.version, "sha256": r.sha256}
@@ -20,6 +21,8 @@ def head(provenance: Provenance) -> dict[str, Any]:
     }
     if provenance.local_factors_sha256:
         out["local_factors_sha256"] = provenance.local_factors_sha256
+    if provenance.config:
+        out["config"] = {"path": provenance.config.path, "sha256": provenance.config.sha256}
     return out
 
 
@@ -31,6 +34,8 @@ def rows(provenance: Provenance) -> list[tuple[str, str]]:
     out.append(("data sha256", provenance.data_sha256))
     if provenance.local_factors_sha256:
         out.append(("local factors sha256", provenance.local_factors_sha256))
+    if provenance.config:
+        out += [("config", provenance.config.path), ("config sha256", provenance.config.sha256)]
     return out
 
 
@@ -42,4 +47,6 @@ def lines(provenance: Provenance, paths: bool = True) -> list[str]:
     out.append(f"  data sha256 {provenance.data_sha256[:16]}")
     if provenance.local_factors_sha256:
         out.append(f"  local factors sha256 {provenance.local_factors_sha256[:16]}")
+    if provenance.config:
+        out.append(f"  config {provenance.config.path}, sha256 {provenance.config.sha256[:16]}")
     return out
