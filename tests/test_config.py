@@ -51,6 +51,9 @@ def test_the_file_names_rules_and_factors_and_the_head_names_the_file(cli, proje
                                     "sha256": hashlib.sha256(config.read_bytes()).hexdigest()}
     status, out, _ = cli("allocate", DATA, "--year", "2017")
     assert f"  config {config}, sha256 " in out.split("\n\n")[0]  # the table's head
+    status, out, _ = cli("explain", DATA, "--year", "2017", "--unit", "U-000001",
+                         "--format", "json")
+    assert json.loads(out)["config"] == configured["config"]
     status, out, _ = cli("check")  # with no FILE: the configured rules
     assert status == 0 and str(project / "rules" / "cement.rule") in out
 

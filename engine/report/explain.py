@@ -5,6 +5,7 @@ from __future__ import annotations
 from peie.api import Explanation
 
 from .encoding import json_text
+from .provenance import head
 
 
 def explanation_json(explanation: Explanation) -> str:
@@ -16,6 +17,8 @@ def explanation_json(explanation: Explanation) -> str:
                 "data_sha256": provenance.data_sha256}
     if provenance.local_factors_sha256:
         document["local_factors_sha256"] = provenance.local_factors_sha256
+    if provenance.config:
+        document["config"] = head(provenance)["config"]
     document["tree"] = explanation.tree.to_dict()
     return json_text(document)
 
