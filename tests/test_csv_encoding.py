@@ -111,3 +111,12 @@ def test_the_columnar_reader_reads_the_encoding_too(files, monkeypatch) -> None:
     large = inputs.prepare(DataPath(str(files["gb18030"]), "gb18030"), 2017)[2]
     assert large == small and [r.province for r in large] == ["jiangsu", "jiangsu", "shandong"]
     assert api.read_data(DataPath(str(files["gbk"]), "gbk")).rows[0].cells["sector"] == "水泥"
+
+
+def test_check_reads_a_local_factor_file_in_the_encoding(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    factors = tmp_path / "factors.csv"
+    factors.write_bytes("province,sector,factor\n江苏,cement,0.5\n".encode("gb18030"))
+    status, _, err = cli("check", str(factors))
+    assert status == 1 and "try --encoding gb18030" in err
+    status, _, err = cli("check", str(factors), "--encoding", "gb18030")
+    assert status == 0, err

@@ -29,13 +29,13 @@ from . import testing as cli_testing
 from .config import Config, apply_config, find_config, with_language
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import Parser, lang_arg, run_language
-from .options import data_args, data_paths, out_arg, problems_arg, version
+from .options import data_args, data_paths, encoding_arg, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = api.check(args.files)
+    result = api.check(args.files, encoding=args.encoding)
     if not args.quiet:
         deliver("check", "text", result, None, sys.stdout)
     return EXIT_OK
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rule files, directories, or local-factor .csv/.yaml "
                         "(default: the bundled rules)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing when all is well")
+    encoding_arg(p)
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("allocate", help="allocate free allowances for a year")

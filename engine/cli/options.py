@@ -59,12 +59,16 @@ def ledger_arg(parser: argparse.ArgumentParser) -> None:
                         "else ./peie-ledger.sqlite)")
 
 
-def reading_args(parser: argparse.ArgumentParser) -> None:
-    """How the data files are read, beyond their suffix (peie.data.readers.DataPath)."""
+def encoding_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoding", default="utf-8", metavar="NAME",
                         help=_("the text encoding of CSV files, data and local factors: "
                                "utf-8 (the default; a byte-order mark is passed over), "
                                "gb18030, gbk, ..."))
+
+
+def reading_args(parser: argparse.ArgumentParser) -> None:
+    """How the data files are read, beyond their suffix (peie.data.readers.DataPath)."""
+    encoding_arg(parser)
     parser.add_argument("--sheet", metavar="NAME",
                         help=_("the sheet of an .xlsx data file (default: the one sheet "
                                "with a unit_id column, else the first)"))
@@ -76,7 +80,7 @@ def reading_args(parser: argparse.ArgumentParser) -> None:
 def data_paths(args: argparse.Namespace) -> None:
     """args.data and args.local_factors as DataPaths that carry --encoding, --sheet and
     --header-row, for the commands that take them."""
-    if not hasattr(args, "encoding"):
+    if not hasattr(args, "sheet"):
         return
     workbook = bool(args.data) and os.fspath(args.data).lower().endswith(".xlsx")
     for flag, given in (("--sheet", args.sheet), ("--header-row", args.header_row)):
