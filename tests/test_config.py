@@ -56,6 +56,11 @@ def test_the_file_names_rules_and_factors_and_the_head_names_the_file(cli, proje
     assert json.loads(out)["config"] == configured["config"]
     status, out, _ = cli("check")  # with no FILE: the configured rules
     assert status == 0 and str(project / "rules" / "cement.rule") in out
+    (project / "rules" / "cement.rule").write_text(
+        (ROOT / "rules" / "cement.rule").read_text(encoding="utf-8") + "\n\n\n",
+        encoding="utf-8")
+    status, _, err = cli("fmt", "--check")
+    assert status == 1 and "cement.rule" in err and "1 file would be reformatted" in err
 
 
 def test_the_command_line_wins(cli, project) -> None:  # type: ignore[no-untyped-def]

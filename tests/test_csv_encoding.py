@@ -7,7 +7,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peie import api
 from peie.api import inputs
@@ -120,3 +123,27 @@ def test_check_reads_a_local_factor_file_in_the_encoding(cli, tmp_path: Path) ->
     assert status == 1 and "try --encoding gb18030" in err
     status, _, err = cli("check", str(factors), "--encoding", "gb18030")
     assert status == 0, err
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.lists(st.lists(st.text(st.sampled_from("水泥江苏省熟料产量无 /,\"ab1.5-"), max_size=6),
+                         min_size=3, max_size=3), min_size=1, max_size=5),
+       st.sampled_from(["gb18030", "gbk", "utf-8-sig"]))
+def test_any_text_reads_the_same_in_any_encoding(tmp_path_factory, rows, encoding) -> None:  # type: ignore[no-untyped-def]
+    """The encoding changes the bytes, never the cells, on the exact and columnar readers."""
+    import csv
+    import io
+
+    from peie.data.columns import read_columns
+    from peie.data.readers import read_table
+
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([["a", "b", "c"], *rows])
+    folder = tmp_path_factory.mktemp("encodings")
+    (folder / "utf8.csv").write_bytes(text.getvalue().encode("utf-8"))
+    (folder / "other.csv").write_bytes(text.getvalue().encode(encoding))
+    plain = read_table(folder / "utf8.csv")
+    other = read_table(DataPath(str(folder / "other.csv"), encoding))
+    assert other.rows == plain.rows
+    columns = read_columns(DataPath(str(folder / "other.csv"), encoding))
+    assert columns.rows(np.arange(columns.size)).rows == plain.rows  # from pyarrow's columns
