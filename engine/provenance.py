@@ -8,10 +8,11 @@ with each run.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -34,10 +35,19 @@ class ConfigRef(NamedTuple):
     sha256: str
 
 
-CONFIG: contextvars.ContextVar[ConfigRef | None] = contextvars.ContextVar("peie_config",
-                                                                          default=None)
-"""The settings file of the run (set by the command line), named by every provenance
-made during it."""
+_CONFIG: contextvars.ContextVar[ConfigRef | None] = contextvars.ContextVar("peie_config",
+                                                                           default=None)
+
+
+@contextlib.contextmanager
+def settings_file(config: ConfigRef | None) -> Iterator[None]:
+    """Every provenance made inside names `config`, the settings file the command line
+    runs with (None: no file)."""
+    token = _CONFIG.set(config)
+    try:
+        yield
+    finally:
+        _CONFIG.reset(token)
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class Provenance:
     local_factors_sha256: str | None = None
     year: int | None = None
     data_path: str = ""
-    config: ConfigRef | None = field(default_factory=CONFIG.get)
+    config: ConfigRef | None = field(default_factory=_CONFIG.get)
 
     @classmethod
     def of(cls, year: int, rules: Mapping[str, Rule], data_sha256: str,

@@ -13,6 +13,9 @@ each with file, line and column), DataError (with .problems, each with file, row
 and field), UsageError.
 """
 
+from peie.data.readers import DataPath
+from peie.provenance import ConfigRef, settings_file
+
 from .allocation import (
     AllocationRun,
     BatchRun,
@@ -49,10 +52,10 @@ from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_
 
 __all__ = [
     "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CaseResult", "CaseRun", "Check",
-    "CheckResult", "Explanation", "Layout",
+    "CheckResult", "ConfigRef", "DataPath", "Explanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
-    "trueup", "unit_allocation",
+    "settings_file", "trueup", "unit_allocation",
 ]

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peie.api import ConfigRef
 from peie.dsl.i18n import LANGUAGES, _
 from peie.errors import UsageError
-from peie.issuance.ledger import DEFAULT_LEDGER_ENV
-from peie.provenance import ConfigRef
 
-NAMES = ("peie.toml", "pyproject.toml")
 KEYS = ("lang", "ledger", "local_factors", "rules")
+# The environment variables that win over the file (peie.issuance.ledger, peie.dsl.i18n).
+LEDGER_ENV, LANG_ENV = "PEIE_LEDGER", "PEIE_LANG"
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,8 @@ _CHECKS: dict[str, Callable[[Path, Mapping[str, int], str, Any, Path], Any]] = {
 def with_language(config: Config, environ: Mapping[str, str]) -> Mapping[str, str]:
     """The environment the run's language is chosen from: the file's `lang` stands in
     for $PEIE_LANG where that is not set."""
-    if config.lang and not environ.get("PEIE_LANG"):
-        return {**environ, "PEIE_LANG": config.lang}
+    if config.lang and not environ.get(LANG_ENV):
+        return {**environ, LANG_ENV: config.lang}
     return environ
 
 
@@ -183,5 +183,5 @@ def apply_config(config: Config, args: argparse.Namespace) -> None:
     if config.local_factors and getattr(args, "local_factors", "absent") is None:
         args.local_factors = config.local_factors
     if (config.ledger and getattr(args, "ledger", "absent") is None
-            and not os.environ.get(DEFAULT_LEDGER_ENV)):
+            and not os.environ.get(LEDGER_ENV)):
         args.ledger = config.ledger

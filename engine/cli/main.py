@@ -18,7 +18,6 @@ from peie import api
 from peie.dsl.i18n import reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
-from peie.provenance import CONFIG
 from peie.report.formats import deliver, formats
 
 from . import diff as cli_diff
@@ -117,11 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_error(error)
         return error.exit_status
     token = set_language(run_language(argv, with_language(config, os.environ)))
-    in_force = CONFIG.set(config.ref)
     try:
-        return _run(argv, config)
+        with api.settings_file(config.ref):
+            return _run(argv, config)
     finally:
-        CONFIG.reset(in_force)
         reset_language(token)  # a program calling main() twice gets each run's language
 
 

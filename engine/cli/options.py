@@ -6,7 +6,7 @@ import argparse
 import os
 from importlib import metadata
 
-from peie.data.readers import DataPath
+from peie.api import DataPath
 from peie.dsl.i18n import _
 from peie.errors import UsageError
 
