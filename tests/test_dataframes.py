@@ -153,3 +153,8 @@ def test_arrow_columns_read_cells_as_the_records_reader(cells) -> None:  # type:
     from_records = peie.read_data(records)
     assert [r.cells for r in from_arrow.rows] == [
         {"f": r.cells["f"], "v": r.cells["v"]} for r in from_records.rows]
+
+
+def test_an_object_whose_to_dict_gives_no_records_is_refused_by_name() -> None:
+    with pytest.raises(peie.UsageError, match="cannot read data from a Series"):
+        peie.read_data(pd.Series([1, 2]))

@@ -491,7 +491,13 @@ def frame_records(frame: Any, name: str) -> list[dict[str, Any]]:
     to_dict widens them (a float32 0.1 to 0.10000000149011612)."""
     columns = list(getattr(frame, "columns", ()))
     checked_header(name, [str(c) for c in columns], None)
-    records: list[dict[str, Any]] = frame.to_dict(orient="records")
+    try:
+        records = frame.to_dict(orient="records")
+    except TypeError:  # a to_dict of another kind (a pandas Series, a polars DataFrame)
+        records = None
+    if not isinstance(records, list):
+        raise UsageError(_("cannot read data from a {kind}: give a DataFrame, an Arrow "
+                           "table or a list of records", kind=type(frame).__name__))
     for column, dtype in zip(columns, getattr(frame, "dtypes", ()), strict=False):
         if getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8:
             for record, value in zip(records, frame[column].to_numpy(), strict=True):
