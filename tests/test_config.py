@@ -146,3 +146,21 @@ def test_the_ledger(cli, project, monkeypatch) -> None:  # type: ignore[no-untyp
     monkeypatch.setenv("PEIE_LEDGER", str(elsewhere))  # the environment wins over the file
     assert cli("preallocate", BASE, "--year", "2018")[0] == 0
     assert elsewhere.exists()
+
+
+def test_diff_and_test_take_what_they_are_about(cli, project) -> None:  # type: ignore[no-untyped-def]
+    """diff reads no local factors from the file (one sector's versions would refuse the
+    other sectors' factors); test runs the cases beside the configured rules."""
+    (project / "peie.toml").write_text('rules = ["rules"]\nlocal_factors = "factors.csv"\n',
+                                       encoding="utf-8")
+    cement = str(project / "rules" / "cement.rule")
+    status, out, err = cli("diff", cement, cement)
+    assert status == 0, err
+    status, out, err = cli("diff", cement, cement, "--data", DATA, "--format", "json")
+    assert status == 0, err
+    assert json.loads(out)["local_factors_sha256"] is None
+    (project / "rules" / "cement.cases.yaml").write_bytes(
+        (ROOT / "rules" / "cement.cases.yaml").read_bytes())
+    status, out, err = cli("test")
+    assert status == 0, err
+    assert str(project / "rules" / "cement.cases.yaml") in out

@@ -175,12 +175,18 @@ def apply_config(config: Config, args: argparse.Namespace) -> None:
     """Fill in what the command line left unsaid, for the commands that take it."""
     if config.path is None:
         return
+    command = getattr(args, "command", None)
     if config.rules:
-        if getattr(args, "rules", "absent") is None:
+        if command in ("check", "fmt", "test"):  # the files they are about, when none given
+            given = "paths" if command == "test" else "files"
+            if not getattr(args, given):
+                setattr(args, given, list(config.rules))
+        elif getattr(args, "rules", "absent") is None:
             args.rules = list(config.rules)
-        if getattr(args, "command", None) in ("check", "fmt") and not args.files:
-            args.files = list(config.rules)
-    if config.local_factors and getattr(args, "local_factors", "absent") is None:
+    # Not for diff: its --data is measured by one sector's versions, and the project's
+    # factors for the other sectors would be refused as unknown there.
+    if (config.local_factors and getattr(args, "local_factors", "absent") is None
+            and command != "diff"):
         args.local_factors = config.local_factors
     if (config.ledger and getattr(args, "ledger", "absent") is None
             and not os.environ.get(LEDGER_ENV)):
