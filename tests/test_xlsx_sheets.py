@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 import peie
@@ -120,3 +121,14 @@ def test_a_formula_with_its_stored_value_is_read(tmp_path: Path) -> None:
             target.writestr(item, data)
     [row] = peie.read_data(stored).rows
     assert row.cells["clinker_t"] == "2000000"
+
+
+def test_a_row_of_formulas_only_is_not_passed_by_as_empty(tmp_path: Path) -> None:
+    rows = [HEADER, ["F-1", "L-1", "cement", "jiangsu", 1000000],
+            ["=A2", '=B2&"b"', "=C2", "=D2", "=E2*2"]]
+    path = book(tmp_path / "units.xlsx", {"units": rows})
+    with pytest.raises(peie.DataError) as raised:
+        peie.read_data(path)
+    [problem] = raised.value.problems
+    assert (problem.row, problem.field) == (3, "facility_id")
+    assert "cell A3: a formula without a stored value" in problem.message
