@@ -84,10 +84,11 @@ def test_bytes_that_are_no_text_in_the_encoding_get_no_hint(cli, tmp_path: Path)
                                    "not valid gb18030 text")
 
 
-def test_an_unknown_encoding_is_refused(cli, files) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("name", ["gb-2312x", "base64", "rot13"])
+def test_an_unknown_encoding_is_refused(cli, files, name) -> None:  # type: ignore[no-untyped-def]
     status, out, err = cli("allocate", str(files["gbk"]), "--year", "2017",
-                           "--encoding", "gb-2312x")
-    assert status != 0 and out == "" and "unknown encoding 'gb-2312x'" in err
+                           "--encoding", name)
+    assert status == 1 and out == "" and f"unknown encoding '{name}'" in err
 
 
 def test_local_factors_and_diff_data_are_read_in_the_encoding(cli, files, tmp_path: Path  # type: ignore[no-untyped-def]

@@ -63,7 +63,7 @@ class DataPath(os.PathLike[str]):
 
     def __post_init__(self) -> None:
         try:
-            codecs.lookup(self.encoding)
+            b"x".decode(self.encoding, "ignore")  # (base64, a bytes codec, is refused too)
         except LookupError:
             raise UsageError(_("unknown encoding '{encoding}' (for example utf-8, gb18030, "
                                "gbk)", encoding=self.encoding)) from None
