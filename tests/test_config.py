@@ -100,6 +100,7 @@ def test_the_nearest_file_is_used_and_peie_toml_before_pyproject(cli, project) -
     ('local_factors = 1\n', 1, "'local_factors' is a path, given as a string"),
     ('ledger = ""\n', 1, "'ledger' is a path"),
     ('rules = []\n', 1, "'rules' is a list of rule files and directories"),
+    ('lang = "en"\nrules = ["rules", 1]\n', 2, "'rules' is a list of rule files"),
 ])
 def test_a_wrong_key_or_value_is_named_at_its_line(cli, project, text, line, said) -> None:  # type: ignore[no-untyped-def]
     (project / "peie.toml").write_text(text, encoding="utf-8")

@@ -25,7 +25,6 @@ from peie.api import ConfigRef
 from peie.dsl.i18n import LANGUAGES, _
 from peie.errors import UsageError
 
-KEYS = ("lang", "ledger", "local_factors", "rules")
 # The environment variables that win over the file (peie.issuance.ledger, peie.dsl.i18n).
 LEDGER_ENV, LANG_ENV = "PEIE_LEDGER", "PEIE_LANG"
 
@@ -54,16 +53,20 @@ def find_config(start: Path) -> Config:
             return read_config(own)
         project = directory / "pyproject.toml"
         if project.is_file():
-            text = _text(project)
-            if re.search(r"^\s*\[\s*tool\s*\.\s*peie\s*\]", text, re.MULTILINE):
-                return read_config(project, text)
+            raw = _bytes(project)
+            if re.search(rb"^\s*\[\s*tool\s*\.\s*peie\s*\]", raw, re.MULTILINE):
+                return read_config(project, raw)
     return Config()
 
 
-def read_config(path: Path, text: str | None = None) -> Config:
-    """One settings file, every key and value checked; a wrong one is a UsageError at
-    the file's line."""
-    text = _text(path) if text is None else text
+def read_config(path: Path, raw: bytes | None = None) -> Config:
+    """One settings file (`raw`: its bytes, where read), every key and value checked; a
+    wrong one is a UsageError at the file's line."""
+    raw = _bytes(path) if raw is None else raw
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(_("{file}: not valid UTF-8 text", file=path)) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -90,18 +93,15 @@ def read_config(path: Path, text: str | None = None) -> Config:
     for key, check in _CHECKS.items():
         if key in table:
             values[key] = check(path, lines, key, table[key], base)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Config(path.resolve(), digest, **values)
+    return Config(path.resolve(), hashlib.sha256(raw).hexdigest(), **values)
 
 
-def _text(path: Path) -> str:
+def _bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes()
     except OSError as error:
         raise UsageError(_("{file}: cannot read: {reason}", file=path,
                            reason=error.strerror or error)) from None
-    except UnicodeDecodeError:
-        raise UsageError(_("{file}: not valid UTF-8 text", file=path)) from None
 
 
 def _key_lines(text: str, in_tool_table: bool) -> dict[str, int]:
@@ -124,32 +124,26 @@ def _wrong(path: Path, lines: Mapping[str, int], key: str, message: Any) -> Usag
                         message=message))
 
 
-def _existing(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path) -> str:
+def _path(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path) -> str:
+    """A path given relative to the file's directory (`..` taken out, for messages)."""
     if not isinstance(value, str) or not value:
         raise _wrong(path, lines, key, _("'{key}' is a path, given as a string", key=key))
-    where = _joined(base, value)
-    if not where.exists():
+    return os.path.normpath(base / value)
+
+
+def _existing(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path) -> str:
+    where = _path(path, lines, key, value, base)
+    if not os.path.exists(where):
         raise _wrong(path, lines, key, _("'{key}': there is no {where}", key=key, where=where))
-    return str(where)
+    return where
 
 
 def _rules(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path
            ) -> tuple[str, ...]:
     given = [value] if isinstance(value, str) else value
-    if not isinstance(given, list) or not given:
+    if not isinstance(given, list) or not given or not all(isinstance(g, str) for g in given):
         raise _wrong(path, lines, key, _("'rules' is a list of rule files and directories"))
     return tuple(_existing(path, lines, key, item, base) for item in given)
-
-
-def _ledger(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path) -> str:
-    if not isinstance(value, str) or not value:
-        raise _wrong(path, lines, key, _("'{key}' is a path, given as a string", key=key))
-    return str(_joined(base, value))
-
-
-def _joined(base: Path, value: str) -> Path:
-    """A path of the file, relative to its directory (`..` taken out, for messages)."""
-    return Path(os.path.normpath(base / value))
 
 
 def _lang(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path) -> str:
@@ -160,7 +154,8 @@ def _lang(path: Path, lines: Mapping[str, int], key: str, value: Any, base: Path
 
 
 _CHECKS: dict[str, Callable[[Path, Mapping[str, int], str, Any, Path], Any]] = {
-    "rules": _rules, "ledger": _ledger, "local_factors": _existing, "lang": _lang}
+    "rules": _rules, "ledger": _path, "local_factors": _existing, "lang": _lang}
+KEYS = tuple(sorted(_CHECKS))
 
 
 def with_language(config: Config, environ: Mapping[str, str]) -> Mapping[str, str]:
