@@ -158,3 +158,11 @@ def test_arrow_columns_read_cells_as_the_records_reader(cells) -> None:  # type:
 def test_an_object_whose_to_dict_gives_no_records_is_refused_by_name() -> None:
     with pytest.raises(peie.UsageError, match="cannot read data from a Series"):
         peie.read_data(pd.Series([1, 2]))
+
+
+def test_an_arrow_table_named_like_a_file_is_read_from_itself(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "units.csv").write_text("unit_id\nfrom-the-file\n", encoding="utf-8")
+    table = pa.table({"unit_id": ["from-the-table"]})
+    assert [r.cells for r in peie.read_data(table, "units.csv").rows] == [
+        {"unit_id": "from-the-table"}]

@@ -207,8 +207,9 @@ class Columns:
     def exact_rows(self) -> Table:
         """The file as the exact path reads it, row numbers included (of the selected
         rows only, for the rows of one sector)."""
-        if self.source is None and (Path(self.path).exists() or not self.numbered):
-            whole = read_table(self.origin or self.path)  # (if the file went away: its error)
+        if self.source is None and self.origin is not None and (
+                Path(self.path).exists() or not self.numbered):  # (read from a file)
+            whole = read_table(self.origin)  # (if the file went away: its error, not a loop)
             if self.spelling is not None:
                 whole = self.spelling.table(whole)
             if self.lines is not None:
