@@ -52,10 +52,11 @@ from .versions import Layout, VersionDiff, diff, impact, laid_out, layout, load_
 
 __all__ = [
     "COLUMNAR_BYTES", "AllocationRun", "BatchRun", "CaseResult", "CaseRun", "Check",
-    "CheckResult", "ConfigRef", "DataPath", "Explanation", "Layout",
+    "CheckResult", "Explanation", "Layout",
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
-    "settings_file", "trueup", "unit_allocation",
+    "trueup", "unit_allocation",
+    "ConfigRef", "DataPath", "settings_file",  # how the data are read; the settings file
 ]
