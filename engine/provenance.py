@@ -8,10 +8,12 @@ with each run.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from peie.dsl.model import Rule
@@ -26,6 +28,28 @@ class RuleRef(NamedTuple):
     status: str = ""
 
 
+class ConfigRef(NamedTuple):
+    """The settings file (peie.toml) a command ran with."""
+
+    path: str
+    sha256: str
+
+
+_CONFIG: contextvars.ContextVar[ConfigRef | None] = contextvars.ContextVar("peie_config",
+                                                                           default=None)
+
+
+@contextlib.contextmanager
+def settings_file(config: ConfigRef | None) -> Iterator[None]:
+    """Every provenance made inside names `config`, the settings file the command line
+    runs with (None: no file)."""
+    token = _CONFIG.set(config)
+    try:
+        yield
+    finally:
+        _CONFIG.reset(token)
+
+
 @dataclass(frozen=True)
 class Provenance:
     rules: Mapping[str, RuleRef]  # sector -> the version used
@@ -33,6 +57,7 @@ class Provenance:
     local_factors_sha256: str | None = None
     year: int | None = None
     data_path: str = ""
+    config: ConfigRef | None = field(default_factory=_CONFIG.get)
 
     @classmethod
     def of(cls, year: int, rules: Mapping[str, Rule], data_sha256: str,

@@ -13,6 +13,9 @@ each with file, line and column), DataError (with .problems, each with file, row
 and field), UsageError.
 """
 
+from peie.data.readers import DataPath
+from peie.provenance import ConfigRef, settings_file
+
 from .allocation import (
     AllocationRun,
     BatchRun,
@@ -59,4 +62,5 @@ __all__ = [
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
     "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
     "trueup", "unit_allocation",
+    "ConfigRef", "DataPath", "settings_file",  # how the data are read; the settings file
 ]

@@ -24,6 +24,7 @@ from .inputs import (
     factor_warnings,
     load_rules,
     prepare,
+    read_data_columns,
     read_local_factors,
 )
 
@@ -90,17 +91,17 @@ class BatchRun:
         return self.result.provenance
 
 
-def allocate_batch(data: str, year: int, *, rules: RulesLike = None,
+def allocate_batch(data: DataLike, year: int, *, rules: RulesLike = None,
                    local_factors: FactorsLike = None, strict: bool = False) -> BatchRun:
-    """The float64 batch path over a CSV file; facility amounts equal the exact path's.
-    `strict` as for allocate."""
+    """The float64 batch path over a data file or data in memory (read_data_columns);
+    facility amounts equal the exact path's. `strict` as for allocate."""
     from peie.batch.evaluate import batch_allocate
-    from peie.data.columns import read_columns, spelled_columns
+    from peie.data.columns import spelled_columns
 
     ruleset = load_rules(rules)
     in_force = ruleset.for_year(year)
     factors = read_local_factors(local_factors, ruleset.sectors)
-    columns = spelled_columns(read_columns(data), in_force)  # the reports show the codes
+    columns = spelled_columns(read_data_columns(data), in_force)  # the reports show the codes
     result = batch_allocate(columns, in_force, factors)  # the data are valid from here on
     present = columns.pairs("province", "sector") if factors.factors else set()
     return BatchRun(result, columns, factor_warnings(factors, present, strict))

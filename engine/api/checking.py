@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from peie.data.readers import DataPath
 from peie.dsl.i18n import _
 from peie.dsl.model import Rule
 from peie.errors import UsageError
@@ -25,9 +26,9 @@ class CheckResult:
     factor_files: Sequence[Path]
 
 
-def check(files: Sequence[str | RuleText]) -> CheckResult:
+def check(files: Sequence[str | RuleText], encoding: str = "utf-8") -> CheckResult:
     """Check what `files` names (the bundled rules when it names none); rule files given
-    as texts are checked with the files."""
+    as texts are checked with the files; local-factor CSV files read in `encoding`."""
     rule_paths: list[Path | RuleText] = []
     factor_paths: list[Path] = []
     for given in files:
@@ -50,6 +51,6 @@ def check(files: Sequence[str | RuleText]) -> CheckResult:
                                factor_suffixes=", ".join(FACTOR_SUFFIXES)))
     ruleset = load_rules(rule_paths or None)
     for path in factor_paths:
-        read_local_factors(path, ruleset.sectors)
+        read_local_factors(DataPath(str(path), encoding), ruleset.sectors)
     shown = ruleset.rules if rule_paths or not factor_paths else []
     return CheckResult(shown, factor_paths)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from peie.collector import collector_paused
 from peie.data.local_factors import NO_LOCAL_FACTORS, LocalFactors, parse_factors
-from peie.data.readers import Table, read_table, table_from_records
+from peie.data.readers import Table, frame_records, read_table, table_from_records
 from peie.data.records import UnitRecord, validate_table
 from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem, UsageError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 COLUMNAR_BYTES = 1 << 20  # ~10 000 rows
 
 RulesLike = RuleSet | RuleSource | Sequence[RuleSource] | None
-DataLike = object  # a Table, a path, an iterable of dicts, or a DataFrame-like
+DataLike = object  # a Table, a path, an iterable of dicts, a DataFrame-like, an Arrow table
 FactorsLike = (LocalFactors | Table | str | os.PathLike[str] | Mapping[tuple[str, str], Any]
                | None)
 
@@ -44,16 +44,35 @@ def load_rules(rules: RulesLike = None, *, text: str | None = None,
 
 
 def read_data(data: DataLike, name: str = "<records>") -> Table:
-    """A file path, a Table, an iterable of dicts, or a DataFrame-like (has to_dict)."""
+    """A file path (or DataPath), a Table, an iterable of dicts, a DataFrame-like (has
+    to_dict), or an Arrow table or record batch (has to_pylist and schema)."""
     if isinstance(data, Table):
         return data
     if isinstance(data, str | os.PathLike):
         return read_table(data)
+    if _is_arrow(data):
+        return read_data_columns(data, name).exact_rows()
     if hasattr(data, "to_dict"):
-        return table_from_records(data.to_dict(orient="records"), name)
+        return table_from_records(frame_records(data, name), name)
     if isinstance(data, Iterable):
         return table_from_records(data, name)
     raise UsageError(_("cannot read data from a {type}", type=type(data).__name__))
+
+
+def read_data_columns(data: DataLike, name: str = "<records>") -> Columns:
+    """The data as columns, for the batch path: a file by peie.data.columns.read_columns,
+    an Arrow table by columns too, anything else read_data reads through its records."""
+    from peie.data.columns import columns_from_arrow, columns_from_table, read_columns
+
+    if isinstance(data, str | os.PathLike):
+        return read_columns(data)
+    if _is_arrow(data):
+        return columns_from_arrow(data, name)  # type: ignore[arg-type]
+    return columns_from_table(read_data(data, name))
+
+
+def _is_arrow(data: DataLike) -> bool:
+    return hasattr(data, "to_pylist") and hasattr(data, "schema")
 
 
 def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFactors:
@@ -104,11 +123,10 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
 
 
 def read_data_file(data: DataLike) -> DataFile:
-    """Like read_data, but a CSV file of COLUMNAR_BYTES or more by columns."""
-    if _large_csv(data):
-        from peie.data.columns import read_columns
-
-        return read_columns(data)  # type: ignore[arg-type]
+    """Like read_data, but a CSV file of COLUMNAR_BYTES or more, and an Arrow table, by
+    columns."""
+    if _large_csv(data) or _is_arrow(data):
+        return read_data_columns(data)
     return read_data(data)
 
 

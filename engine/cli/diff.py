@@ -12,7 +12,7 @@ from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.report.formats import deliver, formats
 
-from .options import local_factors_arg, out_arg
+from .options import local_factors_arg, out_arg, reading_args
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -48,6 +48,7 @@ def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
     p.add_argument("--exact", action="store_true",
                    help=_("evaluate the attribution steps exactly, not on the batch path"))
     local_factors_arg(p)
+    reading_args(p)
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("diff"), *formats("impact")))), default="text")
     p.add_argument("--top", type=_count, default=10, metavar="N",

@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from peie import api
 from peie.dsl.i18n import _, reset_language, set_language
@@ -27,15 +28,16 @@ from . import fmt as cli_fmt
 from . import issuance as cli_issuance
 from . import serve as cli_serve
 from . import testing as cli_testing
+from .config import Config, apply_config, find_config, with_language
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import CommandLineError, Parser, asks_json, lang_arg, run_language
-from .options import data_args, out_arg, problems_arg, version
+from .options import data_args, data_paths, encoding_arg, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = api.check(args.files)
+    result = api.check(args.files, encoding=args.encoding)
     if not args.quiet:
         deliver("check", "text", result, None, sys.stdout)
     return EXIT_OK
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("rule files, directories, or local-factor .csv/.yaml (default: the "
                           "bundled rules)"))
     p.add_argument("-q", "--quiet", action="store_true", help=_("print nothing when all is well"))
+    encoding_arg(p)
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("allocate", help=_("allocate free allowances for a year"))
@@ -123,14 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    token = set_language(run_language(argv, os.environ))
     try:
-        return _run(argv)
+        config = find_config(Path.cwd())
+    except PeieError as error:
+        report_error(error)
+        return error.exit_status
+    token = set_language(run_language(argv, with_language(config, os.environ)))
+    try:
+        with api.settings_file(config.ref):
+            return _run(argv, config)
     finally:
         reset_language(token)  # a program calling main() twice gets each run's language
 
 
-def _run(argv: Sequence[str]) -> int:
+def _run(argv: Sequence[str], config: Config) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -140,6 +149,8 @@ def _run(argv: Sequence[str]) -> int:
         sys.stderr.write(json_text(error_document(UsageError(wrong.message), None)))
         return EXIT_USAGE
     try:
+        apply_config(config, args)
+        data_paths(args)
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:
                 check_output_path(path)  # before anything is issued or computed

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from importlib import metadata
 
+from peie.api import DataPath
 from peie.dsl.i18n import _
+from peie.errors import UsageError
 
 from .errors import SHOWN_PROBLEMS
 
@@ -34,6 +37,7 @@ def data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, required=True, help=_("the allocation year"))
     rules_arg(parser)
     local_factors_arg(parser)
+    reading_args(parser)
     problems_arg(parser)
     parser.add_argument("--strict", action="store_true",
                         help=_("stop at a warning (a local factor that applies to no unit) as at "
@@ -54,3 +58,36 @@ def out_arg(parser: argparse.ArgumentParser) -> None:
 def ledger_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", metavar="PATH", help=_("the ledger (default: $PEIE_LEDGER, "
                                                            "else ./peie-ledger.sqlite)"))
+
+
+def encoding_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--encoding", default="utf-8", metavar="NAME",
+                        help=_("the text encoding of CSV files, data and local factors: "
+                               "utf-8 (the default; a byte-order mark is passed over), "
+                               "gb18030, gbk, ..."))
+
+
+def reading_args(parser: argparse.ArgumentParser) -> None:
+    """How the data files are read, beyond their suffix (peie.data.readers.DataPath)."""
+    encoding_arg(parser)
+    parser.add_argument("--sheet", metavar="NAME",
+                        help=_("the sheet of an .xlsx data file (default: the one sheet "
+                               "with a unit_id column, else the first)"))
+    parser.add_argument("--header-row", type=int, metavar="N",
+                        help=_("the header's row of an .xlsx data file (default: the first "
+                               "row with a unit_id cell, else 1)"))
+
+
+def data_paths(args: argparse.Namespace) -> None:
+    """args.data and args.local_factors as DataPaths that carry --encoding, --sheet and
+    --header-row, for the commands that take them."""
+    if not hasattr(args, "sheet"):
+        return
+    workbook = bool(args.data) and os.fspath(args.data).lower().endswith(".xlsx")
+    for flag, given in (("--sheet", args.sheet), ("--header-row", args.header_row)):
+        if given is not None and not workbook:
+            raise UsageError(_("{flag} is for an .xlsx data file", flag=flag))
+    if args.data:
+        args.data = DataPath(args.data, args.encoding, args.sheet, args.header_row)
+    if args.local_factors:
+        args.local_factors = DataPath(args.local_factors, args.encoding)

@@ -35,7 +35,7 @@ from . import conditions
 from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, Kind, field_kinds
 from .nothing import NOTHING
 from .provinces import NAMES as PROVINCES
-from .readers import Row, Table, read_bytes, read_table
+from .readers import DataPath, Row, Table, cell_text, checked_header, read_bytes, read_table
 from .records import UnitRecord, validate_table
 from .spellings import Spelling
 
@@ -68,6 +68,8 @@ class Columns:
     # The checks of the data alone (all_valid), kept: a what-if run re-checks only what
     # depends on the rules.
     _data_ok: bool | None = field(default=None, repr=False)
+    # The file and how it was read, for reading it again row by row (exact_rows).
+    origin: DataPath | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -192,7 +194,8 @@ class Columns:
             self.path, self.sha256, self.source.columns,
             tuple(self.source.rows[i] for i in rows.tolist()))
         return Columns(self.path, self.sha256, self.table.take(pa.array(rows, type=pa.int64())),
-                       source, self.numbered, self.line_numbers(rows), spelling=self.spelling)
+                       source, self.numbered, self.line_numbers(rows), spelling=self.spelling,
+                       origin=self.origin)
 
     def rows_filled(self) -> int:
         """Rows with a cell filled (the exact reader passes over the others)."""
@@ -204,8 +207,9 @@ class Columns:
     def exact_rows(self) -> Table:
         """The file as the exact path reads it, row numbers included (of the selected
         rows only, for the rows of one sector)."""
-        if self.source is None and (Path(self.path).exists() or not self.numbered):
-            whole = read_table(self.path)  # (if the file went away: its error, not a loop)
+        if self.source is None and self.origin is not None and (
+                Path(self.path).exists() or not self.numbered):  # (read from a file)
+            whole = read_table(self.origin)  # (if the file went away: its error, not a loop)
             if self.spelling is not None:
                 whole = self.spelling.table(whole)
             if self.lines is not None:
@@ -239,14 +243,19 @@ class Columns:
 
 def read_columns(path: str | os.PathLike[str]) -> Columns:
     """CSV through pyarrow's reader (every column as text, so nothing is guessed);
-    other formats through peie.data.readers."""
-    name = os.fspath(path)
+    other formats through peie.data.readers. A CSV file in another encoding than UTF-8
+    (DataPath.encoding) is read as its UTF-8 transcoding; its hash is of its bytes."""
+    source = DataPath.of(path)
+    name = source.path
     if Path(name).suffix.lower() != ".csv" or not Path(name).exists():
-        return columns_from_table(read_table(name))
+        return columns_from_table(read_table(source))
     raw = read_bytes(name)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if not source.utf8:
+        raw = source.decoded(raw).encode("utf-8")
     names = _plain_header(raw[: raw.find(b"\n")] if b"\n" in raw else raw)
     if names is None:
-        return columns_from_table(read_table(name))  # read (or refused) as the exact reader does
+        return columns_from_table(read_table(source))  # read (or refused) as the exact reader does
     try:
         table = pacsv.read_csv(
             pa.BufferReader(raw),
@@ -255,11 +264,10 @@ def read_columns(path: str | os.PathLike[str]) -> Columns:
                 column_types={n: pa.string() for n in names}, null_values=list(NOTHING),
                 strings_can_be_null=True))
     except (pa.ArrowInvalid, UnicodeDecodeError):
-        return columns_from_table(read_table(name))  # the exact reader words the error
+        return columns_from_table(read_table(source))  # the exact reader words the error
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     table = _without_empty_rows(_stripped(table) if _may_need_trimming(raw) else table)
-    return Columns(name, hashlib.sha256(raw).hexdigest(), table,
-                   numbered=lines == table.num_rows + 1)
+    return Columns(name, sha256, table, numbered=lines == table.num_rows + 1, origin=source)
 
 
 def _may_need_trimming(raw: bytes) -> bool:
@@ -341,13 +349,49 @@ def spelled_columns(columns: Columns, rules: RulesInForce | Spelling) -> Columns
         return columns
     source = None if columns.source is None else spelling.table(columns.source)
     return Columns(columns.path, columns.sha256, table.rename_columns(list(names)), source,
-                   columns.numbered, columns.lines, spelling=spelling)
+                   columns.numbered, columns.lines, spelling=spelling, origin=columns.origin)
 
 
 def columns_from_table(table: Table) -> Columns:
     data = {n: pa.array([r.cells.get(n) for r in table.rows], type=pa.string())
             for n in table.columns}
     return Columns(table.path, table.sha256, pa.table(data) if data else pa.table({}), table)
+
+
+def columns_from_arrow(table: pa.Table, name: str = "<records>") -> Columns:
+    """An Arrow table (or record batch) in memory as the exact reader reads its records
+    (peie.data.readers' cell text, record i numbered i): text, integer and boolean columns
+    by pyarrow, the others (floats, decimals) through the exact reader's cell by cell.
+    Hashed as the Arrow IPC stream of the text columns."""
+    checked_header(name, list(table.column_names), None)
+    texts = {}
+    for column_name, column in zip(table.column_names, table.columns, strict=True):
+        texts[column_name] = _arrow_text(column, name, column_name)
+    text_table = pa.table(texts) if texts else pa.table({})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, text_table.schema) as stream:
+        stream.write_table(text_table.combine_chunks())
+    sha256 = hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+    lines = np.arange(1, text_table.num_rows + 1)
+    return Columns(name, sha256, text_table, lines=lines)
+
+
+def _arrow_text(column: pa.ChunkedArray | pa.Array, name: str, field_name: str
+                ) -> pa.ChunkedArray | pa.Array:
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = pc.cast(column, kind.value_type), kind.value_type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or \
+            pa.types.is_string_view(kind):
+        trimmed = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
+        nothing = pc.is_in(trimmed, value_set=pa.array(NOTHING, pa.string()))
+        return pc.if_else(pc.fill_null(nothing, False), pa.scalar(None, pa.string()), trimmed)
+    if pa.types.is_integer(kind):
+        return pc.cast(column, pa.string())
+    if pa.types.is_boolean(kind):
+        return pc.if_else(column, "true", "false")
+    return pa.array([cell_text(v, name, number, field_name)
+                     for number, v in enumerate(column.to_pylist(), start=1)], pa.string())
 
 
 def _sector_ok(columns: Columns, code: int, rule: Rule, others: set[str]) -> bool:

@@ -5,15 +5,21 @@ CSV, XLSX, JSON and YAML all come out the same way: a header and rows of strippe
 where a person finds it (the spreadsheet row for CSV and XLSX, header being row 1; the
 1-based record number for JSON and YAML).
 Numbers are kept as the exact text written, never passed through float.
+
+How a file is read beyond its suffix (the text encoding of a CSV file, the sheet and the
+header row of a workbook) is a DataPath: a path with those options, which every function
+taking a data file's path accepts in its place.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,6 +46,72 @@ MAX_EXPONENT = 100
 MAX_DEPTH = 100
 
 
+# Without --header-row, a workbook's header is the first row, among the first
+# HEADER_SEARCH_ROWS, that has a cell HEADER_MARK (title rows above it are passed by).
+HEADER_MARK = "unit_id"
+HEADER_SEARCH_ROWS = 20
+
+
+@dataclass(frozen=True)
+class DataPath(os.PathLike[str]):
+    """A data file's path with how to read it: `encoding` of a CSV file (a byte-order mark
+    is passed over in any), `sheet` of a workbook (default: the one sheet whose header has
+    HEADER_MARK, else the first) and its `header_row` (1-based; default: found by
+    HEADER_MARK, else 1)."""
+
+    path: str
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            b"x".decode(self.encoding, "ignore")  # (base64, a bytes codec, is refused too)
+        except LookupError:
+            raise UsageError(_("unknown encoding '{encoding}' (for example utf-8, gb18030, "
+                               "gbk)", encoding=self.encoding)) from None
+        if self.header_row is not None and self.header_row < 1:
+            raise UsageError(_("the header row is counted from 1, not {row}",
+                               row=self.header_row))
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __str__(self) -> str:
+        return self.path
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> DataPath:
+        return path if isinstance(path, DataPath) else cls(os.fspath(path))
+
+    @property
+    def utf8(self) -> bool:
+        return codecs.lookup(self.encoding).name == "utf-8"
+
+    def decoded(self, raw: bytes) -> str:
+        """The file's text in its encoding, without a byte-order mark; a byte that is not
+        text in it is an error naming the line and the byte's offset."""
+        try:
+            text = raw.decode("utf-8-sig" if self.utf8 else self.encoding)
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            hint = (_("; it reads as GB18030: try --encoding gb18030")
+                    if codecs.lookup(self.encoding).name != "gb18030"
+                    and _decodes(raw, "gb18030") else "")
+            raise _fail(self.path, _("line {line}, byte {offset} of the file: not valid "
+                                     "{encoding} text{hint}", line=line, offset=error.start,
+                                     encoding=self.encoding, hint=hint)) from None
+        return text.removeprefix("\ufeff")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Row:
     number: int
@@ -58,8 +130,26 @@ def _fail(path: str, message: str, row: int | None = None, field: str | None = N
     return DataError([DataProblem(path, row, field, message)])
 
 
-def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
-    """A JSON/YAML/XLSX value as exact text; None for empty."""
+def _native(value: Any) -> Any:
+    """A data tool's scalar as the Python value it stands for: pandas' NA and NaT as None,
+    numpy's integers and booleans as int and bool, its floats as the Decimal of their own
+    shortest repr (a float32 0.1 is 0.1, not 0.10000000149011612). Duck-typed: neither
+    library is imported."""
+    kind = type(value)
+    library = kind.__module__.partition(".")[0]
+    if library == "pandas" and kind.__name__ in ("NAType", "NaTType"):
+        return None
+    if library == "numpy" and hasattr(value, "dtype"):
+        if value.dtype.kind in "iub":
+            return value.item()
+        if value.dtype.kind == "f":
+            return Decimal(str(value))
+    return value
+
+
+def cell_text(value: Any, path: str, row: int, field: str) -> str | None:
+    """A JSON/YAML/XLSX value, or a value in memory, as exact text; None for empty."""
+    value = _native(value)
     if value is None:
         return None
     if isinstance(value, bool):  # a yes/no input reads it; a number refuses it
@@ -74,7 +164,7 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     elif isinstance(value, int):
         text = str(value)
     elif isinstance(value, float):
-        text = repr(value)
+        text = float.__repr__(value)  # the decimal one sees (also of a float subclass)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
     elif isinstance(value, str):
@@ -90,32 +180,27 @@ def _cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     return text_or_none(text)
 
 
-def _header(path: str, names: list[str]) -> tuple[str, ...]:
+def checked_header(path: str, names: list[str], row: int | None = 1) -> tuple[str, ...]:
     columns = tuple(n.strip() for n in names)
     seen: set[str] = set()
     for name in columns:
         if not name:
-            raise _fail(path, _("the header has an empty column name"), 1)
+            raise _fail(path, _("the header has an empty column name"), row)
         if name in seen:
-            raise _fail(path, _("column '{name}' appears twice in the header", name=name), 1, name)
+            raise _fail(path, _("column '{name}' appears twice in the header", name=name), row,
+                        name)
         seen.add(name)
     return columns
 
 
-def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise _fail(path, _("line {line} is not valid UTF-8 text (save the file as UTF-8)",
-                            line=line),
-                    line) from None
+def _read_csv(source: DataPath, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    path, text = source.path, source.decoded(raw)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
             raise _fail(path, _("the file is empty: a header line is expected"))
-        columns = _header(path, header)
+        columns = checked_header(path, header)
         rows = []
         start = reader.line_num + 1
         for cells in reader:
@@ -133,15 +218,21 @@ def _read_csv(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     return columns, rows
 
 
-def _read_xlsx(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
+def _read_xlsx(source: DataPath, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
     """The workbook read from the bytes read_bytes read (and hashed), not from the path
     again, where another file may be by now."""
     from openpyxl import load_workbook  # only XLSX input pays for the import
 
+    path = source.path
     _workbook_archive(path, raw)
+    books = []
     try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        return _xlsx_rows(path, book)
+        books.append(load_workbook(io.BytesIO(raw), read_only=True, data_only=True))
+        if _has_formulas(raw):
+            # A formula cell without a stored value reads as empty among the values; the
+            # formulas tell it apart (read only where there are any: it doubles the time).
+            books.append(load_workbook(io.BytesIO(raw), read_only=True, data_only=False))
+        return _xlsx_rows(source, *books)
     except DataError:
         raise
     except Exception as error:  # noqa: BLE001
@@ -150,12 +241,16 @@ def _read_xlsx(path: str, raw: bytes) -> tuple[tuple[str, ...], list[Row]]:
         # ...: the fuzzer found each): all of them mean this file cannot be read.
         raise _fail(path, _("is not a readable XLSX workbook ({type}: {error})",
                             type=type(error).__name__, error=error)) from None
+    finally:
+        for book in books:
+            book.close()
 
 
 # An XLSX file is a zip archive; what its members unpack to is bounded before openpyxl
 # reads them, so a small file cannot make us unpack gigabytes (a "zip bomb").
 XLSX_UNPACKED_BYTES = 1 << 30
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # also how Excel stores encrypted files
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a cell's formula element in a sheet's XML
 
 
 def _workbook_archive(path: str, raw: bytes) -> None:
@@ -173,23 +268,82 @@ def _workbook_archive(path: str, raw: bytes) -> None:
                             unpacked=unpacked, limit=XLSX_UNPACKED_BYTES))
 
 
-def _xlsx_rows(path: str, book: Any) -> tuple[tuple[str, ...], list[Row]]:
-    sheet = book.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
+def _has_formulas(raw: bytes) -> bool:
+    """Whether a sheet of the (bounded) archive has a formula cell."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        return any(FORMULA.search(archive.read(member))
+                   for member in archive.namelist() if member.startswith("xl/worksheets/"))
+
+
+def _xlsx_rows(source: DataPath, values: Any, formulas: Any = None
+               ) -> tuple[tuple[str, ...], list[Row]]:
+    path = source.path
+    name = _sheet_name(source, values)
+    header_row = source.header_row or _found_header(values[name]) or 1
+    rows_iter = values[name].iter_rows(min_row=header_row, values_only=True)
+    written = (formulas[name].iter_rows(min_row=header_row + 1, values_only=True)
+               if formulas is not None else None)
     header = next(rows_iter, None)
     if header is None:
-        raise _fail(path, _("the first sheet is empty: a header row is expected"))
+        raise _fail(path, _("sheet '{sheet}' has no row {row}: a header row is expected",
+                            sheet=name, row=header_row))
     names = list(header)
     while names and names[-1] is None:
         names.pop()
-    columns = _header(path, ["" if n is None else str(n) for n in names])
+    columns = checked_header(path, ["" if n is None else str(n) for n in names], header_row)
     rows = []
-    for number, values in enumerate(rows_iter, start=2):
-        cells = {c: _cell_text(v, path, number, c) for c, v in zip(columns, values, strict=False)}
-        if any(v is not None for v in cells.values()):
-            rows.append(Row(number, {c: cells.get(c) for c in columns}))
-    book.close()
+    for number, cells in enumerate(rows_iter, start=header_row + 1):
+        texts = {c: cell_text(v, path, number, c) for c, v in zip(columns, cells, strict=False)}
+        row = Row(number, {c: texts.get(c) for c in columns})
+        if written is not None:  # (also in a row that reads as empty: it may be all formulas)
+            _stored_values(source, name, row, cells, next(written, ()))
+        if any(v is not None for v in texts.values()):
+            rows.append(row)
     return columns, rows
+
+
+def _sheet_name(source: DataPath, book: Any) -> str:
+    """The sheet to read: --sheet, else the one sheet whose header has HEADER_MARK, else
+    the first; two such sheets are refused (which one holds this year's units?)."""
+    if source.sheet is not None:
+        if source.sheet not in book.sheetnames:
+            raise _fail(source.path, _("has no sheet '{sheet}'; its sheets: {sheets}",
+                                       sheet=source.sheet, sheets=", ".join(book.sheetnames)))
+        return str(source.sheet)
+    if len(book.sheetnames) == 1:
+        return str(book.sheetnames[0])
+    marked = [n for n in book.sheetnames if _found_header(book[n]) is not None]
+    if len(marked) > 1:
+        raise _fail(source.path, _("sheets {sheets} all have a '{mark}' column: choose one "
+                                   "with --sheet", sheets=", ".join(marked), mark=HEADER_MARK))
+    return str(marked[0] if marked else book.sheetnames[0])
+
+
+def _found_header(sheet: Any) -> int | None:
+    """The first row, among the first HEADER_SEARCH_ROWS, with a cell HEADER_MARK."""
+    for number, cells in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS,
+                                                   values_only=True), start=1):
+        if any(isinstance(v, str) and v.strip() == HEADER_MARK for v in cells):
+            return number
+    return None
+
+
+def _stored_values(source: DataPath, sheet: str, row: Row, cells: Any,
+                   formulas: Any) -> None:
+    """A formula cell read as empty has no stored value (a file written by a program,
+    never opened in Excel): refused, since empty would be read as "nothing" silently.
+    (A text cell that starts with = is not empty among the values.)"""
+    from openpyxl.utils import get_column_letter
+
+    for index, ((column, text), value, formula) in enumerate(
+            zip(row.cells.items(), cells, formulas, strict=False), start=1):
+        if text is None and value is None and isinstance(formula, str) \
+                and formula.startswith("="):
+            raise DataError([DataProblem(
+                source.path, row.number, column,
+                _("sheet '{sheet}', cell {cell}: a formula without a stored value: open and "
+                  "save it in Excel", sheet=sheet, cell=f"{get_column_letter(index)}{row.number}"),
+                row.cells.get(HEADER_MARK))])
 
 
 def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
@@ -203,7 +357,7 @@ def _records(path: str, document: Any) -> tuple[tuple[str, ...], list[Row]]:
             raise _fail(path, _("is not an object of field: value"), number)
         for key in record:
             columns.setdefault(str(key).strip(), None)
-    rows = [Row(number, {c: _cell_text(record.get(c), path, number, c) for c in columns})
+    rows = [Row(number, {c: cell_text(record.get(c), path, number, c) for c in columns})
             for number, record in enumerate(document, start=1)]
     return tuple(columns), rows
 
@@ -341,8 +495,10 @@ def read_bytes(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
-    """Read one data file; the format comes from the file's suffix."""
-    name = os.fspath(path)
+    """Read one data file; the format comes from the file's suffix, how to read it from
+    the DataPath where `path` is one."""
+    source = DataPath.of(path)
+    name = source.path
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(_("{name}: cannot read '{suffix}' files; give one of {suffixes}",
@@ -350,14 +506,34 @@ def read_table(path: str | os.PathLike[str]) -> Table:
                            suffixes=", ".join(SUFFIXES)))
     raw = read_bytes(name)
     if suffix == ".csv":
-        columns, rows = _read_csv(name, raw)
+        columns, rows = _read_csv(source, raw)
     elif suffix == ".xlsx":
-        columns, rows = _read_xlsx(name, raw)
+        columns, rows = _read_xlsx(source, raw)
     elif suffix == ".json":
         columns, rows = _read_json(name, raw)
     else:
         columns, rows = _read_yaml(name, raw)
     return Table(name, hashlib.sha256(raw).hexdigest(), columns, tuple(rows))
+
+
+def frame_records(frame: Any, name: str) -> list[dict[str, Any]]:
+    """A DataFrame-like's rows (its `to_dict(orient="records")`), its column names given
+    once each; a column of floats narrower than float64 read from its own scalars, since
+    to_dict widens them (a float32 0.1 to 0.10000000149011612)."""
+    columns = list(getattr(frame, "columns", ()))
+    checked_header(name, [str(c) for c in columns], None)
+    try:
+        records = frame.to_dict(orient="records")
+    except TypeError:  # a to_dict of another kind (a pandas Series, a polars DataFrame)
+        records = None
+    if not isinstance(records, list):
+        raise UsageError(_("cannot read data from a {kind}: give a DataFrame, an Arrow "
+                           "table or a list of records", kind=type(frame).__name__))
+    for column, dtype in zip(columns, getattr(frame, "dtypes", ()), strict=False):
+        if getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8:
+            for record, value in zip(records, frame[column].to_numpy(), strict=True):
+                record[column] = value
+    return records
 
 
 def table_from_records(records: Iterable[Mapping[str, Any]], name: str = "<records>") -> Table:

@@ -13,14 +13,16 @@ from .encoding import aligned, json_text
 
 
 def explanation_json(explanation: Explanation) -> str:
-    unit, provenance = explanation.unit, explanation.provenance
+    unit, stamp = explanation.unit, explanation.provenance
     document = {"year": explanation.year, "unit_id": unit.unit_id,
                 "facility_id": unit.record.facility_id, "sector": unit.record.sector,
                 "rules": {"version": unit.rule.version, "sha256": unit.rule.sha256,
                           "path": unit.rule.path},
-                "data_sha256": provenance.data_sha256}
-    if provenance.local_factors_sha256:
-        document["local_factors_sha256"] = provenance.local_factors_sha256
+                "data_sha256": stamp.data_sha256}
+    if stamp.local_factors_sha256:
+        document["local_factors_sha256"] = stamp.local_factors_sha256
+    if stamp.config:
+        document["config"] = provenance.head(stamp)["config"]
     document["tree"] = explanation.tree.to_dict()
     return json_text(document)
 

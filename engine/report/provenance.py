@@ -12,7 +12,8 @@ from peie.provenance import Provenance
 
 def head(provenance: Provenance) -> dict[str, Any]:
     """The head of every JSON document of a result: year, rule versions and hashes, the
-    data's hash, and the local factors' hash where factors were given."""
+    data's hash, the local factors' hash where factors were given, and the settings
+    file where the command ran with one."""
     out: dict[str, Any] = {
         "year": provenance.year,
         "rules": {s: {"version": r.version, "sha256": r.sha256}
@@ -21,6 +22,8 @@ def head(provenance: Provenance) -> dict[str, Any]:
     }
     if provenance.local_factors_sha256:
         out["local_factors_sha256"] = provenance.local_factors_sha256
+    if provenance.config:
+        out["config"] = {"path": provenance.config.path, "sha256": provenance.config.sha256}
     return out
 
 
@@ -32,6 +35,8 @@ def rows(provenance: Provenance) -> list[tuple[str, str]]:
     out.append(("data sha256", provenance.data_sha256))
     if provenance.local_factors_sha256:
         out.append(("local factors sha256", provenance.local_factors_sha256))
+    if provenance.config:
+        out += [("config", provenance.config.path), ("config sha256", provenance.config.sha256)]
     return out
 
 
@@ -45,4 +50,7 @@ def lines(provenance: Provenance, paths: bool = True) -> list[str]:
     if provenance.local_factors_sha256:
         out.append(localized(_("  local factors sha256 {sha256}",
                                sha256=provenance.local_factors_sha256[:16])))
+    if provenance.config:
+        out.append(localized(_("  config {path}, sha256 {sha256}", path=provenance.config.path,
+                               sha256=provenance.config.sha256[:16])))
     return out
