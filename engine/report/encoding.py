@@ -9,6 +9,9 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
 
+from peie.dsl.errors import display_width
+from peie.dsl.i18n import localized
+
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -61,19 +64,28 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
+def padded(text: str, width: int, right: bool = False) -> str:
+    """`text` filled with spaces to `width` terminal columns, a wide (CJK) character
+    counting two: the one place a table's cell is padded."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill
+
+
 def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
-    """Rows of cells in columns two spaces apart; the columns in `right` right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
+    """Rows of cells in columns two spaces apart, by display width; the columns in
+    `right` right-aligned."""
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(padded(c, w, i in right)
                       for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
             for row in rows]
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
                right: Sequence[bool] | None = None) -> list[str]:
-    """A table for people: the header, a rule of dashes, the rows."""
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    dashes = ["-" * max(len(r[i]) for r in cells) for i in range(len(header))]
+    """A table for people: the header, a rule of dashes, the rows; catalogue messages
+    among the cells in the run's language."""
+    cells = [[localized(c) for c in header]] + [[localized(c) for c in row] for row in rows]
+    dashes = ["-" * max(display_width(r[i]) for r in cells) for i in range(len(header))]
     return aligned([cells[0], dashes, *cells[1:]],
                    {i for i, flag in enumerate(right or ()) if flag})
 
