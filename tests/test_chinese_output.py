@@ -4,11 +4,24 @@ Excel, and data written wholly in Chinese allocated as the coded data."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import peie
+from peie import api
+from peie.data.provinces import PROVINCES
 from peie.dsl.errors import display_width
+from peie.dsl.model import EnumType, YesNoType
 from peie.report.encoding import aligned, text_table
+from peie.ruleset import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = load_rules()
 
 # Cells of ASCII letters and digits, CJK ideographs and full-width forms (two columns
 # each), without spaces, so that a line splits back into its cells.
@@ -58,3 +71,114 @@ def test_a_table_of_chinese_cells_pads_each_to_its_display_width() -> None:
                      "-" * 14 + "  ------  ----",
                      "F-1" + " " * 11 + "  电力" + " " * 2 + "     1",
                      "重点排放单位甲  cement    22"]
+
+
+# ---- data written wholly in Chinese (item 5) -------------------------------------------
+
+# The Chinese names of the columns no rule declares, as docs/data.md gives them.
+CHINESE_COLUMNS = {"facility_id": "重点排放单位编号", "unit_id": "机组编号", "sector": "行业",
+                   "province": "省份", "verified_emissions_t": "核查排放量"}
+YES_NO = {"yes": "是", "no": "否"}
+
+
+def _chinese_rows(rows: list[dict[str, str]], year: int) -> list[list[str]]:
+    """The header and rows with every name, sector, enum member, yes/no and province as
+    the rules in force for `year` and the province table spell them in Chinese (provinces
+    by turns in their short and full names)."""
+    rules = RULES.for_year(year)
+    label = {name: item.decl.label for rule in rules.versions
+             for name, item in rule.inputs.items() if item.decl.label}
+    label.update(CHINESE_COLUMNS)
+    out = [[label[name] for name in rows[0]]]
+    for number, row in enumerate(rows):
+        rule = rules.by_sector[row["sector"]]
+        province = next(p for p in PROVINCES if p.name == row["province"])
+        cells = []
+        for name, value in row.items():
+            item = rule.inputs.get(name)
+            if name == "sector":
+                value = rule.sector_label
+            elif name == "province":
+                value = (province.short, province.full)[number % 2]
+            elif value and item is not None and isinstance(item.type, EnumType):
+                value = next(m.label for m in rule.enums[item.type.enum].members
+                             if m.code == value)
+            elif value and item is not None and isinstance(item.type, YesNoType):
+                value = YES_NO[value]
+            cells.append(value)
+        out.append(cells)
+    return out
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _chinese_factors(path: Path) -> None:
+    """samples/local_factors.yaml as a CSV file headed and spelt in Chinese."""
+    factors = yaml.safe_load((ROOT / "samples" / "local_factors.yaml").read_text("utf-8"))
+    sector_label = {r.sector: r.sector_label for r in RULES.rules}
+    full = {p.name: p.full for p in PROVINCES}
+    _write_csv(path, [["省份", "行业", "地方修正系数"]]
+               + [[full[f["province"]], sector_label[f["sector"]], str(f["factor"])]
+                  for f in factors])
+
+
+SAMPLES = [("units_2015.csv", 2017), ("units_2017.csv", 2017), ("units_2018.csv", 2019),
+           ("units_2019.csv", 2019)]
+
+
+@pytest.mark.parametrize(("sample", "year"), SAMPLES)
+def test_a_dataset_wholly_in_chinese_allocates_exactly_as_the_coded_one(
+        tmp_path: Path, sample: str, year: int) -> None:
+    coded = ROOT / "samples" / sample
+    with open(coded, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    chinese = _chinese_rows(rows, year)
+    assert all(not cell.isascii() for cell in chinese[0])  # every header in Chinese
+    data, factors = tmp_path / sample, tmp_path / "地方修正系数.csv"
+    _write_csv(data, chinese)
+    _chinese_factors(factors)
+    coded_factors = ROOT / "samples" / "local_factors.yaml"
+    want = peie.allocate(coded, year, local_factors=coded_factors)
+    got = peie.allocate(data, year, local_factors=factors)
+    assert [(u.unit_id, u.allocation) for u in got.units] == \
+        [(u.unit_id, u.allocation) for u in want.units]
+    assert [(u.record.sector, u.record.province, u.local_factor.factor) for u in got.units] \
+        == [(u.record.sector, u.record.province, u.local_factor.factor) for u in want.units]
+    assert got.facilities == want.facilities and got.totals() == want.totals()
+    batch = api.allocate_batch(str(data), year, local_factors=factors)
+    assert dict(zip(batch.result.facility_ids, batch.result.facility_allocation.tolist(),
+                    strict=True)) == {f.facility_id: f.allocation for f in want.by_facility}
+    if sample == "units_2019.csv":  # the same in a workbook, as registries export it
+        book = tmp_path / "units.xlsx"
+        _write_xlsx(book, chinese)
+        assert peie.allocate(book, year, local_factors=factors).facilities == want.facilities
+
+
+def _write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def test_a_factor_file_headed_twice_or_with_an_unknown_sector_label_is_refused(
+        tmp_path: Path) -> None:
+    twice = tmp_path / "twice.csv"
+    _write_csv(twice, [["省份", "sector", "行业", "地方修正系数"], ["江苏", "power", "电力", "0.99"]])
+    with pytest.raises(peie.DataError) as error:
+        peie.read_local_factors(str(twice), RULES.sectors, RULES.sector_labels)
+    assert [(p.field, p.message) for p in error.value.problems] == [
+        ("行业", "columns 'sector' and '行业' are both sector: keep one")]
+    unknown = tmp_path / "unknown.csv"
+    _write_csv(unknown, [["省份", "行业", "地方修正系数"], ["江苏", "钢铁", "0.99"]])
+    with pytest.raises(peie.DataError) as error:
+        peie.read_local_factors(str(unknown), RULES.sectors, RULES.sector_labels)
+    assert [(p.row, p.field) for p in error.value.problems] == [(2, "sector")]
+    assert "unknown sector '钢铁'" in error.value.problems[0].message

@@ -48,6 +48,6 @@ def check(files: Sequence[str | RuleText]) -> CheckResult:
                              f"local-factor files ({', '.join(FACTOR_SUFFIXES)})")
     ruleset = load_rules(rule_paths or None)
     for path in factor_paths:
-        read_local_factors(path, ruleset.sectors)
+        read_local_factors(path, ruleset.sectors, ruleset.sector_labels)
     shown = ruleset.rules if rule_paths or not factor_paths else []
     return CheckResult(shown, factor_paths)

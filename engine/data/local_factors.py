@@ -9,17 +9,21 @@ canonical name, as records carry it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from peie.dsl.errors import did_you_mean
 from peie.errors import DataError, DataProblem
 
-from .kinds import number_problem, read_number
+from .kinds import COLUMN_LABELS, number_problem, read_number
 from .provinces import province_of, unknown_province
-from .readers import Table
+from .readers import Row, Table
+from .spellings import Vocabulary, ambiguity, column_names
 
 COLUMNS = ("province", "sector", "factor")
+# The columns' Chinese names, which a factor file may be headed by.
+LABELS = {"province": COLUMN_LABELS["province"], "sector": COLUMN_LABELS["sector"],
+          "factor": "地方修正系数"}
 DEFAULT = Decimal(1)
 
 
@@ -58,9 +62,18 @@ class LocalFactors:
 NO_LOCAL_FACTORS = LocalFactors()
 
 
-def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
-    """Validate a table of factors; every bad row is reported at once."""
+def parse_factors(table: Table, sectors: Iterable[str],
+                  labels: Iterable[tuple[str, str]] = ()) -> LocalFactors:
+    """Validate a table of factors; every bad row is reported at once. A sector may be
+    given by its code, one of `sectors`, or by a label of `labels` ((label, code) pairs:
+    `RuleSet.sector_labels`); the columns by their names or their Chinese names."""
     sectors = list(sectors)
+    spelt = Vocabulary()
+    for code in sectors:
+        spelt.add(code, code, f"sector {code}")
+    for label, code in labels:
+        spelt.add(label, code, f"sector {code} ('{label}')")
+    table = _named(table)
     problems: list[DataProblem] = []
     for name in COLUMNS:
         if name not in table.columns:
@@ -74,7 +87,7 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
         raise DataError(problems)
     factors: dict[tuple[str, str], FactorSource] = {}
     for row in table.rows:
-        written, sector, text = (row.cells.get(c) for c in COLUMNS)
+        written, given, text = (row.cells.get(c) for c in COLUMNS)
 
         def report(field: str, message: str, number: int = row.number) -> None:
             problems.append(DataProblem(table.path, number, field, message))
@@ -84,10 +97,14 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
             report("province", "is required but empty")
         elif province is None:
             report("province", unknown_province(written))
-        if not sector:
+        meanings = spelt.meaning(given) if given else {}
+        sector = next(iter(meanings)) if len(meanings) == 1 else None
+        if not given:
             report("sector", "is required but empty")
-        elif sector not in sectors:
-            report("sector", f"unknown sector '{sector}'{did_you_mean(sector, sectors)}")
+        elif len(meanings) > 1:
+            report("sector", ambiguity(given, meanings))
+        elif sector is None:
+            report("sector", f"unknown sector '{given}'{did_you_mean(given, sectors)}")
         factor = _factor(text, report)
         if province and sector and factor is not None:
             if (province, sector) in factors:
@@ -99,6 +116,20 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
     if problems:
         raise DataError(problems)
     return LocalFactors(table.path, table.sha256, factors)
+
+
+def _named(table: Table) -> Table:
+    """The table with its columns by their names where the file heads them otherwise."""
+    names = Vocabulary()
+    for name in COLUMNS:
+        names.add(name, name, f"column {name}")
+        names.add(LABELS[name], name, f"column {name} ('{LABELS[name]}')")
+    columns = column_names(table.columns, names, table.path)
+    if columns == table.columns:
+        return table
+    renamed = dict(zip(table.columns, columns, strict=True))
+    rows = tuple(Row(r.number, {renamed[c]: v for c, v in r.cells.items()}) for r in table.rows)
+    return replace(table, columns=columns, rows=rows)
 
 
 def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-untyped-def]
