@@ -171,7 +171,8 @@ def _write_xlsx(path: Path, rows: list[list[str]]) -> None:
 def test_a_factor_file_headed_twice_or_with_an_unknown_sector_label_is_refused(
         tmp_path: Path) -> None:
     twice = tmp_path / "twice.csv"
-    _write_csv(twice, [["省份", "sector", "行业", "地方修正系数"], ["江苏", "power", "电力", "0.99"]])
+    _write_csv(twice, [["省份", "sector", "行业", "地方修正系数"],
+                       ["江苏", "power", "电力", "0.99"]])
     with pytest.raises(peie.DataError) as error:
         peie.read_local_factors(str(twice), RULES.sectors, RULES.sector_labels)
     assert [(p.field, p.message) for p in error.value.problems] == [
