@@ -18,7 +18,7 @@ from peie.errors import DataError, DataProblem
 from .kinds import COLUMN_LABELS, number_problem, read_number
 from .provinces import province_of, unknown_province
 from .readers import Row, Table
-from .spellings import Vocabulary, ambiguity, column_names
+from .spellings import Spelling, Vocabulary, ambiguity
 
 COLUMNS = ("province", "sector", "factor")
 # The columns' Chinese names, which a factor file may be headed by.
@@ -65,16 +65,10 @@ NO_LOCAL_FACTORS = LocalFactors()
 def parse_factors(table: Table, sectors: Iterable[str],
                   labels: Iterable[tuple[str, str]] = ()) -> LocalFactors:
     """Validate a table of factors; every bad row is reported at once. A sector may be
-    given by its code, one of `sectors`, or by a label of `labels` ((label, code) pairs:
+    given by its code, one of `sectors`, or by a label of `labels` ((label, sector) pairs:
     `RuleSet.sector_labels`); the columns by their names or their Chinese names."""
     sectors = list(sectors)
-    spelt = Vocabulary()
-    for code in sectors:
-        spelt.add(code, code, f"sector {code}")
-    for label, code in labels:
-        spelt.add(label, code, f"sector {code} ('{label}')")
-    table = _named(table)
-    problems: list[DataProblem] = []
+    table, problems = _spelled(table, sectors, labels)
     for name in COLUMNS:
         if name not in table.columns:
             problems.append(DataProblem(table.path, None, name, "column is missing "
@@ -87,7 +81,7 @@ def parse_factors(table: Table, sectors: Iterable[str],
         raise DataError(problems)
     factors: dict[tuple[str, str], FactorSource] = {}
     for row in table.rows:
-        written, given, text = (row.cells.get(c) for c in COLUMNS)
+        written, sector, text = (row.cells.get(c) for c in COLUMNS)
 
         def report(field: str, message: str, number: int = row.number) -> None:
             problems.append(DataProblem(table.path, number, field, message))
@@ -97,14 +91,10 @@ def parse_factors(table: Table, sectors: Iterable[str],
             report("province", "is required but empty")
         elif province is None:
             report("province", unknown_province(written))
-        meanings = spelt.meaning(given) if given else {}
-        sector = next(iter(meanings)) if len(meanings) == 1 else None
-        if not given:
+        if not sector:
             report("sector", "is required but empty")
-        elif len(meanings) > 1:
-            report("sector", ambiguity(given, meanings))
-        elif sector is None:
-            report("sector", f"unknown sector '{given}'{did_you_mean(given, sectors)}")
+        elif sector not in sectors:
+            report("sector", f"unknown sector '{sector}'{did_you_mean(sector, sectors)}")
         factor = _factor(text, report)
         if province and sector and factor is not None:
             if (province, sector) in factors:
@@ -118,18 +108,32 @@ def parse_factors(table: Table, sectors: Iterable[str],
     return LocalFactors(table.path, table.sha256, factors)
 
 
-def _named(table: Table) -> Table:
-    """The table with its columns by their names where the file heads them otherwise."""
-    names = Vocabulary()
+def _spelled(table: Table, sectors: Iterable[str], labels: Iterable[tuple[str, str]]
+             ) -> tuple[Table, list[DataProblem]]:
+    """The table with the columns' names and the sectors' codes (peie.data.spellings), and
+    a problem for each sector spelt with two meanings; other spellings are left as written,
+    for validation to word."""
+    names, codes = Vocabulary(), Vocabulary()
     for name in COLUMNS:
         names.add(name, name, f"column {name}")
         names.add(LABELS[name], name, f"column {name} ('{LABELS[name]}')")
-    columns = column_names(table.columns, names, table.path)
-    if columns == table.columns:
-        return table
+    for code in sectors:
+        codes.add(code, code, f"sector {code}")
+    for label, code in labels:
+        codes.add(label, code, f"sector {code} ('{label}')")
+    columns = Spelling.declared_names(table.columns, names, table.path)
     renamed = dict(zip(table.columns, columns, strict=True))
-    rows = tuple(Row(r.number, {renamed[c]: v for c, v in r.cells.items()}) for r in table.rows)
-    return replace(table, columns=columns, rows=rows)
+    rows, problems = [], []
+    for row in table.rows:
+        cells = {renamed[c]: v for c, v in row.cells.items()}
+        meanings = codes.meaning(cells["sector"]) if cells.get("sector") else {}
+        if len(meanings) == 1:
+            cells["sector"] = next(iter(meanings))
+        elif meanings:
+            problems.append(DataProblem(table.path, row.number, "sector",
+                                        ambiguity(cells["sector"] or "", meanings)))
+        rows.append(Row(row.number, cells))
+    return replace(table, columns=columns, rows=tuple(rows)), problems
 
 
 def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-untyped-def]

@@ -143,8 +143,33 @@ class Spelling:
     def names(self, header: Sequence[str], path: str) -> tuple[str, ...]:
         """The declared name of each column (as written where none is known)."""
         if tuple(header) not in self._names:
-            self._names[tuple(header)] = column_names(header, self.headers, path)
+            self._names[tuple(header)] = self.declared_names(header, self.headers, path)
         return self._names[tuple(header)]
+
+    @staticmethod
+    def declared_names(header: Sequence[str], headers: Vocabulary, path: str
+                       ) -> tuple[str, ...]:
+        """The name `headers` gives each column (as written where it gives none); a header
+        of two meanings, or two headers of one, are errors."""
+        names: list[str] = []
+        problems: list[DataProblem] = []
+        first: dict[str, str] = {}
+        for written in header:
+            meanings = headers.meaning(written)
+            if len(meanings) > 1:
+                first_, second = list(meanings.values())[:2]
+                problems.append(DataProblem(path, None, written, (
+                    f"column '{written}' may be {first_} or {second}: head it with the name "
+                    "meant")))
+            name = next(iter(meanings)) if len(meanings) == 1 else written
+            if name in first:
+                problems.append(DataProblem(path, None, written, (
+                    f"columns '{first[name]}' and '{written}' are both {name}: keep one")))
+            first.setdefault(name, written)
+            names.append(name)
+        if problems:
+            raise DataError(problems)
+        return tuple(names)
 
     def mapping(self, name: str, distinct: Iterable[str]) -> tuple[dict[str, str], set[str]]:
         """For the values of column `name` that are not as declared: those of one meaning
@@ -191,30 +216,6 @@ class Spelling:
                             row.cells.get(unit))
                 for row in table.rows for written, texts in ambiguous.items()
                 if (text := row.cells.get(written)) in texts]
-
-
-def column_names(header: Sequence[str], headers: Vocabulary, path: str) -> tuple[str, ...]:
-    """The name `headers` gives each column (as written where it gives none); a header
-    of two meanings, or two headers of one, are errors."""
-    names: list[str] = []
-    problems: list[DataProblem] = []
-    first: dict[str, str] = {}
-    for written in header:
-        meanings = headers.meaning(written)
-        if len(meanings) > 1:
-            first_, second = list(meanings.values())[:2]
-            problems.append(DataProblem(path, None, written, (
-                f"column '{written}' may be {first_} or {second}: head it with the name "
-                "meant")))
-        name = next(iter(meanings)) if len(meanings) == 1 else written
-        if name in first:
-            problems.append(DataProblem(path, None, written, (
-                f"columns '{first[name]}' and '{written}' are both {name}: keep one")))
-        first.setdefault(name, written)
-        names.append(name)
-    if problems:
-        raise DataError(problems)
-    return tuple(names)
 
 
 def _spelt(mapped: Mapping[str, str] | None, text: str | None) -> str | None:
