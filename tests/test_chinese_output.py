@@ -5,7 +5,9 @@ Excel, and data written wholly in Chinese allocated as the coded data."""
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 import peie
 from peie import api
+from peie.cli import main
 from peie.data.provinces import PROVINCES
 from peie.dsl.errors import display_width
 from peie.dsl.model import EnumType, YesNoType
@@ -183,3 +186,47 @@ def test_a_factor_file_headed_twice_or_with_an_unknown_sector_label_is_refused(
         peie.read_local_factors(str(unknown), RULES.sectors, RULES.sector_labels)
     assert [(p.row, p.field) for p in error.value.problems] == [(2, "sector")]
     assert "unknown sector '钢铁'" in error.value.problems[0].message
+
+
+# ---- XLSX (item 3) ---------------------------------------------------------------------
+
+FORMULA_LIKE = ("=1+1", "+86", "-5", "@SUM(A1)")
+
+
+def _cement_units(path: Path) -> None:
+    """Cement lines whose facility and unit ids look like spreadsheet formulas."""
+    _write_csv(path, [["facility_id", "unit_id", "sector", "province", "clinker_t"],
+                      *([f, f"{f}-K", "cement", "jiangsu", "1000000"] for f in FORMULA_LIKE)])
+
+
+def _workbook(tmp_path: Path, *lang: str) -> Any:
+    from openpyxl import load_workbook
+
+    data, out = tmp_path / "units.csv", tmp_path / f"out{''.join(lang)}.xlsx"
+    _cement_units(data)
+    assert main([*lang, "allocate", str(data), "--year", "2017", "--format", "xlsx",
+                 "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as book:  # no cell of any sheet is a formula
+        assert not any("<f>" in book.read(n).decode() for n in book.namelist()
+                       if n.startswith("xl/worksheets/"))
+    return load_workbook(out)
+
+
+def test_xlsx_headings_are_in_the_runs_language_and_ids_stay_text(tmp_path: Path) -> None:
+    english = _workbook(tmp_path, "--lang", "en")
+    assert english.sheetnames == ["units", "facilities", "totals", "provenance"]
+    assert [c.value for c in english["units"][1]] == [
+        "unit_id", "facility_id", "sector", "province", "allocation", "allocation_exact"]
+    chinese = _workbook(tmp_path, "--lang", "zh")
+    assert chinese.sheetnames == ["机组", "重点排放单位", "合计", "来源"]
+    assert [c.value for c in chinese["机组"][1]] == [
+        "机组编号", "重点排放单位编号", "行业", "省份", "配额量（吨二氧化碳）",
+        "配额量精确值（吨二氧化碳）"]
+    assert [c.value for c in chinese["合计"][1]] == ["行业", "配额量（吨二氧化碳）"]
+    for book, sheet in ((english, "facilities"), (chinese, "重点排放单位")):
+        cells = [row[0] for row in book[sheet].iter_rows(min_row=2)]
+        assert [c.value for c in cells] == list(FORMULA_LIKE)
+        assert {c.data_type for c in cells} == {"s"}
+    units = chinese["机组"]
+    assert [row[0].value for row in units.iter_rows(min_row=2)] == [
+        f"{f}-K" for f in FORMULA_LIKE]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from peie.dsl.i18n import _
 from peie.exact.allocation import Allocation, decimal_text
 
 from . import provenance
@@ -65,12 +66,12 @@ def allocation_table(result: Allocation) -> str:
 def allocation_xlsx(result: Allocation, handle: BinaryIO) -> None:
     write_xlsx(handle, {
         # A spreadsheet number holds ~15 digits: the exact value beside it, as text.
-        "units": (("unit_id", "facility_id", "sector", "province", "allocation",
+        _("units"): (("unit_id", "facility_id", "sector", "province", "allocation",
                    "allocation_exact"),
                   [(u.unit_id, u.record.facility_id, u.record.sector, u.record.province,
                     float(u.allocation), decimal_text(u.allocation)) for u in result.units]),
-        "facilities": (("facility_id", "sector", "allocation"),
+        _("facilities"): (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
-        "totals": (("sector", "allocation"), list(result.totals().items())),
-        "provenance": (("item", "value"), provenance.rows(result.provenance)),
+        _("totals"): (("sector", "allocation"), list(result.totals().items())),
+        _("provenance"): (("item", "value"), provenance.rows(result.provenance)),
     })

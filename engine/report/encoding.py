@@ -12,6 +12,8 @@ from typing import Any, BinaryIO
 from peie.dsl.errors import display_width
 from peie.dsl.i18n import localized
 
+from .headings import heading
+
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -92,15 +94,21 @@ def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
 
 def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
                                                          Sequence[Sequence[Any]]]]) -> None:
-    """A workbook of one sheet per entry (a header row, then the rows)."""
+    """A workbook of one sheet per entry (a header row, then the rows): the sheets'
+    titles and the columns' headings in the run's language, and every text a text cell,
+    never a formula (an id `=1+1` stays `=1+1`)."""
     from openpyxl import Workbook  # only the xlsx output pays for the import
 
     book = Workbook()
     assert book.active is not None
     book.remove(book.active)
     for title, (header, rows) in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
+        sheet = book.create_sheet(localized(title))
+        sheet.append([heading(name) for name in header])
         for row in rows:
             sheet.append(list(row))
+            if any(isinstance(v, str) and v.startswith("=") for v in row):
+                for cell in sheet[sheet.max_row]:  # openpyxl takes `=...` for a formula
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     book.save(handle)
