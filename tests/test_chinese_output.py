@@ -5,6 +5,7 @@ Excel, and data written wholly in Chinese allocated as the coded data."""
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from peie.cli import main
 from peie.data.provinces import PROVINCES
 from peie.dsl.errors import display_width
 from peie.dsl.model import EnumType, YesNoType
-from peie.report.encoding import aligned, text_table
+from peie.report.encoding import aligned, csv_text, excel_csv, text_table
 from peie.ruleset import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,3 +231,52 @@ def test_xlsx_headings_are_in_the_runs_language_and_ids_stay_text(tmp_path: Path
     units = chinese["机组"]
     assert [row[0].value for row in units.iter_rows(min_row=2)] == [
         f"{f}-K" for f in FORMULA_LIKE]
+
+
+# ---- CSV for Excel (item 4) ------------------------------------------------------------
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(st.lists(st.lists(st.text(st.sampled_from('ab,"\n\r 电力'), max_size=6), min_size=1,
+                         max_size=3), min_size=1, max_size=5))
+def test_csv_for_excel_has_a_bom_and_crlf_rows_and_the_same_cells(rows: list[list[str]]
+                                                                   ) -> None:
+    plain = csv_text(rows[0], rows[1:]).encode()
+    excel = excel_csv(plain)
+    assert excel.startswith(b"\xef\xbb\xbf")
+    text = excel.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text, newline=""))) == list(
+        csv.reader(io.StringIO(plain.decode(), newline="")))
+    # outside quotes every line break is CRLF; inside, the cells' own are kept
+    outside = "".join(text.split('"')[::2])
+    assert "\n" not in outside.replace("\r\n", "")
+
+
+def _lines(data: bytes) -> list[str]:
+    return data.decode("utf-8").splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("command", [
+    ["allocate", str(ROOT / "samples" / "units_2017.csv"), "--year", "2017"],
+    ["allocate", str(ROOT / "samples" / "units_2017.csv"), "--year", "2017", "--batch"],
+    ["diff", str(ROOT / "rules" / "power.rule"), str(ROOT / "rules" / "power-2019.rule"),
+     "--data", str(ROOT / "samples" / "units_2019.csv")],
+])
+def test_excel_writes_the_csv_report_with_a_bom_and_crlf(tmp_path: Path,
+                                                         command: list[str]) -> None:
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    assert main([*command, "--format", "csv", "--out", str(plain)]) == 0
+    assert main([*command, "--format", "csv", "--out", str(excel), "--excel"]) == 0
+    data = excel.read_bytes()
+    assert data[:3] == b"\xef\xbb\xbf"
+    assert _lines(data[3:]) == [line.replace("\n", "\r\n") for line in
+                                _lines(plain.read_bytes())]
+
+
+def test_excel_goes_with_csv_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                  ) -> None:
+    out = tmp_path / "out.json"
+    assert main(["--lang", "zh", "allocate", str(ROOT / "samples" / "units_2017.csv"),
+                 "--year", "2017", "--format", "json", "--excel", "--out", str(out)]) == 1
+    assert "--excel 须与 --format csv 同用" in capsys.readouterr().err
+    assert not out.exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from importlib import metadata
 
+from peie.dsl.i18n import _
+
 from .errors import SHOWN_PROBLEMS
 
 
@@ -51,3 +53,10 @@ def out_arg(parser: argparse.ArgumentParser) -> None:
 def ledger_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", metavar="PATH", help="the ledger (default: $PEIE_LEDGER, "
                         "else ./peie-ledger.sqlite)")
+
+
+def excel_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--excel", action="store_true",
+                        help=_("with --format csv: UTF-8 with a byte-order mark and CRLF "
+                               "line ends, which Excel (on Chinese Windows too) opens as "
+                               "UTF-8"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
 
@@ -64,6 +65,20 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+# Excel reads a CSV file without a byte-order mark in the system's code page: GBK on
+# Chinese Windows, which turns UTF-8 Chinese into mojibake.
+UTF8_BOM = "\ufeff".encode()
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def excel_csv(data: bytes) -> bytes:
+    """UTF-8 CSV as Excel opens it: a byte-order mark first, and rows ending CRLF
+    (RFC 4180); a line break inside a quoted cell stays as it is."""
+    parts = data.split(b'"')  # the even parts lie outside quotes ("" inside is empty)
+    parts[::2] = [_BARE_LF.sub(b"\r\n", part) for part in parts[::2]]
+    return UTF8_BOM + b'"'.join(parts)
 
 
 def padded(text: str, width: int, right: bool = False) -> str:
