@@ -280,3 +280,29 @@ def test_excel_goes_with_csv_only(tmp_path: Path, capsys: pytest.CaptureFixture[
                  "--year", "2017", "--format", "json", "--excel", "--out", str(out)]) == 1
     assert "--excel 须与 --format csv 同用" in capsys.readouterr().err
     assert not out.exists()
+
+
+# ---- labels beside codes (item 2) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "power", "cement"), [("en", "power 电力", "cement 水泥"),
+                                                       ("zh", "电力 power", "水泥 cement")])
+@pytest.mark.parametrize("batch", [[], ["--batch"]])
+def test_tables_show_each_sector_with_its_label_and_stay_aligned(
+        capsys: pytest.CaptureFixture[str], lang: str, power: str, cement: str,
+        batch: list[str]) -> None:
+    assert main(["--lang", lang, "allocate", str(ROOT / "samples" / "units_2017.csv"),
+                 "--year", "2017", *batch]) == 0
+    summary = capsys.readouterr().out.rstrip("\n").split("\n\n")[-1].splitlines()
+    assert [line.split("  ")[0].strip() for line in summary[2:]] == [
+        "aluminium 电解铝" if lang == "en" else "电解铝 aluminium", cement, power, "all"]
+    # the last column is right-aligned: every line of the table ends in the same column
+    assert len({display_width(line) for line in summary}) == 1
+
+
+def test_json_and_csv_keep_the_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    for fmt in ("json", "csv"):
+        assert main(["--lang", "zh", "allocate", str(ROOT / "samples" / "units_2017.csv"),
+                     "--year", "2017", "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "power" in out and "电力" not in out

@@ -126,12 +126,13 @@ def _spelled(table: Table, sectors: Iterable[str], labels: Iterable[tuple[str, s
     rows, problems = [], []
     for row in table.rows:
         cells = {renamed[c]: v for c, v in row.cells.items()}
-        meanings = codes.meaning(cells["sector"]) if cells.get("sector") else {}
+        given = cells.get("sector")
+        meanings = codes.meaning(given) if given else {}
         if len(meanings) == 1:
             cells["sector"] = next(iter(meanings))
-        elif meanings:
+        elif given and meanings:
             problems.append(DataProblem(table.path, row.number, "sector",
-                                        ambiguity(cells["sector"] or "", meanings)))
+                                        ambiguity(given, meanings)))
         rows.append(Row(row.number, cells))
     return replace(table, columns=columns, rows=tuple(rows)), problems
 

@@ -10,6 +10,7 @@ from peie.exact.allocation import Allocation, decimal_text
 
 from . import provenance
 from .encoding import csv_text, text_table, write_xlsx
+from .labels import labelled, sector_labels
 
 
 def allocation_json(result: Allocation) -> dict[str, Any]:
@@ -47,7 +48,8 @@ def allocation_table(result: Allocation) -> str:
     lines = [f"Free allocation {result.year}",
              *provenance.lines(result.provenance),
              ""]
-    rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
+    labels = sector_labels(result.provenance)
+    rows = [(f.facility_id, labelled(f.sector, labels), len(f.unit_ids), f"{f.allocation:,}")
             for f in result.facilities]
     lines += text_table(("facility", "sector", "units", "allocation tCO2"), rows,
                         (False, False, True, True))
@@ -58,7 +60,8 @@ def allocation_table(result: Allocation) -> str:
     units = {s: sum(1 for u in result.units if u.record.sector == s) for s in totals}
     units["all"] = len(result.units)
     lines += text_table(("sector", "facilities", "units", "allocation tCO2"),
-                        [(s, counts[s], units[s], f"{t:,}") for s, t in totals.items()],
+                        [(labelled(s, labels), counts[s], units[s], f"{t:,}")
+                         for s, t in totals.items()],
                         (False, True, True, True))
     return "\n".join(lines) + "\n"
 

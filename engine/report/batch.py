@@ -23,6 +23,7 @@ from peie.data.columns import Columns
 from . import provenance
 from .allocation import facility_entry
 from .encoding import text_table
+from .labels import labelled, sector_labels
 
 CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
 
@@ -146,7 +147,8 @@ def batch_table(run: BatchRun) -> str:
              *provenance.lines(result.provenance, paths=False), ""]
     totals = result.totals()
     counts = result.facility_counts()
+    labels = sector_labels(result.provenance)
     lines += text_table(("sector", "facilities", "allocation tCO2"),
-                               [(s, counts[s], f"{t:,}") for s, t in totals.items()],
-                               (False, True, True))
+                        [(labelled(s, labels), counts[s], f"{t:,}") for s, t in totals.items()],
+                        (False, True, True))
     return "\n".join(lines) + "\n"

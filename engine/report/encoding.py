@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from peie.dsl.errors import display_width
 from peie.dsl.i18n import localized
 
-from .headings import heading
+from .labels import heading
 
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]

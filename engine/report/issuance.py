@@ -18,6 +18,7 @@ from peie.issuance.stages import Preallocation, TrueUp
 
 from . import provenance
 from .encoding import csv_text, json_text, text_table
+from .labels import labelled, sector_labels
 
 Layout = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
 
@@ -43,11 +44,12 @@ def _totals(items: Sequence[Any], field: str) -> dict[str, int]:
     return totals
 
 
-def _stage_table(title: str, document: dict[str, Any], layout: Layout) -> str:
+def _stage_table(title: str, document: dict[str, Any], layout: Layout,
+                 labels: dict[str, str]) -> str:
     header, rows = layout
     lines = [title, *text_table(header, rows, [False, False] + [True] * (len(header) - 2)), ""]
     for key in (k for k in document if k.startswith("totals")):
-        lines += [f"{key.replace('_', ' ')}:"] + [f"  {s}: {v:,}"
+        lines += [f"{key.replace('_', ' ')}:"] + [f"  {labelled(s, labels)}: {v:,}"
                                                    for s, v in document[key].items()]
     return "\n".join(lines) + "\n"
 
@@ -95,11 +97,12 @@ def preallocation_csv(run: PreallocationRun) -> str:
 
 
 def preallocation_table(run: PreallocationRun) -> str:
-    rows = [(p.facility_id, p.sector, decimal_text(p.base_allocation), f"{p.share:%}",
-             p.preallocation) for p in run.items]
+    labels = sector_labels(run.provenance)
+    rows = [(p.facility_id, labelled(p.sector, labels), decimal_text(p.base_allocation),
+             f"{p.share:%}", p.preallocation) for p in run.items]
     return _stage_table(f"Pre-allocation {run.base.year}", preallocation_document(run),
                         (("facility", "sector", "base-year allocation", "share",
-                          "preallocation"), rows))
+                          "preallocation"), rows), labels)
 
 
 # ---- true-up -----------------------------------------------------------------------
@@ -128,11 +131,13 @@ def trueup_csv(run: TrueUpRun) -> str:
 
 
 def trueup_table(run: TrueUpRun) -> str:
-    rows = [(t.facility_id, t.sector, t.preallocation, t.final, f"{t.trueup:+,}",
-             "new entrant" if t.new_entrant else "") for t in run.items]
+    labels = sector_labels(run.provenance)
+    rows = [(t.facility_id, labelled(t.sector, labels), t.preallocation, t.final,
+             f"{t.trueup:+,}", "new entrant" if t.new_entrant else "") for t in run.items]
     return _stage_table(f"Final allocation and true-up {run.final.year} (多退少补)",
                         trueup_document(run),
-                        (("facility", "sector", "preallocation", "final", "trueup", ""), rows))
+                        (("facility", "sector", "preallocation", "final", "trueup", ""), rows),
+                        labels)
 
 
 # ---- position ----------------------------------------------------------------------
@@ -153,15 +158,17 @@ def position_json(report: PositionReport) -> str:
 
 
 def position_table(report: PositionReport) -> str:
-    rows = [(f.facility_id, f.sector, f"{f.allocation:,}", _tonnes(f.emissions),
-             _tonnes(f.balance, sign=True)) for f in report.facilities]
+    labels = sector_labels(report.provenance)
+    rows = [(f.facility_id, labelled(f.sector, labels), f"{f.allocation:,}",
+             _tonnes(f.emissions), _tonnes(f.balance, sign=True)) for f in report.facilities]
     lines = [f"Position {report.result.year}: final allocation against verified emissions",
              *text_table(("facility", "sector", "allocation", "emissions",
                           "surplus(+)/shortfall(-)"), rows,
                          (False, False, True, True, True)), ""]
     lines += text_table(
         ("sector", "facilities", "short", "short %", "allocation", "emissions", "gap %"),
-        [(s.sector, s.facilities, s.short, f"{s.short_share * 100:.1f}", f"{s.allocation:,}",
+        [(labelled(s.sector, labels), s.facilities, s.short, f"{s.short_share * 100:.1f}",
+          f"{s.allocation:,}",
           _tonnes(s.emissions), f"{s.gap_percent:.2f}") for s in report.sectors],
         (False, True, True, True, True, True, True))
     return "\n".join(lines) + "\n"
