@@ -19,6 +19,8 @@ from .i18n import _, localized
 
 def display_width(text: str) -> int:
     """Columns on a terminal: wide (CJK) characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

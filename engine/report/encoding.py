@@ -81,20 +81,19 @@ def excel_csv(data: bytes) -> bytes:
     return UTF8_BOM + b'"'.join(parts)
 
 
-def padded(text: str, width: int, right: bool = False) -> str:
-    """`text` filled with spaces to `width` terminal columns, a wide (CJK) character
-    counting two: the one place a table's cell is padded."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill
-
-
-def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
-    """Rows of cells in columns two spaces apart, by display width; the columns in
-    `right` right-aligned."""
-    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(padded(c, w, i in right)
-                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-            for row in rows]
+def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = (),
+            rule: bool = False) -> list[str]:
+    """Rows of cells in columns two spaces apart, by display width (a wide, CJK, character
+    takes two columns): the one place a table's cells are padded. The columns in `right`
+    are right-aligned; with `rule`, a rule of dashes follows the first row."""
+    measured = [[display_width(c) for c in row] for row in rows]
+    widths = [max(m[i] for m in measured) for i in range(len(rows[0]))]
+    lines = ["  ".join(" " * (w - n) + c if i in right else c + " " * (w - n)
+                       for i, (c, n, w) in enumerate(zip(row, m, widths, strict=True))).rstrip()
+             for row, m in zip(rows, measured, strict=True)]
+    if rule:
+        lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
 
 
 def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
@@ -102,9 +101,7 @@ def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
     """A table for people: the header, a rule of dashes, the rows; catalogue messages
     among the cells in the run's language."""
     cells = [[localized(c) for c in header]] + [[localized(c) for c in row] for row in rows]
-    dashes = ["-" * max(display_width(r[i]) for r in cells) for i in range(len(header))]
-    return aligned([cells[0], dashes, *cells[1:]],
-                   {i for i, flag in enumerate(right or ()) if flag})
+    return aligned(cells, {i for i, flag in enumerate(right or ()) if flag}, rule=True)
 
 
 def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
