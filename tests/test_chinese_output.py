@@ -306,3 +306,20 @@ def test_json_and_csv_keep_the_codes(capsys: pytest.CaptureFixture[str]) -> None
                      "--year", "2017", "--format", fmt]) == 0
         out = capsys.readouterr().out
         assert "power" in out and "电力" not in out
+
+
+@pytest.mark.parametrize(("lang", "category", "cooling"), [
+    ("en", "category (机组类别) = cfb_300_plus 循环流化床/IGCC 300MW 及以上机组",
+     "cooling (冷却方式) = water 水冷"),
+    ("zh", "category (机组类别) = 循环流化床/IGCC 300MW 及以上机组 cfb_300_plus",
+     "cooling (冷却方式) = 水冷 water")])
+def test_an_explanation_shows_each_code_with_its_label_and_its_json_the_code(
+        capsys: pytest.CaptureFixture[str], lang: str, category: str, cooling: str) -> None:
+    args = ["--lang", lang, "explain", str(ROOT / "samples" / "units_2017.csv"), "--year",
+            "2017", "--unit", "U-000001"]
+    assert main(args) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert category in lines and cooling in lines
+    assert main([*args, "--format", "json"]) == 0
+    text = capsys.readouterr().out
+    assert '"value": "cfb_300_plus"' in text and "水冷" not in text

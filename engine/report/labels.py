@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from peie.data.kinds import COLUMN_LABELS
-from peie.dsl.i18n import _, language, localized
+from peie.dsl.i18n import _, beside, language, localized
 from peie.provenance import Provenance
 
 _HEADINGS = {
@@ -36,9 +36,5 @@ def sector_labels(provenance: Provenance) -> dict[str, str]:
 
 
 def labelled(code: str, labels: Mapping[str, str]) -> str:
-    """`code` with its label beside it (`power 电力`; in Chinese the label first, `电力
-    power`); a code without a label as it is."""
-    label = labels.get(code)
-    if not label or label == code:
-        return code
-    return f"{label} {code}" if language() == "zh" else f"{code} {label}"
+    """`code` with its label of `labels` beside it (peie.dsl.i18n.beside)."""
+    return beside(code, labels.get(code))
