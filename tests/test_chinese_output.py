@@ -280,6 +280,10 @@ def test_excel_goes_with_csv_only(tmp_path: Path, capsys: pytest.CaptureFixture[
                  "--year", "2017", "--format", "json", "--excel", "--out", str(out)]) == 1
     assert "--excel 须与 --format csv 同用" in capsys.readouterr().err
     assert not out.exists()
+    ledger = tmp_path / "ledger.sqlite"  # refused before anything is issued
+    assert main(["preallocate", str(ROOT / "samples" / "units_2015.csv"), "--year", "2017",
+                 "--ledger", str(ledger), "--excel"]) == 1
+    assert not ledger.exists()
 
 
 # ---- labels beside codes (item 2) --------------------------------------------------------
