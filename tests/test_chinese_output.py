@@ -327,3 +327,36 @@ def test_an_explanation_shows_each_code_with_its_label_and_its_json_the_code(
     assert main([*args, "--format", "json"]) == 0
     text = capsys.readouterr().out
     assert '"value": "cfb_300_plus"' in text and "水冷" not in text
+
+
+SAMPLE_2017 = ROOT / "samples" / "units_2017.csv"
+with open(SAMPLE_2017, newline="", encoding="utf-8") as _handle:
+    ROWS_2017 = list(csv.DictReader(_handle))[:40]  # power, cement and aluminium units
+WANT_2017 = peie.allocate(peie.read_data(ROWS_2017), 2017)  # the same rows, coded
+
+
+@settings(max_examples=8, derandomize=True, deadline=None)
+@given(st.lists(st.booleans(), min_size=len(ROWS_2017[0]), max_size=len(ROWS_2017[0])),
+       st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 6)),
+                min_size=len(ROWS_2017), max_size=len(ROWS_2017)))
+def test_any_mix_of_codes_and_chinese_labels_allocates_as_the_codes(
+        chinese_header: list[bool], cells: list[tuple[bool, bool, int]]) -> None:
+    """Each header, and each row's sector and enum cells, by its code or its Chinese
+    label at random, and its province in any of its seven spellings."""
+    chinese = _chinese_rows(ROWS_2017, 2017)
+    header = [c if pick else n for c, n, pick in zip(chinese[0], ROWS_2017[0], chinese_header,
+                                                   strict=True)]
+    rows = []
+    for row, labels, (sector_in_chinese, enums_in_chinese, spelling) in zip(
+            ROWS_2017, chinese[1:], cells, strict=True):
+        province = next(p for p in PROVINCES if p.name == row["province"])
+        mixed = [labels[i] if (name == "sector" and sector_in_chinese)
+                 or (name not in CHINESE_COLUMNS and enums_in_chinese) else value
+                 for i, (name, value) in enumerate(row.items())]
+        mixed[3] = province.spellings[spelling]
+        rows.append(mixed)
+    got = peie.allocate(peie.read_data([dict(zip(header, r, strict=True)) for r in rows]),
+                        2017)
+    assert got.facilities == WANT_2017.facilities
+    assert [(u.unit_id, u.allocation) for u in got.units] == \
+        [(u.unit_id, u.allocation) for u in WANT_2017.units]
