@@ -41,6 +41,8 @@ def _escape(found: re.Match[str]) -> str:
 
 def display_width(text: str) -> int:
     """Columns on a terminal: wide (CJK) characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

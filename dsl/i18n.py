@@ -159,6 +159,14 @@ def choose_language(option: str | None, environ: Mapping[str, str]) -> str:
     return "en"
 
 
+def beside(code: str, label: str | None) -> str:
+    """A code as a person reads it, its label beside it in the run's order: `power 电力`,
+    in Chinese `电力 power`; a code without a label (or labelled by itself) alone."""
+    if not label or label == code:
+        return code
+    return f"{label} {code}" if _language.get() == "zh" else f"{code} {label}"
+
+
 def set_language(language: str) -> contextvars.Token[str]:
     """Make `language` the run's language (a token to reset it with :func:`reset_language`)."""
     if language not in LANGUAGES:
@@ -175,5 +183,6 @@ def language() -> str:
     return _language.get()
 
 
-__all__ = ["LANGUAGES", "Message", "_", "catalogue", "choose_language", "joined", "language",
-           "localized", "localized_each", "ngettext", "reset_language", "set_language"]
+__all__ = ["LANGUAGES", "Message", "_", "beside", "catalogue", "choose_language", "joined",
+           "language", "localized", "localized_each", "ngettext", "reset_language",
+           "set_language"]

@@ -26,6 +26,7 @@ class RuleRef(NamedTuple):
     sha256: str
     path: str = ""
     status: str = ""
+    sector_label: str = ""  # as the rule declares it (`sector power "电力"`)
 
 
 class ConfigRef(NamedTuple):
@@ -62,7 +63,7 @@ class Provenance:
     @classmethod
     def of(cls, year: int, rules: Mapping[str, Rule], data_sha256: str,
            local_factors_sha256: str | None, data_path: str = "") -> Provenance:
-        refs = {sector: RuleRef(r.version, r.sha256, r.path, r.status)
+        refs = {sector: RuleRef(r.version, r.sha256, r.path, r.status, r.sector_label)
                 for sector, r in sorted(rules.items())}
         return cls(refs, data_sha256, local_factors_sha256, year, data_path)
 

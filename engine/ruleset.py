@@ -66,6 +66,11 @@ class RuleSet:
     def sectors(self) -> list[str]:
         return sorted({r.sector for r in self.rules})
 
+    @property
+    def sector_labels(self) -> list[tuple[str, str]]:
+        """(label, sector) of every version: what a sector may be given by besides its code."""
+        return sorted({(r.sector_label, r.sector) for r in self.rules})
+
     def in_force(self, year: int) -> dict[str, Rule]:
         """sector -> the version whose effective years hold `year` (versions never overlap)."""
         return {r.sector: r for r in self.rules if r.in_force(year)}

@@ -100,7 +100,7 @@ def allocate_batch(data: DataLike, year: int, *, rules: RulesLike = None,
 
     ruleset = load_rules(rules)
     in_force = ruleset.for_year(year)
-    factors = read_local_factors(local_factors, ruleset.sectors)
+    factors = read_local_factors(local_factors, ruleset.sectors, ruleset.sector_labels)
     columns = spelled_columns(read_data_columns(data), in_force)  # the reports show the codes
     result = batch_allocate(columns, in_force, factors)  # the data are valid from here on
     present = columns.pairs("province", "sector") if factors.factors else set()

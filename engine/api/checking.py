@@ -51,6 +51,6 @@ def check(files: Sequence[str | RuleText], encoding: str = "utf-8") -> CheckResu
                                factor_suffixes=", ".join(FACTOR_SUFFIXES)))
     ruleset = load_rules(rule_paths or None)
     for path in factor_paths:
-        read_local_factors(DataPath(str(path), encoding), ruleset.sectors)
+        read_local_factors(DataPath(str(path), encoding), ruleset.sectors, ruleset.sector_labels)
     shown = ruleset.rules if rule_paths or not factor_paths else []
     return CheckResult(shown, factor_paths)

@@ -75,19 +75,21 @@ def _is_arrow(data: DataLike) -> bool:
     return hasattr(data, "to_pylist") and hasattr(data, "schema")
 
 
-def read_local_factors(factors: FactorsLike, sectors: Iterable[str]) -> LocalFactors:
+def read_local_factors(factors: FactorsLike, sectors: Iterable[str],
+                       labels: Iterable[tuple[str, str]] = ()) -> LocalFactors:
     """A LocalFactors, a CSV/YAML path, a Table of province, sector and factor (read_data
-    of records), or a mapping {(province, sector): factor}."""
+    of records), or a mapping {(province, sector): factor}. A sector is one of `sectors`,
+    or a label of `labels` ((label, sector) pairs, `RuleSet.sector_labels`)."""
     if factors is None:
         return NO_LOCAL_FACTORS
     if isinstance(factors, LocalFactors):
         return factors
     if isinstance(factors, Table):
-        return parse_factors(factors, sectors)
+        return parse_factors(factors, sectors, labels)
     if isinstance(factors, str | os.PathLike):
-        return parse_factors(read_table(factors), sectors)
+        return parse_factors(read_table(factors), sectors, labels)
     rows = [{"province": p, "sector": s, "factor": f} for (p, s), f in factors.items()]
-    return parse_factors(table_from_records(rows, "<local factors>"), sectors)
+    return parse_factors(table_from_records(rows, "<local factors>"), sectors, labels)
 
 
 def factor_warnings(factors: LocalFactors, present: Collection[tuple[str, str]],
@@ -110,7 +112,7 @@ def prepare(data: DataLike, year: int, rules: RulesLike = None,
     any errors are the same either way."""
     ruleset = load_rules(rules)
     in_force = ruleset.for_year(year)
-    factors = read_local_factors(local_factors, ruleset.sectors)
+    factors = read_local_factors(local_factors, ruleset.sectors, ruleset.sector_labels)
     with collector_paused():
         data_file = read_data_file(data)
         if isinstance(data_file, Table):

@@ -278,7 +278,7 @@ def _factors(case: Case, ruleset: RuleSet) -> LocalFactors:
     if not rows:
         return NO_LOCAL_FACTORS
     return parse_factors(table_from_records(rows, _table_name(case, "local_factors")),
-                         ruleset.sectors)
+                         ruleset.sectors, ruleset.sector_labels)
 
 
 def _placed(case: Case, problem: DataProblem) -> PlacedProblem:

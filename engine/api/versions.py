@@ -86,7 +86,8 @@ def impact(old: str | RuleText, new: str | RuleText, data: DataLike, *,
 
     before, after = load_version(old), load_version(new)
     known = load_rules().rules
-    factors = read_local_factors(local_factors, {before.sector})
+    factors = read_local_factors(local_factors, {before.sector},
+                                 {(before.sector_label, before.sector)})
     return measure(before, after, read_data_file(data), factors, known, exact=exact)
 
 

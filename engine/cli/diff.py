@@ -12,7 +12,7 @@ from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.report.formats import deliver, formats
 
-from .options import local_factors_arg, out_arg, reading_args
+from .options import excel_arg, local_factors_arg, out_arg, reading_args
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     result = api.impact(args.old, args.new, args.data, local_factors=args.local_factors,
                         exact=args.exact)
-    deliver("impact", args.format, result, args.out, sys.stdout, top=args.top)
+    deliver("impact", args.format, result, args.out, sys.stdout, args.excel, top=args.top)
     return 0
 
 
@@ -54,5 +54,6 @@ def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
     p.add_argument("--top", type=_count, default=10, metavar="N",
                    help=_("largest gains and losses to list (default 10)"))
     out_arg(p)
+    excel_arg(p)
     p.set_defaults(run=cmd_diff)
     return p

@@ -20,7 +20,7 @@ from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
 
 from .errors import ReportNotWritten, report_warnings
-from .options import data_args, ledger_arg, out_arg
+from .options import data_args, excel_arg, ledger_arg, out_arg
 
 
 def _issuing_args(parser: argparse.ArgumentParser, document: str) -> None:
@@ -30,6 +30,7 @@ def _issuing_args(parser: argparse.ArgumentParser, document: str) -> None:
     parser.add_argument("--reason", metavar="TEXT", help=_("why it is superseded (recorded)"))
     parser.add_argument("--format", choices=formats(document), default="table")
     out_arg(parser)
+    excel_arg(parser)
 
 
 def _reason(args: argparse.Namespace) -> str | None:
@@ -71,7 +72,7 @@ def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
     """The report of a run the ledger has committed, and what the ledger did. `stage` is
     the report's document too (formats.DOCUMENTS names them alike)."""
     try:
-        deliver(stage, args.format, run, args.out, sys.stdout)
+        deliver(stage, args.format, run, args.out, sys.stdout, args.excel)
     except PeieError as error:
         failure = error.args[0] if len(error.args) == 1 else str(error)  # a Message
         raise ReportNotWritten(failure, stage, args.year, recorded.ledger,
@@ -97,7 +98,7 @@ def cmd_ledger_show(args: argparse.Namespace) -> int:
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     view = api.ledger_entries(args.ledger, year=args.year, facility=args.facility,
                               include_superseded=True)
-    deliver("ledger export", args.format, view, args.out, sys.stdout)
+    deliver("ledger export", args.format, view, args.out, sys.stdout, args.excel)
     return 0
 
 
@@ -129,4 +130,5 @@ def add_parsers(sub: Any) -> None:
     show.set_defaults(run=cmd_ledger_show)
     export.add_argument("--format", choices=formats("ledger export"), default="csv")
     export.add_argument("--out", metavar="FILE")
+    excel_arg(export)
     export.set_defaults(run=cmd_ledger_export)

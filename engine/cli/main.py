@@ -19,7 +19,7 @@ from peie.dsl.i18n import _, reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.encoding import json_text
-from peie.report.formats import deliver, formats
+from peie.report.formats import check_excel, deliver, formats
 from peie.report.problems import error_document
 
 from . import calibrate as cli_calibrate
@@ -31,7 +31,7 @@ from . import testing as cli_testing
 from .config import Config, apply_config, find_config, with_language
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import CommandLineError, Parser, asks_json, lang_arg, run_language
-from .options import data_args, data_paths, encoding_arg, out_arg, problems_arg, version
+from .options import data_args, data_paths, encoding_arg, excel_arg, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -53,14 +53,14 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         batch = api.allocate_batch(args.data, args.year, rules=args.rules,
                                    local_factors=args.local_factors, strict=args.strict)
         report_warnings(batch.warnings)
-        deliver("batch allocation", args.format, batch, args.out, sys.stdout)
+        deliver("batch allocation", args.format, batch, args.out, sys.stdout, args.excel)
         return EXIT_OK
     if args.format not in formats("allocation"):
         raise UsageError(_("--format {format} goes with --batch", format=args.format))
     run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
                        strict=args.strict)
     report_warnings(run.warnings)
-    deliver("allocation", args.format, run, args.out, sys.stdout)
+    deliver("allocation", args.format, run, args.out, sys.stdout, args.excel)
     return EXIT_OK
 
 
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("allocation"), *formats("batch allocation")))), default="table")
     out_arg(p)
+    excel_arg(p)
     p.add_argument("--batch", action="store_true",
                    help=_("columnar float64 evaluation for large datasets; facility amounts are "
                           "the exact path's (unit amounts are floats)"))
@@ -154,6 +155,8 @@ def _run(argv: Sequence[str], config: Config) -> int:
         for path in (getattr(args, "out", None), getattr(args, "problems", None)):
             if path:
                 check_output_path(path)  # before anything is issued or computed
+        if getattr(args, "excel", False):
+            check_excel(args.format)
         return int(args.run(args))
     except PeieError as error:
         report_error(error, args.command, getattr(args, "problems", None),

@@ -91,3 +91,10 @@ def data_paths(args: argparse.Namespace) -> None:
         args.data = DataPath(args.data, args.encoding, args.sheet, args.header_row)
     if args.local_factors:
         args.local_factors = DataPath(args.local_factors, args.encoding)
+
+
+def excel_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--excel", action="store_true",
+                        help=_("with --format csv: UTF-8 with a byte-order mark and CRLF "
+                               "line ends, which Excel (on Chinese Windows too) opens as "
+                               "UTF-8"))

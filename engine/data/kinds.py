@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # the record check runs without numpy (`peie check` does not 
 # read (verified emissions).
 IDENTITY_COLUMNS = ("facility_id", "unit_id", "sector", "province")
 ACCOUNTING_COLUMNS = ("verified_emissions_t",)
+# Their Chinese names, which no rule declares (the inputs' labels are the rules'): a data
+# file may be headed by them, and Chinese reports head these columns with them.
+COLUMN_LABELS = {"facility_id": "重点排放单位编号", "unit_id": "机组编号", "sector": "行业",
+                 "province": "省份", "verified_emissions_t": "核查排放量"}
 NON_NEGATIVE = Range(Decimal(0), True, None, False)
 
 # Full-width ASCII (U+FF01-U+FF5E: `１２３．５`, `－５`, as Chinese input methods type them)

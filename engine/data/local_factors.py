@@ -9,18 +9,22 @@ canonical name, as records carry it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from peie.dsl.errors import did_you_mean
 from peie.dsl.i18n import _
 from peie.errors import DataError, DataProblem
 
-from .kinds import number_problem, read_number
+from .kinds import COLUMN_LABELS, number_problem, read_number
 from .provinces import province_of, unknown_province
-from .readers import Table
+from .readers import Row, Table
+from .spellings import Spelling, Vocabulary, ambiguity
 
 COLUMNS = ("province", "sector", "factor")
+# The columns' Chinese names, which a factor file may be headed by.
+LABELS = {"province": COLUMN_LABELS["province"], "sector": COLUMN_LABELS["sector"],
+          "factor": "地方修正系数"}
 DEFAULT = Decimal(1)
 
 
@@ -60,10 +64,13 @@ class LocalFactors:
 NO_LOCAL_FACTORS = LocalFactors()
 
 
-def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
-    """Validate a table of factors; every bad row is reported at once."""
+def parse_factors(table: Table, sectors: Iterable[str],
+                  labels: Iterable[tuple[str, str]] = ()) -> LocalFactors:
+    """Validate a table of factors; every bad row is reported at once. A sector may be
+    given by its code, one of `sectors`, or by a label of `labels` ((label, sector) pairs:
+    `RuleSet.sector_labels`); the columns by their names or their Chinese names."""
     sectors = list(sectors)
-    problems: list[DataProblem] = []
+    table, problems = _spelled(table, sectors, labels)
     for name in COLUMNS:
         if name not in table.columns:
             problems.append(DataProblem(table.path, None, name, _(
@@ -102,6 +109,35 @@ def parse_factors(table: Table, sectors: Iterable[str]) -> LocalFactors:
     if problems:
         raise DataError(problems)
     return LocalFactors(table.path, table.sha256, factors)
+
+
+def _spelled(table: Table, sectors: Iterable[str], labels: Iterable[tuple[str, str]]
+             ) -> tuple[Table, list[DataProblem]]:
+    """The table with the columns' names and the sectors' codes (peie.data.spellings), and
+    a problem for each sector spelt with two meanings; other spellings are left as written,
+    for validation to word."""
+    names, codes = Vocabulary(), Vocabulary()
+    for name in COLUMNS:
+        names.add(name, name, f"column {name}")
+        names.add(LABELS[name], name, f"column {name} ('{LABELS[name]}')")
+    for code in sectors:
+        codes.add(code, code, f"sector {code}")
+    for label, code in labels:
+        codes.add(label, code, f"sector {code} ('{label}')")
+    columns = Spelling.declared_names(table.columns, names, table.path)
+    renamed = dict(zip(table.columns, columns, strict=True))
+    rows, problems = [], []
+    for row in table.rows:
+        cells = {renamed[c]: v for c, v in row.cells.items()}
+        given = cells.get("sector")
+        meanings = codes.meaning(given) if given else {}
+        if len(meanings) == 1:
+            cells["sector"] = next(iter(meanings))
+        elif given and meanings:
+            problems.append(DataProblem(table.path, row.number, "sector",
+                                        ambiguity(given, meanings)))
+        rows.append(Row(row.number, cells))
+    return replace(table, columns=columns, rows=tuple(rows)), problems
 
 
 def _factor(text: str | None, report) -> Decimal | None:  # type: ignore[no-untyped-def]

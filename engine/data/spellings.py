@@ -1,7 +1,8 @@
 """Names and codes as registries write them, mapped once, before validation, to the ones
 the rules declare (contract 10 and 11).
 
-A column may be headed by its name or by its input's label (`供热比` for `heat_ratio`); a
+A column may be headed by its name, by its input's label (`供热比` for `heat_ratio`) or, for
+the identity columns and verified emissions, by its Chinese name (`机组编号`); a
 sector or an enum member given by its code or its label (`电力`, `超临界 600MW 机组`); a
 province by any official spelling (peie.data.provinces). Names, codes and labels are
 compared after NFKC normalisation, ignoring white space and case, so that
@@ -25,7 +26,7 @@ from peie.dsl.model import EnumType, Rule
 from peie.errors import DataError, DataProblem
 
 from . import provinces
-from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS
+from .kinds import ACCOUNTING_COLUMNS, COLUMN_LABELS, IDENTITY_COLUMNS
 from .readers import Row, Table
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ def _headers(loaded: Iterable[Rule]) -> Vocabulary:
     headers = Vocabulary()
     for name in (*IDENTITY_COLUMNS, *ACCOUNTING_COLUMNS):
         headers.add(name, name, _("column {name}", name=name))
+        headers.add(COLUMN_LABELS[name], name,
+                    _("column {name} ('{label}')", name=name, label=COLUMN_LABELS[name]))
     for rule in loaded:
         for name, item in rule.inputs.items():
             headers.add(name, name, _("input {name}", name=name))
@@ -97,7 +100,7 @@ def _sectors(loaded: Iterable[Rule]) -> Vocabulary:
 _MADE: dict[tuple[int, ...], tuple[tuple[Rule, ...], Spelling]] = {}
 
 
-def _ambiguous(text: str, meanings: Mapping[str, str]) -> str:
+def ambiguity(text: str, meanings: Mapping[str, str]) -> str:
     first, second = list(meanings.values())[:2]
     return _("'{text}' may mean {first} or {second}: write the code meant", text=text,
              first=first, second=second)
@@ -146,15 +149,19 @@ class Spelling:
     def names(self, header: Sequence[str], path: str) -> tuple[str, ...]:
         """The declared name of each column (as written where none is known)."""
         if tuple(header) not in self._names:
-            self._names[tuple(header)] = self._declared_names(header, path)
+            self._names[tuple(header)] = self.declared_names(header, self.headers, path)
         return self._names[tuple(header)]
 
-    def _declared_names(self, header: Sequence[str], path: str) -> tuple[str, ...]:
+    @staticmethod
+    def declared_names(header: Sequence[str], headers: Vocabulary, path: str
+                       ) -> tuple[str, ...]:
+        """The name `headers` gives each column (as written where it gives none); a header
+        of two meanings, or two headers of one, are errors."""
         names: list[str] = []
         problems: list[DataProblem] = []
         first: dict[str, str] = {}
         for written in header:
-            meanings = self.headers.meaning(written)
+            meanings = headers.meaning(written)
             if len(meanings) > 1:
                 first_, second = list(meanings.values())[:2]
                 problems.append(DataProblem(path, None, written, (
@@ -212,7 +219,7 @@ class Spelling:
                          ambiguous: Mapping[str, set[str]]) -> list[DataProblem]:
         unit = next((c for c, n in renamed.items() if n == "unit_id"), "unit_id")
         return [DataProblem(table.path, row.number, renamed[written],
-                            _ambiguous(text, self.values[renamed[written]].meaning(text)),
+                            ambiguity(text, self.values[renamed[written]].meaning(text)),
                             row.cells.get(unit))
                 for row in table.rows for written, texts in ambiguous.items()
                 if (text := row.cells.get(written)) in texts]

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 from peie.dsl import ast
-from peie.dsl.i18n import _, localized
-from peie.dsl.model import LOCAL_FACTOR, Rule
+from peie.dsl.i18n import _, beside, localized
+from peie.dsl.model import LOCAL_FACTOR, EnumType, Rule, Type
 
 from .allocation import UnitAllocation, decimal_text
 from .compiler import CONTEXT, CompiledRule, condition_function
@@ -30,6 +30,7 @@ class Node:
     data: str | None = None  # FILE, row N, field F
     note: str | None = None  # data, note and formula are Messages where they are words
     children: list[Node] = field(default_factory=list)
+    code_label: str | None = None  # a code's label, shown beside it in text (not in JSON)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "value": self.value}
@@ -44,7 +45,8 @@ class Node:
         head = f"{indent}{self.name}"
         if self.label:
             head += f" ({self.label})"
-        head += f" = {self.value}" + (f" {self.unit}" if self.unit and self.unit != "1" else "")
+        head += (f" = {beside(self.value, self.code_label)}"
+                 + (f" {self.unit}" if self.unit and self.unit != "1" else ""))
         lines = [head]
         pad = indent + "    "
         if self.formula:
@@ -101,6 +103,11 @@ class _Explainer:
         typ = self.rule.types.get(name)
         return None if typ is None else typ.shown_unit
 
+    def code_label(self, typ: Type | None, value: Decimal | str) -> str | None:
+        """The label of `value` where it is a code of one of the rule's enums."""
+        enum = self.rule.enums.get(typ.enum) if isinstance(typ, EnumType) else None
+        return next((m.label for m in enum.members if m.code == value), None) if enum else None
+
     def value_of(self, name: str) -> Decimal | str:
         if name in self.values:
             return self.values[name]  # type: ignore[no-any-return]
@@ -148,7 +155,8 @@ class _Explainer:
     def name(self, name: str) -> Node:
         rule, record = self.rule, self.unit.record
         value = self.value_of(name)
-        node = Node(name, _value(value), self.unit_of(name))
+        node = Node(name, _value(value), self.unit_of(name),
+                    code_label=self.code_label(self.rule.types.get(name), value))
         if name == LOCAL_FACTOR:
             source = self.unit.local_factor
             node.label = "地方行业调整系数"
@@ -196,7 +204,7 @@ class _Explainer:
         row = next((r for r in table.decl.rows if r.key == key), None)
         value = table.values[str(key)]
         node = Node(f"{item.table}[{key}]", _value(value),
-                    table.type.shown_unit,
+                    table.type.shown_unit, code_label=self.code_label(table.type, value),
                     label=table.decl.label,
                     rule=self.where(row.span if row else table.decl.span),
                     source=(row.source if row and row.source else table.decl.source))

@@ -3,7 +3,8 @@ through one registry of formats per document (peie.report.formats). Nothing here
 the caller says where the text goes.
 
 Modules: allocation, batch (numpy, pyarrow), checks, diff, encoding, explain, formats,
-issuance, problems, provenance (the head of every document).
+issuance, labels (headings and codes as people read them), problems, provenance (the head
+of every document).
 """
 
 from __future__ import annotations

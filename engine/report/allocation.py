@@ -10,6 +10,7 @@ from peie.exact.allocation import Allocation, decimal_text
 
 from . import provenance
 from .encoding import csv_text, text_table, write_xlsx
+from .labels import labelled, sector_labels
 
 
 def allocation_json(result: Allocation) -> dict[str, Any]:
@@ -47,7 +48,8 @@ def allocation_table(result: Allocation) -> str:
     lines = [localized(_("Free allocation {year}", year=result.year)),
              *provenance.lines(result.provenance),
              ""]
-    rows = [(f.facility_id, f.sector, len(f.unit_ids), f"{f.allocation:,}")
+    labels = sector_labels(result.provenance)
+    rows = [(f.facility_id, labelled(f.sector, labels), len(f.unit_ids), f"{f.allocation:,}")
             for f in result.facilities]
     lines += text_table(localized_each((_("facility"), _("sector"), _("units"),
                                         _("allocation tCO2"))), rows, (False, False, True, True))
@@ -59,7 +61,8 @@ def allocation_table(result: Allocation) -> str:
     units["all"] = len(result.units)
     lines += text_table(localized_each((_("sector"), _("facilities"), _("units"),
                                         _("allocation tCO2"))),
-                        [(localized(_("all")) if s == "all" else s, counts[s], units[s], f"{t:,}")
+                        [(localized(_("all")) if s == "all" else labelled(s, labels), counts[s],
+                          units[s], f"{t:,}")
                          for s, t in totals.items()],
                         (False, True, True, True))
     return "\n".join(lines) + "\n"
@@ -68,12 +71,12 @@ def allocation_table(result: Allocation) -> str:
 def allocation_xlsx(result: Allocation, handle: BinaryIO) -> None:
     write_xlsx(handle, {
         # A spreadsheet number holds ~15 digits: the exact value beside it, as text.
-        "units": (("unit_id", "facility_id", "sector", "province", "allocation",
+        _("units"): (("unit_id", "facility_id", "sector", "province", "allocation",
                    "allocation_exact"),
                   [(u.unit_id, u.record.facility_id, u.record.sector, u.record.province,
                     float(u.allocation), decimal_text(u.allocation)) for u in result.units]),
-        "facilities": (("facility_id", "sector", "allocation"),
+        _("facilities"): (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
-        "totals": (("sector", "allocation"), list(result.totals().items())),
-        "provenance": (("item", "value"), provenance.rows(result.provenance)),
+        _("totals"): (("sector", "allocation"), list(result.totals().items())),
+        _("provenance"): (("item", "value"), provenance.rows(result.provenance)),
     })

@@ -24,6 +24,7 @@ from peie.dsl.i18n import _, localized, localized_each
 from . import provenance
 from .allocation import facility_entry
 from .encoding import text_table
+from .labels import labelled, sector_labels
 
 CHUNK_ROWS = 1 << 16  # rows of JSON built at a time
 
@@ -148,8 +149,9 @@ def batch_table(run: BatchRun) -> str:
              *provenance.lines(result.provenance, paths=False), ""]
     totals = result.totals()
     counts = result.facility_counts()
+    labels = sector_labels(result.provenance)
     lines += text_table(localized_each((_("sector"), _("facilities"), _("allocation tCO2"))),
-                               [(localized(_("all")) if s == "all" else s, counts[s], f"{t:,}")
-                                for s, t in totals.items()],
-                               (False, True, True))
+                        [(localized(_("all")) if s == "all" else labelled(s, labels), counts[s],
+                          f"{t:,}") for s, t in totals.items()],
+                        (False, True, True))
     return "\n".join(lines) + "\n"

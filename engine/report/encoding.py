@@ -6,8 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, BinaryIO
+
+from peie.dsl.errors import display_width
+from peie.dsl.i18n import localized
+
+from .labels import heading
 
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -61,34 +67,60 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
-    """Rows of cells in columns two spaces apart; the columns in `right` right-aligned."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.rjust(w) if i in right else c.ljust(w)
-                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-            for row in rows]
+# Excel reads a CSV file without a byte-order mark in the system's code page: GBK on
+# Chinese Windows, which turns UTF-8 Chinese into mojibake.
+UTF8_BOM = "\ufeff".encode()
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+def excel_csv(data: bytes) -> bytes:
+    """UTF-8 CSV as Excel opens it: a byte-order mark first, and rows ending CRLF
+    (RFC 4180); a line break inside a quoted cell stays as it is."""
+    parts = data.split(b'"')  # the even parts lie outside quotes ("" inside is empty)
+    parts[::2] = [_BARE_LF.sub(b"\r\n", part) for part in parts[::2]]
+    return UTF8_BOM + b'"'.join(parts)
+
+
+def aligned(rows: Sequence[Sequence[str]], right: Collection[int] = (),
+            rule: bool = False) -> list[str]:
+    """Rows of cells in columns two spaces apart, by display width (a wide, CJK, character
+    takes two columns): the one place a table's cells are padded. The columns in `right`
+    are right-aligned; with `rule`, a rule of dashes follows the first row."""
+    measured = [[display_width(c) for c in row] for row in rows]
+    widths = [max(m[i] for m in measured) for i in range(len(rows[0]))]
+    lines = ["  ".join(" " * (w - n) + c if i in right else c + " " * (w - n)
+                       for i, (c, n, w) in enumerate(zip(row, m, widths, strict=True))).rstrip()
+             for row, m in zip(rows, measured, strict=True)]
+    if rule:
+        lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
                right: Sequence[bool] | None = None) -> list[str]:
-    """A table for people: the header, a rule of dashes, the rows."""
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
-    dashes = ["-" * max(len(r[i]) for r in cells) for i in range(len(header))]
-    return aligned([cells[0], dashes, *cells[1:]],
-                   {i for i, flag in enumerate(right or ()) if flag})
+    """A table for people: the header, a rule of dashes, the rows; catalogue messages
+    among the cells in the run's language."""
+    cells = [[localized(c) for c in header]] + [[localized(c) for c in row] for row in rows]
+    return aligned(cells, {i for i, flag in enumerate(right or ()) if flag}, rule=True)
 
 
 def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
                                                          Sequence[Sequence[Any]]]]) -> None:
-    """A workbook of one sheet per entry (a header row, then the rows)."""
+    """A workbook of one sheet per entry (a header row, then the rows): the sheets'
+    titles and the columns' headings in the run's language, and every text a text cell,
+    never a formula (an id `=1+1` stays `=1+1`)."""
     from openpyxl import Workbook  # only the xlsx output pays for the import
 
     book = Workbook()
     assert book.active is not None
     book.remove(book.active)
     for title, (header, rows) in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
+        sheet = book.create_sheet(localized(title))
+        sheet.append([heading(name) for name in header])
         for row in rows:
             sheet.append(list(row))
+            if any(isinstance(v, str) and v.startswith("=") for v in row):
+                for cell in sheet[sheet.max_row]:  # openpyxl takes `=...` for a formula
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     book.save(handle)

@@ -9,6 +9,7 @@ Formats marked `file_only` (a workbook, Parquet) are not written to a terminal.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from peie.errors import UsageError
 from peie.files import atomic_write
 
 from . import allocation, calibration, checks, diff, explain, issuance, testing
-from .encoding import json_text
+from .encoding import excel_csv, json_text
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
 
@@ -104,11 +105,32 @@ def formats(document: str) -> tuple[str, ...]:
     return tuple(DOCUMENTS[document])
 
 
+def check_excel(fmt: str) -> None:
+    """Refuse `--excel` with a format other than CSV."""
+    if fmt != "csv":
+        raise UsageError(_("--excel goes with --format csv"))
+
+
+def for_excel(chosen: Format) -> Format:
+    """A CSV format written as Excel opens it (encoding.excel_csv)."""
+    def write(result: Any, handle: IO[bytes], **options: Any) -> None:
+        buffer: io.BytesIO | io.StringIO = io.BytesIO() if chosen.binary else io.StringIO()
+        chosen.write(result, buffer, **options)
+        data = buffer.getvalue()
+        handle.write(excel_csv(data if isinstance(data, bytes) else data.encode("utf-8")))
+
+    return Format(write, binary=True, file_only=chosen.file_only)
+
+
 def deliver(document: str, fmt: str, result: Any, out: str | os.PathLike[str] | None,
-            stream: IO[str], **options: Any) -> None:
+            stream: IO[str], excel: bool = False, **options: Any) -> None:
     """Write `result` as `fmt` to the file `out`, or else to `stream` (the caller's
-    standard output, flushed). A failure to write (a full disk) is a UsageError."""
+    standard output, flushed); with `excel`, a CSV as Excel opens it. A failure to write
+    (a full disk) is a UsageError."""
     chosen = DOCUMENTS[document][fmt]
+    if excel:
+        check_excel(fmt)
+        chosen = for_excel(chosen)
     if out:
         atomic_write(out, lambda handle: chosen.write(result, handle, **options),
                      binary=chosen.binary)

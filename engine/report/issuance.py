@@ -21,6 +21,7 @@ from peie.issuance.stages import Preallocation, TrueUp
 
 from . import provenance
 from .encoding import csv_text, json_text, text_table
+from .labels import labelled, sector_labels
 
 Layout = tuple[tuple[str, ...], list[tuple[Any, ...]]]  # a header and its rows
 
@@ -46,13 +47,14 @@ def _totals(items: Sequence[Any], field: str) -> dict[str, int]:
     return totals
 
 
-def _stage_table(title: str, document: dict[str, Any], layout: Layout) -> str:
+def _stage_table(title: str, document: dict[str, Any], layout: Layout,
+                 labels: dict[str, str]) -> str:
     header, rows = layout
     lines = [title, *text_table(localized_each(header), rows,
                                 [False, False] + [True] * (len(header) - 2)), ""]
     for key in (k for k in document if k.startswith("totals")):
         lines += [localized(_TOTALS[key]) + ":"] + [
-            f"  {localized(_('all')) if s == 'all' else s}: {v:,}"
+            f"  {localized(_('all')) if s == 'all' else labelled(s, labels)}: {v:,}"
             for s, v in document[key].items()]
     return "\n".join(lines) + "\n"
 
@@ -106,12 +108,13 @@ def preallocation_csv(run: PreallocationRun) -> str:
 
 
 def preallocation_table(run: PreallocationRun) -> str:
-    rows = [(p.facility_id, p.sector, decimal_text(p.base_allocation), f"{p.share:%}",
-             p.preallocation) for p in run.items]
+    labels = sector_labels(run.provenance)
+    rows = [(p.facility_id, labelled(p.sector, labels), decimal_text(p.base_allocation),
+             f"{p.share:%}", p.preallocation) for p in run.items]
     return _stage_table(localized(_("Pre-allocation {year}", year=run.base.year)),
                         preallocation_document(run),
                         ((_("facility"), _("sector"), _("base-year allocation"), _("share"),
-                          _("preallocation")), rows))
+                          _("preallocation")), rows), labels)
 
 
 # ---- true-up -----------------------------------------------------------------------
@@ -140,13 +143,15 @@ def trueup_csv(run: TrueUpRun) -> str:
 
 
 def trueup_table(run: TrueUpRun) -> str:
-    rows = [(t.facility_id, t.sector, t.preallocation, t.final, f"{t.trueup:+,}",
-             localized(_("new entrant")) if t.new_entrant else "") for t in run.items]
+    labels = sector_labels(run.provenance)
+    rows = [(t.facility_id, labelled(t.sector, labels), t.preallocation, t.final,
+             f"{t.trueup:+,}", localized(_("new entrant")) if t.new_entrant else "")
+            for t in run.items]
     return _stage_table(localized(_("Final allocation and true-up {year} (多退少补)",
                                     year=run.final.year)),
                         trueup_document(run),
                         ((_("facility"), _("sector"), _("preallocation"), _("final"),
-                          _("trueup"), ""), rows))
+                          _("trueup"), ""), rows), labels)
 
 
 # ---- position ----------------------------------------------------------------------
@@ -183,8 +188,10 @@ def _facility_position(parts: Sequence[FacilityPosition]) -> dict[str, Any]:
 
 
 def position_table(report: PositionReport) -> str:
-    rows = [(f.facility_id, f.sector, f"{f.allocation:,}", _tonnes(f.emissions),
-             f"{f.obligation:,}", f"{f.balance:+,}") for f in report.facilities]
+    labels = sector_labels(report.provenance)
+    rows = [(f.facility_id, labelled(f.sector, labels), f"{f.allocation:,}",
+             _tonnes(f.emissions), f"{f.obligation:,}", f"{f.balance:+,}")
+            for f in report.facilities]
     lines = [localized(_("Position {year}: final allocation against the compliance "
                          "obligation (清缴)", year=report.result.year)),
              *text_table(localized_each((_("facility"), _("sector"), _("allocation"),
@@ -195,9 +202,9 @@ def position_table(report: PositionReport) -> str:
         localized_each((_("sector"), _("facilities"), _("short"), _("short %"), _("allocation"),
                         _("emissions"), _("obligation"), _("shortfall"), _("surplus"),
                         _("gap %"))),
-        [(s.sector, s.facilities, s.short, f"{s.short_share * 100:.1f}", f"{s.allocation:,}",
-          _tonnes(s.emissions), f"{s.obligation:,}", f"{s.shortfall:,}", f"{s.surplus:,}",
-          f"{s.gap_percent:.2f}") for s in report.sectors],
+        [(labelled(s.sector, labels), s.facilities, s.short, f"{s.short_share * 100:.1f}",
+          f"{s.allocation:,}", _tonnes(s.emissions), f"{s.obligation:,}", f"{s.shortfall:,}",
+          f"{s.surplus:,}", f"{s.gap_percent:.2f}") for s in report.sectors],
         (False, True, True, True, True, True, True, True, True, True))
     return "\n".join(lines) + "\n"
 
