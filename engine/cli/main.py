@@ -22,6 +22,7 @@ from peie.report.formats import deliver, formats
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
+from . import lsp as cli_lsp
 from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_fmt.add_fmt_command(sub)
     cli_testing.add_test_command(sub)
     cli_serve.add_serve_command(sub)
+    cli_lsp.add_lsp_command(sub)
     return parser
 
 

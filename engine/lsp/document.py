@@ -1,0 +1,203 @@
+"""One open rule file as the language server sees it: parsed and checked as `peie check`
+does, its tokens, and what each name in it refers to.
+
+A text that does not parse has its syntax errors and no tree; the server then answers
+completion from the last text that parsed, and hover and definition not at all (the
+places of that tree are no longer the text's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from lark import Token
+
+from peie.dsl import ast
+from peie.dsl.checker import check_file
+from peie.dsl.errors import Diagnostic, RuleError, Span
+from peie.dsl.i18n import _
+from peie.dsl.model import LOCAL_FACTOR, YES_NO_ENUM, Rule
+from peie.dsl.parser import BOM, parse, tokens
+from peie.dsl.typecheck import enum_codes
+
+from .positions import Lines
+
+# A text longer than this is not checked as it changes (a rule file is a few kilobytes;
+# `peie check` still checks it): each change would hold the server for seconds.
+MAX_CHARACTERS = 1_000_000
+
+Value = ast.InputDecl | ast.TableDecl | ast.BracketDecl | ast.ParamDecl | ast.LetDecl
+Row = ast.TableRow | ast.BracketRow
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a name refers to: a value, an enum, or one code of an enum. `decl` is None
+    for the built-in local_factor; an enum's `decl` is its EnumDecl (yes_no's is built in,
+    with no place in the file)."""
+
+    name: str
+    decl: ast.Decl | None
+    member: ast.EnumMember | None = None
+
+
+class RuleDocument:
+    """A rule text parsed and checked; `file` is None when it does not parse."""
+
+    def __init__(self, text: str, path: str, encoding: str = Lines.DEFAULT):
+        self.text, self.path = text, path
+        self.lines = Lines(text, encoding)
+        self.file: ast.RuleFile | None = None
+        self.rule: Rule | None = None
+        if len(text) > MAX_CHARACTERS:
+            self.diagnostics = [Diagnostic(Span(path, 1, 1, 1, 1), _(
+                "the file is too long to check as it changes ({count} characters, at most "
+                "{limit}): check it with `peie check`", count=len(text), limit=MAX_CHARACTERS))]
+            self.tokens: list[Token] = []
+            return
+        self.tokens = list(tokens(text.removeprefix(BOM)))
+        try:
+            self.file = parse(text, path)
+        except RuleError as error:
+            self.diagnostics = list(error.diagnostics)
+            return
+        self.rule, self.diagnostics = check_file(self.file)
+
+    # ---- the declarations --------------------------------------------------------
+
+    @cached_property
+    def values(self) -> dict[str, Value]:
+        """Each value name and its first declaration."""
+        found: dict[str, Value] = {}
+        for decl in self.decls:
+            if isinstance(decl, Value):
+                found.setdefault(decl.name, decl)
+        return found
+
+    @cached_property
+    def enums(self) -> dict[str, ast.EnumDecl]:
+        found = {YES_NO_ENUM.name: YES_NO_ENUM}
+        for decl in self.decls:
+            if isinstance(decl, ast.EnumDecl):
+                found.setdefault(decl.name, decl)
+        return found
+
+    @property
+    def decls(self) -> tuple[ast.Decl, ...]:
+        return self.file.decls if self.file is not None else ()
+
+    def name_token(self, decl: ast.Decl) -> Token | None:
+        """The token of the name a declaration declares (None for one without a name)."""
+        name = getattr(decl, "name", None)
+        if name is None or isinstance(decl, ast.EnsureDecl):
+            return None
+        return next((t for t in self._tokens_in(decl.span) if t.type == "NAME" and t == name),
+                    None)
+
+    def _tokens_in(self, span: Span) -> list[Token]:
+        return [t for t in self.tokens if _within(span, t.line or 0, t.column or 0)]
+
+    # ---- what is at a place ------------------------------------------------------
+
+    def token_at(self, line: int, column: int) -> Token | None:
+        """The token at a place, or the one just before it (a cursor after a word)."""
+        for token in self.tokens:
+            if token.line == line and token.column is not None and token.end_column is not None:
+                if token.column <= column <= token.end_column:
+                    return token
+        return None
+
+    def decl_at(self, line: int, column: int) -> ast.Decl | None:
+        return next((d for d in self.decls if _within(d.span, line, column)), None)
+
+    def row_at(self, line: int, column: int) -> Row | None:
+        """The table or bracket row at a place."""
+        decl = self.decl_at(line, column)
+        if isinstance(decl, ast.TableDecl | ast.BracketDecl):
+            return next((r for r in decl.rows if _within(r.span, line, column)), None)
+        return None
+
+    def target_at(self, line: int, column: int) -> Target | None:
+        """What the name at a place refers to, read from where it stands: a table row's
+        key is a code of the table's enum, an input's type an enum, a name in a formula
+        a value (or, when no value has that name, a code)."""
+        token = self.token_at(line, column)
+        decl = self.decl_at(line, column)
+        if token is None or token.type != "NAME" or decl is None:
+            return None
+        name = str(token)
+        if token is self.name_token(decl):
+            return Target(name, decl)
+        match decl:
+            case ast.EnumDecl():
+                return self._code(name, decl)
+            case ast.TableDecl():
+                return self._in_table(token, decl)
+            case ast.InputDecl() if _within(decl.type.span, line, column):
+                return self._enum(name) or self._expression(name)
+            case _:
+                return self._expression(name)
+
+    def _in_table(self, token: Token, table: ast.TableDecl) -> Target | None:
+        name, line, column = str(token), token.line or 0, token.column or 0
+        if _within(table.key_span, line, column):
+            return self._enum(name)
+        row = next((r for r in table.rows if _within(r.span, line, column)), None)
+        if row is None:  # before the rows: `-> enum`
+            return self._enum(name)
+        enum = table.key_enum if (line, column) == (row.span.line, row.span.column) \
+            else table.value_enum
+        codes = self.enums.get(enum or "")
+        return self._code(name, codes) if codes is not None else None
+
+    def _enum(self, name: str) -> Target | None:
+        enum = self.enums.get(name)
+        return Target(name, enum) if enum is not None else None
+
+    def _code(self, code: str, enum: ast.EnumDecl) -> Target | None:
+        member = enum_codes(enum).get(code)
+        return Target(code, enum, member) if member is not None else None
+
+    def _expression(self, name: str) -> Target | None:
+        if name in self.values:
+            return Target(name, self.values[name])
+        if name == LOCAL_FACTOR:
+            return Target(name, None)
+        for enum in self.enums.values():
+            if (found := self._code(name, enum)) is not None:
+                return found
+        return self._enum(name)
+
+    def place_of(self, target: Target) -> Span | None:
+        """Where a target is declared: the name in its declaration, or the code in its
+        enum (None for what is built in)."""
+        if target.member is not None:
+            span = target.member.span
+            return None if span == ast.NOWHERE else Span(
+                span.file, span.line, span.column, span.line, span.column + len(target.name))
+        if target.decl is None or target.decl.span == ast.NOWHERE:
+            return None
+        token = self.name_token(target.decl)
+        return target.decl.span if token is None else token_span(self.path, token)
+
+    def comments_above(self, decl: ast.Decl) -> list[str]:
+        """The comment lines right above a declaration (its explanation and sources), with
+        their '#' taken off."""
+        lines = self.text.removeprefix(BOM).split("\n")
+        found: list[str] = []
+        for index in range(decl.span.line - 2, -1, -1):
+            line = lines[index].strip()
+            if not line.startswith("#"):
+                break
+            found.insert(0, line.removeprefix("#").strip())
+        return found
+
+
+def token_span(path: str, token: Token) -> Span:
+    return Span(path, token.line or 1, token.column or 1, token.end_line or 1,
+                token.end_column or 1)
+
+
+def _within(span: Span, line: int, column: int) -> bool:
+    return (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
