@@ -145,6 +145,13 @@ def uri(name: str) -> str:
     return (Path("/tmp/lsp-test") / name).as_uri()
 
 
+def opened(client: Client, name: str, text: str) -> str:
+    """The uri of a clean file `name` the client has opened with `text`."""
+    client.open(uri(name), text)
+    assert client.diagnostics(uri(name)) == []
+    return uri(name)
+
+
 # ---- the tests -------------------------------------------------------------------------
 
 
@@ -158,8 +165,7 @@ def test_the_server_says_what_it_answers(client: Client) -> None:
 
 
 def test_a_bundled_rule_file_has_no_diagnostics(client: Client) -> None:
-    client.open(uri("clean.rule"), POWER.read_text(encoding="utf-8"))
-    assert client.diagnostics(uri("clean.rule")) == []
+    opened(client, "clean.rule", POWER.read_text(encoding="utf-8"))
 
 
 def test_a_misspelled_name_is_reported_where_it_is_and_a_fix_clears_it(client: Client) -> None:
@@ -228,10 +234,9 @@ def test_places_in_chinese_text_are_counted_in_utf16(client: Client) -> None:
 
 
 def test_hover_on_a_name_shows_its_label_unit_line_and_source(client: Client) -> None:
-    client.open(uri("chinese.rule"), CHINESE)
-    assert client.diagnostics(uri("chinese.rule")) == []
+    file = opened(client, "hover-name.rule", CHINESE)
     line, character = place(CHINESE, "基准值", nth=2)  # in the formula (1 is in a label)
-    value = client.at("textDocument/hover", uri("chinese.rule"), line, character + 1
+    value = client.at("textDocument/hover", file, line, character + 1
                       )["contents"]["value"]
     assert '参数 基准值 "熟料基准值" = 0.8534 tCO2/t' in value
     assert "unit: tCO2/t" in value
@@ -239,15 +244,16 @@ def test_hover_on_a_name_shows_its_label_unit_line_and_source(client: Client) ->
     assert "source: 方案 附件 2" in value
 
     line, character = place(CHINESE, "𠀀产量", nth=1)
-    hovered = client.at("textDocument/hover", uri("chinese.rule"), line, character + 2)
+    hovered = client.at("textDocument/hover", file, line, character + 2)
     assert "熟料产量" in hovered["contents"]["value"]
     assert hovered["range"] == {"start": {"line": line, "character": character},
                                 "end": {"line": line, "character": character + 4}}
 
 
 def test_hover_on_a_table_row_shows_its_value_and_source(client: Client) -> None:
+    file = opened(client, "hover-row.rule", CHINESE)
     line, character = place(CHINESE, "白 1.1")
-    value = client.at("textDocument/hover", uri("chinese.rule"), line, character
+    value = client.at("textDocument/hover", file, line, character
                       )["contents"]["value"]
     assert "`系数[白]` = `1.1 1`" in value
     assert "source: 表 4" in value
@@ -256,8 +262,9 @@ def test_hover_on_a_table_row_shows_its_value_and_source(client: Client) -> None
 
 def test_hover_on_a_bracket_row_shows_its_value_and_source(client: Client) -> None:
     text = POWER.read_text(encoding="utf-8")
+    file = opened(client, "hover-bracket.rule", text)
     line, character = place(text, "[3000 kcal/kg, inf)")
-    value = client.at("textDocument/hover", uri("clean.rule"), line, character + 2
+    value = client.at("textDocument/hover", file, line, character + 2
                       )["contents"]["value"]
     assert "`low_calorific_factor` = `1`" in value
     assert "[3000 kcal/kg, inf)" in value and "source: seed 002 L108-116" in value
@@ -265,60 +272,58 @@ def test_hover_on_a_bracket_row_shows_its_value_and_source(client: Client) -> No
 
 def test_definition_goes_to_the_declared_name(client: Client) -> None:
     text = POWER.read_text(encoding="utf-8")
+    file = opened(client, "definition.rule", text)
     line, character = place(text, "heat_ratio", nth=1)  # in heat_supply_factor
-    found = client.at("textDocument/definition", uri("clean.rule"), line, character)
+    found = client.at("textDocument/definition", file, line, character)
     declared_line, declared_character = place(text, "heat_ratio")  # `input heat_ratio`
-    assert found == {"uri": uri("clean.rule"), "range": {
+    assert found == {"uri": file, "range": {
         "start": {"line": declared_line, "character": declared_character},
         "end": {"line": declared_line, "character": declared_character + len("heat_ratio")}}}
 
+    file = opened(client, "definition-chinese.rule", CHINESE)
     line, character = place(CHINESE, "𠀀产量", nth=1)
-    found = client.at("textDocument/definition", uri("chinese.rule"), line, character)
+    found = client.at("textDocument/definition", file, line, character)
     declared_line, declared_character = place(CHINESE, "𠀀产量")
     assert found["range"]["start"] == {"line": declared_line, "character": declared_character}
     assert found["range"]["end"]["character"] == declared_character + 4
 
 
 def test_definition_of_a_code_goes_to_its_enum(client: Client) -> None:
+    file = opened(client, "definition-code.rule", CHINESE)
     line, character = place(CHINESE, "白 1.1")  # a table row's key
-    found = client.at("textDocument/definition", uri("chinese.rule"), line, character)
+    found = client.at("textDocument/definition", file, line, character)
     code_line, code_character = place(CHINESE, '白 "白水泥"')
     assert found["range"]["start"] == {"line": code_line, "character": code_character}
 
 
 def test_completion_offers_names_codes_and_the_files_keywords(client: Client) -> None:
-    line, character = place(CHINESE, "配额 =")
-    items = client.at("textDocument/completion", uri("chinese.rule"), line, 0)
+    file = opened(client, "completion-chinese.rule", CHINESE)
+    items = client.at("textDocument/completion", file, place(CHINESE, "配额 =")[0], 0)
     labels = {item["label"] for item in items}
     assert {"𠀀产量", "基准值", "系数", "配额量", "local_factor", "品种", "灰", "白"} <= labels
     assert {"令", "输入", "表", "若", "则", "否则"} <= labels  # Chinese, as the file is written
     assert not {"let", "input", "if"} & labels
 
-    text = POWER.read_text(encoding="utf-8")
-    items = client.at("textDocument/completion", uri("clean.rule"), 0, 0)
+    file = opened(client, "completion.rule", POWER.read_text(encoding="utf-8"))
+    items = client.at("textDocument/completion", file, 0, 0)
     labels = {item["label"] for item in items}
     assert {"let", "input", "if", "heat_ratio", "supply_benchmark", "usc_1000"} <= labels
     assert "令" not in labels
-    del text, line, character
 
 
 def test_completion_while_the_file_is_broken_offers_the_names_it_had(client: Client) -> None:
+    file = opened(client, "completion-broken.rule", POWER.read_text(encoding="utf-8"))
     broken = POWER.read_text(encoding="utf-8") + "\nlet = =\n"
     client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri("clean.rule"), "version": 3},
-        "contentChanges": [{"text": broken}]})
-    items = client.at("textDocument/completion", uri("clean.rule"), 0, 0)
+        "textDocument": {"uri": file, "version": 2}, "contentChanges": [{"text": broken}]})
+    items = client.at("textDocument/completion", file, 0, 0)
     assert "heat_ratio" in {item["label"] for item in items}
-    assert client.diagnostics(uri("clean.rule"), version=3) != []
-    client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri("clean.rule"), "version": 4},
-        "contentChanges": [{"text": POWER.read_text(encoding="utf-8")}]})
-    assert client.diagnostics(uri("clean.rule"), version=4) == []
+    assert client.diagnostics(file, version=2) != []
 
 
 def test_document_symbols_are_the_declarations_with_their_rows(client: Client) -> None:
-    found = client.request("textDocument/documentSymbol",
-                           {"textDocument": {"uri": uri("chinese.rule")}})
+    file = opened(client, "symbols.rule", CHINESE)
+    found = client.request("textDocument/documentSymbol", {"textDocument": {"uri": file}})
     names = [symbol["name"] for symbol in found]
     assert names == ["行业", "版本", "状态", "生效", "发布", "来源", "分类 品种", "输入 品种",
                      "输入 𠀀产量", "参数 基准值", "表 系数", "令 配额量", "配额", "预分配",
@@ -331,21 +336,19 @@ def test_document_symbols_are_the_declarations_with_their_rows(client: Client) -
 
 def test_formatting_is_fmts_output_as_one_edit(client: Client) -> None:
     untidy = CHINESE.replace("令 配额量 \"熟料配额\" = ", "令   配额量 \"熟料配额\"=")
-    client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri("chinese.rule"), "version": 2},
-        "contentChanges": [{"text": untidy}]})
+    file = opened(client, "formatting.rule", untidy)
     [edit] = client.request("textDocument/formatting", {
-        "textDocument": {"uri": uri("chinese.rule")},
+        "textDocument": {"uri": file},
         "options": {"tabSize": 4, "insertSpaces": True}})
     assert edit["newText"] == laid_out(untidy, "chinese.rule")
     lines = untidy.split("\n")
     assert edit["range"] == {"start": {"line": 0, "character": 0},
                              "end": {"line": len(lines) - 1, "character": utf16(lines[-1])}}
     client.notify("textDocument/didChange", {
-        "textDocument": {"uri": uri("chinese.rule"), "version": 3},
+        "textDocument": {"uri": file, "version": 2},
         "contentChanges": [{"text": edit["newText"]}]})
     assert client.request("textDocument/formatting", {
-        "textDocument": {"uri": uri("chinese.rule")},
+        "textDocument": {"uri": file},
         "options": {"tabSize": 4, "insertSpaces": True}}) == []
 
 
@@ -358,8 +361,10 @@ def test_a_file_that_does_not_parse_is_not_formatted(client: Client) -> None:
 
 
 def test_closing_a_file_clears_its_diagnostics(client: Client) -> None:
-    client.notify("textDocument/didClose", {"textDocument": {"uri": uri("syntax.rule")}})
-    assert client.diagnostics(uri("syntax.rule")) == []
+    client.open(uri("closed.rule"), "let = =\n")
+    assert client.diagnostics(uri("closed.rule")) != []
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri("closed.rule")}})
+    assert client.diagnostics(uri("closed.rule")) == []
 
 
 def test_the_server_answers_in_chinese_and_in_utf32_when_asked() -> None:
