@@ -10,6 +10,7 @@ completion ...) always reads the text as it is.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -115,6 +116,21 @@ def make_server(version: str, language: str) -> RuleServer:
     return server
 
 
+class _OneLine(logging.Formatter):
+    """A log record on one line of standard error (the editor's log of the server): a
+    message the client could not be answered about names its error, without the stack."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"peie lsp: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f" ({type(error).__name__}: {error})"
+        return text
+
+
 def serve(version: str, language: str) -> None:
     """Answer LSP on standard input and output until the client says exit."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     make_server(version, language).start_io()
