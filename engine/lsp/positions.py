@@ -4,7 +4,8 @@ The parser counts lines by LF from 1 and columns by characters (code points) fro
 a byte-order mark; LSP counts both from 0, and columns in the code units the client and
 server agreed on: UTF-16 unless the client offers another, where a character beyond the
 Basic Multilingual Plane (the CJK extensions B to G, which names may use) takes two, and
-in UTF-8 a Chinese character three. Every conversion between the two goes through a `Lines` of the text.
+in UTF-8 a Chinese character three. Every conversion between the two goes through a
+`Lines` of the text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from lsprotocol import types
 
 from peie.dsl.errors import Span
 from peie.dsl.parser import BOM
-
 
 _UNITS = {  # an encoding's code units in a text
     types.PositionEncodingKind.Utf8: lambda text: len(text.encode("utf-8")),
