@@ -8,6 +8,7 @@ places of that tree are no longer the text's).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -87,29 +88,50 @@ class RuleDocument:
     def decls(self) -> tuple[ast.Decl, ...]:
         return self.file.decls if self.file is not None else ()
 
+    @cached_property
+    def source_lines(self) -> list[str]:
+        """The text's lines as the parser numbers them (from 1: line n is [n - 1])."""
+        return self.text.removeprefix(BOM).split("\n")
+
     def name_token(self, decl: ast.Decl) -> Token | None:
-        """The token of the name a declaration declares (None for one without a name)."""
+        """The token of the name a declaration declares (None for a declaration without
+        a name of its own)."""
         name = getattr(decl, "name", None)
         if name is None or isinstance(decl, ast.EnsureDecl):
             return None
-        return next((t for t in self._tokens_in(decl.span) if t.type == "NAME" and t == name),
-                    None)
+        first = self.first_tokens(decl, 2)  # the keyword, then the name
+        return first[1] if len(first) == 2 and first[1] == name else None
 
-    def _tokens_in(self, span: Span) -> list[Token]:
-        return [t for t in self.tokens if _within(span, t.line or 0, t.column or 0)]
+    def first_tokens(self, decl: ast.Decl, count: int) -> list[Token]:
+        """The first `count` tokens of a declaration (fewer when it is shorter)."""
+        start = bisect.bisect_left(self._starts, (decl.span.line, decl.span.column))
+        return [t for t in self.tokens[start : start + count]
+                if _within(decl.span, t.line or 0, t.column or 0)]
+
+    @cached_property
+    def _starts(self) -> list[tuple[int, int]]:
+        return [(t.line or 0, t.column or 0) for t in self.tokens]
 
     # ---- what is at a place ------------------------------------------------------
 
     def token_at(self, line: int, column: int) -> Token | None:
-        """The token at a place, or the one just before it (a cursor after a word)."""
-        for token in self.tokens:
-            if token.line == line and token.column is not None and token.end_column is not None:
-                if token.column <= column <= token.end_column:
-                    return token
-        return None
+        """The token at a place, or the one that ends there (a cursor just after a word);
+        a name rather than the punctuation it touches."""
+        index = bisect.bisect_right(self._starts, (line, column)) - 1
+        touching = [t for t in self.tokens[max(index - 1, 0) : index + 1]
+                    if t.line == line and (t.column or 0) <= column <= (t.end_column or 0)]
+        return next((t for t in reversed(touching) if t.type == "NAME"),
+                    touching[-1] if touching else None)
 
     def decl_at(self, line: int, column: int) -> ast.Decl | None:
-        return next((d for d in self.decls if _within(d.span, line, column)), None)
+        index = bisect.bisect_right(self._decl_starts, (line, column)) - 1
+        if index < 0 or not _within(self.decls[index].span, line, column):
+            return None
+        return self.decls[index]
+
+    @cached_property
+    def _decl_starts(self) -> list[tuple[int, int]]:
+        return [(d.span.line, d.span.column) for d in self.decls]
 
     def row_at(self, line: int, column: int) -> Row | None:
         """The table or bracket row at a place."""
@@ -184,10 +206,9 @@ class RuleDocument:
     def comments_above(self, decl: ast.Decl) -> list[str]:
         """The comment lines right above a declaration (its explanation and sources), with
         their '#' taken off."""
-        lines = self.text.removeprefix(BOM).split("\n")
         found: list[str] = []
         for index in range(decl.span.line - 2, -1, -1):
-            line = lines[index].strip()
+            line = self.source_lines[index].strip()
             if not line.startswith("#"):
                 break
             found.insert(0, line.removeprefix("#").strip())

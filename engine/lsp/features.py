@@ -16,7 +16,6 @@ from peie.dsl.formatter import format_text
 from peie.dsl.i18n import _, localized
 from peie.dsl.keywords import CHINESE, ENGLISH, majority_form, spelled
 from peie.dsl.model import LOCAL_FACTOR, EnumType, NumType
-from peie.dsl.parser import BOM
 
 from .document import RuleDocument, Target, token_span
 
@@ -113,19 +112,23 @@ def _kind_facts(document: RuleDocument, target: Target, language: str) -> str | 
         return localized(_("a code of {enum}", enum=found.enum), language)
     if isinstance(found, NumType):
         return localized(_("unit: {unit}", unit=str(found)), language)
-    declared = {ast.InputDecl: lambda d: d.type, ast.TableDecl: lambda d: d.unit,
-                ast.ParamDecl: lambda d: d.value.unit}
-    reader = declared.get(type(decl))  # type: ignore[arg-type]
-    unit = reader(decl) if reader is not None else None
-    return localized(_("unit: {unit}", unit=unit.text or "1"), language) if unit else None
+    match decl:  # the file has problems: the unit as declared, where one is
+        case ast.InputDecl() if decl.type.text in document.enums:
+            return localized(_("a code of {enum}", enum=decl.type.text), language)
+        case ast.InputDecl() | ast.TableDecl() | ast.ParamDecl():
+            unit = decl.value.unit if isinstance(decl, ast.ParamDecl) else \
+                decl.type if isinstance(decl, ast.InputDecl) else decl.unit
+            if unit is not None:
+                return localized(_("unit: {unit}", unit=unit.text or "1"), language)
+    return None
 
 
 def _declaration_text(document: RuleDocument, decl: ast.Decl) -> str:
     """The declaration as written: its first line for one with rows, else all of it
     (up to MOST_LINES_SHOWN lines)."""
-    lines = document.text.removeprefix(BOM).split("\n")
     last = decl.span.line if kind_of(decl).shape == "rows" else decl.span.end_line
-    shown = lines[decl.span.line - 1 : min(last, decl.span.line + MOST_LINES_SHOWN - 1)]
+    shown = document.source_lines[decl.span.line - 1 :
+                                  min(last, decl.span.line + MOST_LINES_SHOWN - 1)]
     return "```peie\n" + "\n".join(line.rstrip() for line in shown) + "\n```"
 
 
@@ -207,16 +210,23 @@ def symbols(document: RuleDocument) -> list[types.DocumentSymbol]:
             token_span(document.path, token))
         found.append(types.DocumentSymbol(
             name=_symbol_name(document, decl), kind=_SYMBOL_KINDS[type(decl)],
-            range=whole, selection_range=name_range, detail=getattr(decl, "label", None),
+            range=whole, selection_range=name_range, detail=_symbol_detail(decl),
             children=_children(document, decl) or None))
     return found
 
 
+def _symbol_detail(decl: ast.Decl) -> str | None:
+    """A metadata line's value, another declaration's label."""
+    return " ".join(decl.value) if isinstance(decl, ast.Header) else getattr(decl, "label",
+                                                                            None)
+
+
 def _symbol_name(document: RuleDocument, decl: ast.Decl) -> str:
-    first = document.token_at(decl.span.line, decl.span.column)  # its keyword as written
-    word = str(first) if first is not None else kind_of(decl).keyword
+    """The words a declaration starts with, as written (`table`, `表`, `preallocation
+    basis`), and its name."""
+    written = " ".join(document.first_tokens(decl, len(kind_of(decl).name.split())))
     name = getattr(decl, "name", None)
-    return f"{word} {name}" if name and not isinstance(decl, ast.Header) else word
+    return f"{written} {name}" if name else written
 
 
 def _children(document: RuleDocument, decl: ast.Decl) -> list[types.DocumentSymbol]:
