@@ -389,3 +389,13 @@ def test_the_server_answers_in_chinese_and_in_utf32_when_asked() -> None:
 def test_shutdown_and_exit_end_the_server() -> None:
     server = started()
     assert server.stop() == 0
+
+
+def test_a_file_too_long_to_check_as_it_changes_says_so(client: Client) -> None:
+    text = POWER.read_text(encoding="utf-8")
+    text += "#" * (100_001 - len(text)) + "\n"
+    client.open(uri("long.rule"), text)
+    [problem] = client.diagnostics(uri("long.rule"))
+    assert problem["range"]["start"] == {"line": 0, "character": 0}
+    assert "too long to check as it changes" in problem["message"]
+    assert "peie check" in problem["message"]

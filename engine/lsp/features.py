@@ -251,6 +251,8 @@ def _children(document: RuleDocument, decl: ast.Decl) -> list[types.DocumentSymb
 def formatting(document: RuleDocument) -> list[types.TextEdit]:
     """`peie fmt`'s layout of the file as one edit of the whole text; none when it is
     laid out already or does not parse (its diagnostics say why)."""
+    if document.file is None:
+        return []
     try:
         formatted = format_text(document.text, document.path)
     except RuleError:
