@@ -255,9 +255,16 @@ def test_hover_on_a_table_row_shows_its_value_and_source(client: Client) -> None
     line, character = place(CHINESE, "白 1.1")
     value = client.at("textDocument/hover", file, line, character
                       )["contents"]["value"]
-    assert "`系数[白]` = `1.1 1`" in value
+    assert "`系数[白]` = `1.1`" in value  # a table `in 1`: no unit after the value
     assert "source: 表 4" in value
     assert "白水泥" in value  # the code's label, from its enum
+
+    text = POWER.read_text(encoding="utf-8")
+    file = opened(client, "hover-row-unit.rule", text)
+    line, character = place(text, "0.8066  source")
+    value = client.at("textDocument/hover", file, line, character + 1)["contents"]["value"]
+    assert "`supply_benchmark[usc_1000]` = `0.8066 tCO2/MWh`" in value
+    assert "source: seed 002 L78" in value
 
 
 def test_hover_on_a_bracket_row_shows_its_value_and_source(client: Client) -> None:

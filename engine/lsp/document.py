@@ -49,6 +49,7 @@ class RuleDocument:
 
     def __init__(self, text: str, path: str, encoding: str = Lines.DEFAULT):
         self.text, self.path = text, path
+        self.body = text.removeprefix(BOM)  # the text the parser's places count in
         self.lines = Lines(text, encoding)
         self.file: ast.RuleFile | None = None
         self.rule: Rule | None = None
@@ -58,7 +59,7 @@ class RuleDocument:
                 "{limit}): check it with `peie check`", count=len(text), limit=MAX_CHARACTERS))]
             self.tokens: list[Token] = []
             return
-        self.tokens = list(tokens(text.removeprefix(BOM)))
+        self.tokens = list(tokens(self.body))
         try:
             self.file = parse(text, path)
         except RuleError as error:
@@ -92,7 +93,7 @@ class RuleDocument:
     @cached_property
     def source_lines(self) -> list[str]:
         """The text's lines as the parser numbers them (from 1: line n is [n - 1])."""
-        return self.text.removeprefix(BOM).split("\n")
+        return self.body.split("\n")
 
     def name_token(self, decl: ast.Decl) -> Token | None:
         """The token of the name a declaration declares (None for a declaration without

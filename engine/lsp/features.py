@@ -67,14 +67,15 @@ def hover(document: RuleDocument, position: types.Position,
 def _row_text(document: RuleDocument, decl: ast.TableDecl | ast.BracketDecl,
               row: ast.TableRow | ast.BracketRow, language: str) -> str:
     if isinstance(row, ast.TableRow):
-        unit = f" {decl.unit.text}" if isinstance(decl, ast.TableDecl) and decl.unit else ""
-        head = f"`{decl.name}[{row.key}]` = `{row.value}{unit}`"
+        unit = decl.unit.text if isinstance(decl, ast.TableDecl) and decl.unit else "1"
+        shown = f"{row.value}" if unit == "1" else f"{row.value} {unit}"  # 1: no unit
+        head = f"`{decl.name}[{row.key}]` = `{shown}`"
         if row.label:
             head += f" {row.label}"
     else:
         assert isinstance(decl, ast.BracketDecl)
-        interval = ast.span_text(document.text, row.interval.span)
-        value = ast.span_text(document.text, row.value.span)
+        interval = ast.span_text(document.body, row.interval.span)
+        value = ast.span_text(document.body, row.value.span)
         head = f"`{decl.name}` = `{value}` ({decl.subject} {interval})"
     return _lines(head, _source(row.source, language))
 
@@ -88,10 +89,10 @@ def _target_text(document: RuleDocument, target: Target, language: str) -> str:
         assert isinstance(target.decl, ast.EnumDecl)
         return _lines(f"`{target.name}` {target.member.label}",
                       localized(_("a code of {enum}", enum=_named(target.decl)), language),
-                      _declared_at(document, target.member.span, language))
+                      _declared_at(target.member.span, language))
     decl = target.decl
     return _lines(_declaration_text(document, decl), _kind_facts(document, target, language),
-                  _declared_at(document, decl.span, language),
+                  _declared_at(decl.span, language),
                   _source(getattr(decl, "source", None), language),
                   *document.comments_above(decl))
 
@@ -115,12 +116,16 @@ def _kind_facts(document: RuleDocument, target: Target, language: str) -> str | 
     match decl:  # the file has problems: the unit as declared, where one is
         case ast.InputDecl() if decl.type.text in document.enums:
             return localized(_("a code of {enum}", enum=decl.type.text), language)
-        case ast.InputDecl() | ast.TableDecl() | ast.ParamDecl():
-            unit = decl.value.unit if isinstance(decl, ast.ParamDecl) else \
-                decl.type if isinstance(decl, ast.InputDecl) else decl.unit
-            if unit is not None:
-                return localized(_("unit: {unit}", unit=unit.text or "1"), language)
-    return None
+        case ast.InputDecl():
+            unit: ast.UnitRef | None = decl.type
+        case ast.TableDecl():
+            unit = decl.unit
+        case ast.ParamDecl():
+            unit = decl.value.unit
+        case _:
+            unit = None
+    return None if unit is None else localized(_("unit: {unit}", unit=unit.text or "1"),
+                                               language)
 
 
 def _declaration_text(document: RuleDocument, decl: ast.Decl) -> str:
@@ -132,7 +137,7 @@ def _declaration_text(document: RuleDocument, decl: ast.Decl) -> str:
     return "```peie\n" + "\n".join(line.rstrip() for line in shown) + "\n```"
 
 
-def _declared_at(document: RuleDocument, span: Span, language: str) -> str | None:
+def _declared_at(span: Span, language: str) -> str:
     if span == ast.NOWHERE:
         return localized(_("built in"), language)
     return localized(_("declared at line {line}", line=span.line), language)
@@ -236,8 +241,8 @@ def _children(document: RuleDocument, decl: ast.Decl) -> list[types.DocumentSymb
     elif isinstance(decl, ast.TableDecl):
         rows = [(r.key, str(r.value), r.span) for r in decl.rows]
     elif isinstance(decl, ast.BracketDecl):
-        rows = [(ast.span_text(document.text, r.interval.span),
-                 ast.span_text(document.text, r.value.span), r.span) for r in decl.rows]
+        rows = [(ast.span_text(document.body, r.interval.span),
+                 ast.span_text(document.body, r.value.span), r.span) for r in decl.rows]
     kind = types.SymbolKind.EnumMember if isinstance(decl, ast.EnumDecl) \
         else types.SymbolKind.Field
     return [types.DocumentSymbol(name=name, kind=kind, range=document.lines.range(span),
