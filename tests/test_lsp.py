@@ -132,12 +132,13 @@ def utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def place(text: str, piece: str, nth: int = 0) -> tuple[int, int]:
-    """The LSP line and character of the nth occurrence of `piece` in `text`."""
+def place(text: str, piece: str, nth: int = 0, offset: int = 0) -> tuple[int, int]:
+    """The LSP line and character of the nth occurrence of `piece` in `text`, moved on
+    by `offset` characters."""
     index = -1
     for _ in range(nth + 1):
         index = text.index(piece, index + 1)
-    before = text[:index].split("\n")
+    before = text[: index + offset].split("\n")
     return len(before) - 1, utf16(before[-1])
 
 
@@ -406,3 +407,32 @@ def test_a_file_too_long_to_check_as_it_changes_says_so(client: Client) -> None:
     assert problem["range"]["start"] == {"line": 0, "character": 0}
     assert "too long to check as it changes" in problem["message"]
     assert "peie check" in problem["message"]
+
+
+def test_a_name_refers_to_what_its_place_says(client: Client) -> None:
+    """品种 is an enum and an input: the input's type and a table's key are the enum, a
+    name in a formula is the input."""
+    file = opened(client, "places.rule", CHINESE)
+    enum = place(CHINESE, "分类 品种", offset=3)
+    input_name = place(CHINESE, "输入 品种", offset=3)
+
+    def declared(piece: str, offset: int) -> tuple[int, int]:
+        line, character = place(CHINESE, piece, offset=offset)
+        start = client.at("textDocument/definition", file, line, character)["range"]["start"]
+        return start["line"], start["character"]
+
+    assert declared("分类 品种", 3) == enum
+    assert declared("输入 品种", 3) == input_name
+    assert declared("输入 品种: 品种", 7) == enum  # the input's type
+    assert declared("按 品种", 2) == enum  # the table's key
+    assert declared("系数[品种]", 3) == input_name  # in a formula
+
+
+def test_hover_on_local_factor_and_on_a_keyword(client: Client) -> None:
+    file = opened(client, "hover-more.rule", CHINESE)
+    line, character = place(CHINESE, "local_factor")
+    value = client.at("textDocument/hover", file, line, character)["contents"]["value"]
+    assert "local adjustment factor" in value
+    line, character = place(CHINESE, "预分配")
+    value = client.at("textDocument/hover", file, line, character)["contents"]["value"]
+    assert value == "`preallocation` · `预分配`"
