@@ -435,4 +435,15 @@ def test_hover_on_local_factor_and_on_a_keyword(client: Client) -> None:
     assert "local adjustment factor" in value
     line, character = place(CHINESE, "预分配")
     value = client.at("textDocument/hover", file, line, character)["contents"]["value"]
-    assert value == "`preallocation` · `预分配`"
+    assert value.startswith("`preallocation` · `预分配`")
+    assert "预分配 50 % 的 基准 年 2015" in value  # the declaration it starts
+
+    text = POWER.read_text(encoding="utf-8")
+    file = opened(client, "hover-keyword.rule", text)
+    line, character = place(text, "preallocation 70 %")
+    value = client.at("textDocument/hover", file, line, character)["contents"]["value"]
+    assert "source: seed 002 L128-130; seed 001 L120" in value
+    assert "Contract 7: pre-allocation applies these rules" in value  # the comment above
+    line, character = place(text, "if category in")
+    value = client.at("textDocument/hover", file, line, character)["contents"]["value"]
+    assert value == "`if` · `若` · `如果`"  # within a declaration: the keyword alone

@@ -56,6 +56,8 @@ def hover(document: RuleDocument, position: types.Position,
     elif not parts and str(token) in ENGLISH:
         english = ENGLISH[str(token)]
         parts.append(f"`{english}` · " + " · ".join(f"`{w}`" for w in CHINESE[english]))
+        if decl is not None and document.first_tokens(decl, 1) == [token]:
+            parts.append(_decl_text(document, decl, language))  # `preallocation`'s source
     if not parts:
         return None
     return types.Hover(
@@ -90,9 +92,15 @@ def _target_text(document: RuleDocument, target: Target, language: str) -> str:
         return _lines(f"`{target.name}` {target.member.label}",
                       localized(_("a code of {enum}", enum=_named(target.decl)), language),
                       _declared_at(target.member.span, language))
-    decl = target.decl
-    return _lines(_declaration_text(document, decl), _kind_facts(document, target, language),
-                  _declared_at(decl.span, language),
+    return _decl_text(document, target.decl, language,
+                      _kind_facts(document, target, language))
+
+
+def _decl_text(document: RuleDocument, decl: ast.Decl, language: str,
+               facts: str | None = None) -> str:
+    """A declaration as written, then `facts`, its line, its source and the comment lines
+    above it."""
+    return _lines(_declaration_text(document, decl), facts, _declared_at(decl.span, language),
                   _source(getattr(decl, "source", None), language),
                   *document.comments_above(decl))
 
