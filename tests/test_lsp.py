@@ -36,6 +36,7 @@ class Client:
         self.inbox: queue.Queue[Message | None] = queue.Queue()
         self.kept: list[Message] = []
         self.next_id = 0
+        self.answer: Message = {}  # to `initialize`
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -112,10 +113,11 @@ class Client:
                 self.process.kill()
 
 
-def started(*args: str) -> Client:
+def started(*args: str, capabilities: Message | None = None) -> Client:
+    """A server with the handshake done; its answer to `initialize` in `answer`."""
     client = Client(*args)
-    client.answer = client.request("initialize", {  # type: ignore[attr-defined]
-        "processId": None, "rootUri": None, "capabilities": {}})
+    client.answer = client.request("initialize", {
+        "processId": None, "rootUri": None, "capabilities": capabilities or {}})
     client.notify("initialized", {})
     return client
 
@@ -157,7 +159,7 @@ def opened(client: Client, name: str, text: str) -> str:
 
 
 def test_the_server_says_what_it_answers(client: Client) -> None:
-    capabilities = client.answer["capabilities"]  # type: ignore[attr-defined]
+    capabilities = client.answer["capabilities"]
     for provider in ("hoverProvider", "definitionProvider", "completionProvider",
                      "documentSymbolProvider", "documentFormattingProvider"):
         assert capabilities.get(provider) not in (None, False), provider
@@ -376,13 +378,9 @@ def test_closing_a_file_clears_its_diagnostics(client: Client) -> None:
 
 
 def test_the_server_answers_in_chinese_and_in_utf32_when_asked() -> None:
-    server = Client("--lang", "zh")
+    server = started("--lang", "zh", capabilities={"general": {"positionEncodings": ["utf-32"]}})
     try:
-        answer = server.request("initialize", {"processId": None, "rootUri": None,
-                                               "capabilities": {"general": {
-                                                   "positionEncodings": ["utf-32"]}}})
-        assert answer["capabilities"]["positionEncoding"] == "utf-32"
-        server.notify("initialized", {})
+        assert server.answer["capabilities"]["positionEncoding"] == "utf-32"
         server.open(uri("chinese.rule"), CHINESE)
         assert server.diagnostics(uri("chinese.rule")) == []
         line = CHINESE.split("\n").index("令 配额量 \"熟料配额\" = 𠀀产量 * 基准值 * 系数[品种]")
