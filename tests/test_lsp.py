@@ -231,7 +231,7 @@ def test_places_in_chinese_text_are_counted_in_utf16(client: Client) -> None:
     problems = client.diagnostics(uri("chinese-broken.rule"))
     line, character = place(text, "系娄")
     assert character == text.split("\n")[line].index("系娄") + 1  # 𠀀 counts twice
-    about = [p["range"]["start"] for p in problems if "unknown name '系娄'" in p["message"]]
+    about = [p["range"]["start"] for p in problems if "unknown table '系娄'" in p["message"]]
     assert about == [{"line": line, "character": character}], problems
 
 
