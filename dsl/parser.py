@@ -401,14 +401,17 @@ def _end_of_content(text: str, line: int) -> tuple[int, int]:
     return 1, 1
 
 
+def tokens(text: str) -> Iterator[Token]:
+    """A text's tokens (spaces and comments left out), up to where it cannot be read."""
+    try:
+        yield from _lark().lex(text)
+    except UnexpectedInput:
+        return
+
+
 def _written_form(text: str) -> Form:
     """The form most of a text's keywords are written in, up to where it cannot be read."""
-    def tokens() -> Iterator[Token]:
-        try:
-            yield from _lark().lex(text)
-        except UnexpectedInput:
-            return
-    return majority_form(tokens())
+    return majority_form(tokens(text))
 
 
 def _character_message(char: str) -> str | None:

@@ -39,8 +39,9 @@ MAY_IMPORT = {
                     "peie.provenance", "peie.files"},
     "peie.service": {"peie.dsl", "peie.errors", "peie.api", "peie.report", "peie.files",
                      "peie._exports", "peie.collector"},
+    "peie.lsp": {"peie.dsl"},
     "peie.cli": {"peie.dsl", "peie.errors", "peie.api", "peie.report", "peie.files",
-                 "peie.service"},
+                 "peie.service", "peie.lsp"},
     "peie": {"peie._exports", "peie.api", "peie.errors", "peie.exact", "peie.ruleset"},
 }
 

@@ -26,6 +26,7 @@ from . import calibrate as cli_calibrate
 from . import diff as cli_diff
 from . import fmt as cli_fmt
 from . import issuance as cli_issuance
+from . import lsp as cli_lsp
 from . import serve as cli_serve
 from . import testing as cli_testing
 from .config import Config, apply_config, find_config, with_language
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_testing.add_test_command(sub)
     cli_serve.add_serve_command(sub)
     cli_calibrate.add_calibrate_command(sub)
+    cli_lsp.add_lsp_command(sub)
     return parser
 
 
