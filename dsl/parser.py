@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import ast
@@ -103,7 +103,7 @@ _Form = tuple[str, ast.Quantity | None, str | None]  # a pre-allocation's form, 
 
 
 @v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
+class _Builder(Transformer_NonRecursive[Token, Any]):
     def __init__(self, file: str, source: str):
         super().__init__()
         self.file = file
@@ -522,6 +522,32 @@ def _nested_too_deep(text: str, path: str) -> Diagnostic | None:
     return None
 
 
+# How deep a formula's operations may nest (a sum of 251 names nests 250 deep, and so do
+# 250 else-ifs). The passes over a formula (the type checker, the formatter, the compiler, the
+# explainer, the batch path) walk it by recursion; this bound keeps them well inside
+# Python's recursion limit, and no rule comes near it.
+MAX_DEPTH = 250
+
+
+def _formula_too_deep(tree: Tree[Token], path: str) -> Diagnostic | None:
+    """The first part of a formula nested deeper than MAX_DEPTH, as a diagnostic (found
+    without recursion, so a tree of any depth is measured)."""
+    # Depth counts operations: a formula's outermost is at 1 (its declaration at 0); a
+    # name or a number is no operation.
+    stack: list[tuple[Tree[Token], int]] = [(tree, -1)]
+    while stack:
+        node, depth = stack.pop()
+        operands = [child for child in node.children if isinstance(child, Tree)]
+        if depth > MAX_DEPTH and operands:
+            meta = node.meta
+            line, column = getattr(meta, "line", 1), getattr(meta, "column", 1)
+            return Diagnostic(Span(path, line, column, line, column + 1), _(
+                "formula nested deeper than {limit} levels: write it in steps with `let`",
+                limit=MAX_DEPTH))
+        stack.extend((child, depth + 1) for child in reversed(operands))
+    return None
+
+
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     """Parse rule text; raises RuleError listing every syntax error found. A byte-order
     mark at the start is passed over (positions count from after it); lines may end in
@@ -554,7 +580,7 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             attempt = blanked
     if diagnostics or tree is None:
         raise RuleError(diagnostics, {path: text})
-    too_deep = _nested_too_deep(attempt, path)
+    too_deep = _nested_too_deep(attempt, path) or _formula_too_deep(tree, path)
     if too_deep is not None:
         raise RuleError([too_deep], {path: text})
     decls = _Builder(path, text).transform(tree)
