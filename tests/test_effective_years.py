@@ -1,5 +1,6 @@
 """An `effective` year is four digits: a 5,001-digit one (found by tests/fuzzing.py) is
-the usual diagnostic, not Python's 4,300-digit int() limit as a traceback."""
+a diagnostic, not Python's 4,300-digit int() limit as a traceback. Past 100 digits it is
+the diagnostic of any number that long (dsl/parser.py MAX_DIGITS)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ from rule_texts import HEAD
 def test_a_year_of_thousands_of_digits_is_a_diagnostic(cli, tmp_path: Path) -> None:
     path = tmp_path / "years.rule"
     path.write_text(HEAD.replace("effective 2017 to 2018", f"effective 2017 to 2{'0' * 5000}"),
+                    encoding="utf-8")
+    status, out, err = cli("check", str(path))
+    assert status == 1 and "Traceback" not in err
+    assert f"{path}:4:19: error: a number of more than 100 digits" in err
+
+
+def test_a_year_of_a_hundred_digits_is_not_a_year(cli, tmp_path: Path) -> None:
+    path = tmp_path / "years.rule"
+    path.write_text(HEAD.replace("effective 2017 to 2018", f"effective 2017 to 2{'0' * 99}"),
                     encoding="utf-8")
     status, out, err = cli("check", str(path))
     assert status == 1 and "Traceback" not in err
