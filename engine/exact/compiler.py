@@ -68,6 +68,27 @@ def _ensure_failed(index: int, value: Decimal, rule: Rule) -> Any:
     )
 
 
+def _power(base: Decimal, exponent: Decimal) -> Decimal:
+    """base ^ exponent; 0 to a negative power is a division by zero (Decimal would give
+    Infinity, signalling nothing)."""
+    if not base and exponent < 0:
+        raise decimal.DivisionByZero
+    return base ** exponent
+
+
+def _arithmetic_failed(error: decimal.DecimalException, at: tuple[str, int], rule: Rule) -> Any:
+    """The unit's arithmetic failed in `at` (what was being computed, its line)."""
+    if isinstance(error, decimal.DivisionByZero):
+        problem = _("division by zero")
+    elif isinstance(error, decimal.Overflow):
+        problem = _("a result too large for exact arithmetic")
+    else:
+        problem = _("an undefined operation (such as 0 / 0 or the root of a negative number)")
+    what, line = at
+    raise EvaluationError(_("'{name}' cannot be computed: {problem} ({place})", name=what,
+                            problem=problem, place=f"{rule.path}:{line}")) from None
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
@@ -125,6 +146,8 @@ class _Generator:
         self.constants: dict[str, Any] = {
             "_missing": _missing, "_outside_bracket": _outside_bracket,
             "_bracket_value": _bracket_value, "_ensure_failed": _ensure_failed, "RULE": rule,
+            "_power": _power, "_arithmetic_failed": _arithmetic_failed,
+            "_DecimalException": decimal.DecimalException,
         }
         self._ids = itertools.count()
         self._temporaries = itertools.count()  # numbers temporaries and guards
@@ -210,9 +233,12 @@ class _Generator:
                 key = self._code(e.key, guard)
                 table = self.const(self.rule.tables[e.table].values)
                 code = _Code(f"{table}[{key.text}]", key.depth + 1)
+            case ast.Binary() if e.op == "^":
+                base, exponent = self._code(e.left, guard), self._code(e.right, guard)
+                code = _Code(f"_power({base.text}, {exponent.text})",
+                             max(base.depth, exponent.depth) + 1)
             case ast.Binary():
-                op = "**" if e.op == "^" else e.op
-                code = self._joined(f" {op} ", guard, e.left, e.right)
+                code = self._joined(f" {e.op} ", guard, e.left, e.right)
             case ast.Negate():
                 operand = self._code(e.operand, guard)
                 code = _Code(f"(-{operand.text})", operand.depth + 1)
@@ -246,36 +272,36 @@ class _Generator:
 
     def _conditional(self, e: ast.Conditional, guard: str | None) -> _Code:
         condition = self._code(e.condition, guard)
-        held, (then, then_lines), (otherwise, else_lines) = self._guarded(
-            condition, guard, (e.then, ""), (e.otherwise, "not "))
+        held, (then, otherwise) = self._guarded(condition, guard, (e.then, ""),
+                                                (e.otherwise, "not "))
         return _Code(f"({then.text} if {held} else {otherwise.text})",
                      max(condition.depth, then.depth, otherwise.depth) + 1)
 
     def _logical(self, e: ast.Logical, guard: str | None) -> _Code:
         left = self._code(e.left, guard)
-        held, (right, _lines) = self._guarded(
-            left, guard, (e.right, "" if e.op == "and" else "not "))
+        held, (right,) = self._guarded(left, guard, (e.right, "" if e.op == "and" else "not "))
         return _Code(f"({held} {e.op} {right.text})", max(left.depth, right.depth) + 1)
 
     def _guarded(self, test: _Code, guard: str | None,
-                 *branches: tuple[ast.Expr | ast.Condition, str]) -> tuple[Any, ...]:
+                 *branches: tuple[ast.Expr | ast.Condition, str]) -> tuple[str, list[_Code]]:
         """Generate each branch, run where `test` holds (prefix "") or fails ("not "). A
         branch that needs temporaries gets them under a guard of its own, and `test` is put
         in a temporary first, to be read by the guards and by the expression that chooses.
-        Returns the text of the test, then (code, lines) of each branch."""
+        Returns the text of the test, and the code of each branch."""
         outer, done = self._lines, []
         for branch, prefix in branches:
             self._lines = []
             own_guard = f"g{next(self._temporaries)}"
             done.append((self._code(branch, own_guard), self._lines, own_guard, prefix))
         self._lines = outer
+        codes = [code for code, _, _, _ in done]
         if not any(lines for _, lines, _, _ in done):
-            return (test.text, *((code, lines) for code, lines, _, _ in done))
+            return test.text, codes
         held = self._spilled(test, guard).text
-        for _code, lines, own_guard, prefix in done:
+        for _, lines, own_guard, prefix in done:
             when = f"{prefix}{held}" if guard is None else f"{guard} and {prefix}{held}"
             self._lines += [f"{own_guard} = {when}", *lines]
-        return (held, *((code, lines) for code, lines, _, _ in done))
+        return held, codes
 
     def _spilled(self, code: _Code, guard: str | None) -> _Code:
         """`code` computed first into a temporary (where `guard` holds)."""
@@ -287,26 +313,38 @@ class _Generator:
     def read_inputs(self) -> list[str]:
         return [f"i_{n} = row.get({n!r})" for n in self.rule.inputs]
 
-    def compute_lets(self) -> list[str]:
-        return [line for d in self.rule.lets for line in self.statements(f"l_{d.name}", d.expr)]
+    def at(self, what: str, decl: ast.Decl, marked: bool) -> list[str]:
+        """With `marked`, `at = (what, line)`: what a unit's arithmetic is computing, for
+        the message when it fails (see `reporting_arithmetic`)."""
+        return [f"at = {self.const((what, decl.span.line))}"] if marked else []
 
-    def computation(self, formula: ast.FormulaDecl | None = None) -> list[str]:
+    def compute_lets(self, marked: bool = False) -> list[str]:
+        return [line for d in self.rule.lets for line in
+                [*self.at(d.name, d, marked), *self.statements(f"l_{d.name}", d.expr)]]
+
+    def computation(self, formula: ast.FormulaDecl | None = None,
+                    marked: bool = False) -> list[str]:
         """Lets, ensures, then `allocation = ` the formula (the allocation's own unless
         another is given): one unit's work once its inputs are read."""
         rule = self.rule
-        lines = self.compute_lets()
+        lines = self.compute_lets(marked)
         for index, ensure in enumerate(rule.ensures):
             value = self.name(ast.Name(ensure.decl.name))
             test = f"not {self.within(ensure.range, f'e_{index}', value)}"
             if ensure.decl.when is not None:
                 test = f"{self.expr(ensure.decl.when)} and {test}"
-            lines += [*self.take_lines(), f"if {test}: _ensure_failed({index}, e_{index}, RULE)"]
-        lines += self.statements("allocation", (formula or rule.allocation).expr)
+            lines += [*self.at(f"ensure {ensure.decl.name}", ensure.decl, marked),
+                      *self.take_lines(), f"if {test}: _ensure_failed({index}, e_{index}, RULE)"]
+        formula = formula or rule.allocation
+        lines += [*self.at(formula.kind, formula, marked),
+                  *self.statements("allocation", formula.expr)]
         return lines
+
     def over_row(self, name: str, formula: ast.FormulaDecl | None = None) -> list[str]:
         """`name(row, lf)`: one unit, its inputs read from a mapping."""
-        return [f"def {name}(row, lf):", *_indent(self.read_inputs() + self.computation(
-            formula)), "    return allocation", ""]
+        return [f"def {name}(row, lf):", *_reporting_arithmetic(
+            self.read_inputs() + self.computation(formula, marked=True)),
+            "    return allocation", ""]
 
     def over_columns(self, name: str, formula: ast.FormulaDecl | None = None) -> list[str]:
         """`name(c_<input>..., lfs)`: many units, each input a column in the rule's input
@@ -323,16 +361,19 @@ class _Generator:
         trace_items = ", ".join(f"{n!r}: l_{n}" for n in names)
         basis = self.rule.preallocation_basis
         parts = [*self.over_row("allocation"), *self.over_columns("allocation_columns"),
-                 "def trace(row, lf):", *_indent(self.read_inputs() + self.computation()),
+                 "def trace(row, lf):",
+                 *_reporting_arithmetic(self.read_inputs() + self.computation(marked=True)),
                  f"    return {{{trace_items}{', ' if trace_items else ''}"
                  "'allocation': allocation}", ""]
         if basis is not None:
             parts += [*self.over_row("preallocation_basis", basis),
                       *self.over_columns("preallocation_basis_columns", basis)]
         if self.rule.emissions is not None:
-            parts += ["def emissions(row, lf):", *_indent(
-                self.read_inputs() + self.compute_lets()
-                + self.statements("emissions", self.rule.emissions.expr)),
+            emissions = self.rule.emissions
+            parts += ["def emissions(row, lf):", *_reporting_arithmetic(
+                self.read_inputs() + self.compute_lets(marked=True)
+                + self.at("emissions", emissions, True)
+                + self.statements("emissions", emissions.expr)),
                 "    return emissions", ""]
         if self.rule.obligation is not None:
             arguments = ", ".join(f"c_{n}" for n in UNIT_OBLIGATION_NAMES)
@@ -346,6 +387,15 @@ class _Generator:
                 self.statements("obligation", self.rule.facility_obligation.expr)),
                 "    return obligation", ""]
         return "\n".join(parts)
+
+
+def _reporting_arithmetic(body: list[str]) -> list[str]:
+    """A function's body, a failure of its Decimal arithmetic reported as an
+    EvaluationError naming what the last `at = ` marked. (The column functions, the fast
+    path, are not marked: a unit failing there is done again by a marked function.)"""
+    return ["    at = None", "    try:", *_indent(body, 8),
+            "    except _DecimalException as error:",
+            "        _arithmetic_failed(error, at, RULE)"]
 
 
 def _indent(lines: list[str], spaces: int = 4) -> list[str]:
