@@ -227,3 +227,24 @@ def test_every_command_runs_the_deepest_formulas_check_accepts(cli, tmp_path: Pa
                     ("diff", str(rule), str(changed), "--data", str(data))):
         status, out, err = cli(*command)
         assert status == 0 and "Traceback" not in err, (command, err)
+
+
+@pytest.mark.parametrize(("formula", "problem"), [
+    ("a * (0 ^ -1)", "division by zero"),
+    ("a * x_t / (x_t - x_t)", "division by zero"),
+    ("c * (x_t / u) ^ 1000000", "a result too large for exact arithmetic"),
+    ("c * (0 - x_t / u) ^ 0.5", "an undefined operation"),
+])
+@pytest.mark.parametrize("batch", [False, True])
+def test_arithmetic_that_fails_names_the_unit_and_the_rule_line(
+        cli, tmp_path: Path, formula: str, problem: str, batch: bool) -> None:
+    """Beyond what Decimal can compute (or 0 to a negative power, which Decimal gives as
+    Infinity): a data problem naming the unit, the formula and its line, on both paths."""
+    body = f"let bad = {formula}\nallocation = bad"
+    rule, data = _write(tmp_path, body), _data(tmp_path)
+    status, out, err = cli("allocate", str(data), "--year", "2017", "--rules", str(rule),
+                           *(["--batch"] if batch else []))
+    assert status == 1 and out == "" and "Traceback" not in err, err
+    for row, unit in ((2, "U1"), (3, "U2")):
+        assert f"{data}, row {row} (unit {unit}): error: 'bad' cannot be computed: " \
+               f"{problem}" in err and f"({rule}:{_line_of(body, 'let bad')})" in err
