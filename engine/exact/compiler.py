@@ -294,11 +294,11 @@ class _Generator:
             own_guard = f"g{next(self._temporaries)}"
             done.append((self._code(branch, own_guard), self._lines, own_guard, prefix))
         self._lines = outer
-        codes = [code for code, _, _, _ in done]
-        if not any(lines for _, lines, _, _ in done):
+        codes = [code for code, *_rest in done]
+        if not any(lines for _code, lines, *_rest in done):
             return test.text, codes
         held = self._spilled(test, guard).text
-        for _, lines, own_guard, prefix in done:
+        for _code, lines, own_guard, prefix in done:
             when = f"{prefix}{held}" if guard is None else f"{guard} and {prefix}{held}"
             self._lines += [f"{own_guard} = {when}", *lines]
         return held, codes
