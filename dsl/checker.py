@@ -40,6 +40,7 @@ from .model import (
     YesNoType,
     unit_text,
 )
+from .parser import MAX_DEPTH
 from .typecheck import TypeChecker, enum_codes
 
 STATUSES = ("draft", "final", "secondary")
@@ -154,9 +155,24 @@ class _FileChecker:
             self.check_bracket(bracket)
         for let in self._all(ast.LetDecl):
             self.typer.let_type(let.name)
+        self._check_let_chains()
         for input_decl in self._all(ast.InputDecl):
             if input_decl.requirement.when is not None:
                 self._check_requirement(input_decl, input_decl.requirement.when)
+
+    def _check_let_chains(self) -> None:
+        """A let used by a let used by ... at most MAX_DEPTH deep: an explanation shows
+        the chain as a tree, a level for each let, and whatever reads the tree (JSON among
+        them) nests as deep."""
+        chain: dict[str, int] = {}
+        for let in self.typer.let_order:  # each after the lets it uses
+            used = [chain[n.id] for n in let.expr.walk() if isinstance(n, ast.Name)
+                    and n.id in chain]
+            chain[let.name] = 1 + max(used, default=0)
+            if chain[let.name] == MAX_DEPTH + 1:
+                self.error(let.span, _(
+                    "'{name}' ends a chain of more than {limit} lets, each using the next: "
+                    "compute some of them in one formula", name=let.name, limit=MAX_DEPTH))
 
     def _rule(self, singles: dict[str, _Single], ensures: list[Ensure]) -> Rule:
         """The checked rule, once no problem was found."""

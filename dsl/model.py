@@ -5,8 +5,10 @@ Only the checker builds these; the evaluator, explainer and data schema read the
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from . import ast
 from .i18n import _
@@ -137,11 +139,21 @@ class Bracket:
     unit: Unit
 
     def select(self, x: Decimal) -> int:
-        """Index of the row whose interval holds x; -1 when x lies outside every row."""
-        for index, row_range in enumerate(self.ranges):
-            if row_range.contains(x):
-                return index
+        """Index of the row whose interval holds x; -1 when x lies outside every row.
+
+        A bisection over the rows' lower ends: the last row starting at or below x holds
+        it, or (x being that row's open lower end) the row before, which ends there."""
+        index = bisect.bisect_right(self._lows, x)
+        for candidate in (index, index - 1):
+            if candidate >= 0 and self.ranges[candidate].contains(x):
+                return candidate
         return -1
+
+    @cached_property
+    def _lows(self) -> list[Decimal]:
+        """The lower ends of every row but the first (the only one that may be open to
+        -inf), sorted as the rows are."""
+        return [r.low for r in self.ranges[1:] if r.low is not None]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import ast
@@ -106,7 +106,7 @@ _Form = tuple[str, ast.Quantity | None, str | None]  # a pre-allocation's form, 
 
 
 @v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
+class _Builder(Transformer_NonRecursive[Token, Any]):
     def __init__(self, file: str, source: str):
         super().__init__()
         self.file = file
@@ -528,6 +528,44 @@ def _nested_too_deep(text: str, path: str) -> Diagnostic | None:
     return None
 
 
+# How deep a formula's operations may nest (a sum of 251 names nests 250 deep, and so do
+# 250 else-ifs), and how long a chain of lets may be, each using the next (checker.py).
+# The passes over a formula (the type checker, the formatter, the compiler, the explainer,
+# the batch path) walk it by recursion, and an explanation nests as deep as the lets; this
+# bound keeps them well inside Python's recursion limit. No rule comes near it.
+MAX_DEPTH = 250
+# The most digits a number in a rule may have: more is a slip of the keyboard, and past
+# the 60 digits of exact arithmetic its last ones would not count.
+MAX_DIGITS = 100
+
+
+def _beyond_limits(tree: Tree[Token], path: str) -> Diagnostic | None:
+    """The first part of a formula nested deeper than MAX_DEPTH, or number longer than
+    MAX_DIGITS, as a diagnostic (found without recursion: a tree of any depth is
+    measured). Depth counts operations: a formula's outermost is at 1 (its declaration
+    at 0); a name or a number is no operation."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, -1)]
+    while stack:
+        node, depth = stack.pop()
+        operands = [child for child in node.children if isinstance(child, Tree)]
+        if depth > MAX_DEPTH and operands:
+            return _diagnostic_at(node.meta, path, _(
+                "formula nested deeper than {limit} levels: write it in steps with `let`",
+                limit=MAX_DEPTH))
+        for token in node.children:
+            if isinstance(token, Token) and token.type == "NUMBER" and \
+                    len(token) - token.count(".") > MAX_DIGITS:
+                return _diagnostic_at(token, path, _(
+                    "a number of more than {limit} digits", limit=MAX_DIGITS))
+        stack.extend((child, depth + 1) for child in reversed(operands))
+    return None
+
+
+def _diagnostic_at(where: Any, path: str, message: str) -> Diagnostic:
+    line, column = getattr(where, "line", 1), getattr(where, "column", 1)
+    return Diagnostic(Span(path, line, column, line, column + 1), message)
+
+
 def parse(text: str, path: str = "<text>") -> ast.RuleFile:
     """Parse rule text; raises RuleError listing every syntax error found. A byte-order
     mark at the start is passed over (positions count from after it); lines may end in
@@ -560,7 +598,7 @@ def parse(text: str, path: str = "<text>") -> ast.RuleFile:
             attempt = blanked
     if diagnostics or tree is None:
         raise RuleError(diagnostics, {path: text})
-    too_deep = _nested_too_deep(attempt, path)
+    too_deep = _nested_too_deep(attempt, path) or _beyond_limits(tree, path)
     if too_deep is not None:
         raise RuleError([too_deep], {path: text})
     decls = _Builder(path, text).transform(tree)

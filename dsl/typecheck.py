@@ -151,21 +151,45 @@ class TypeChecker:
     def let_type(self, name: str) -> Type | None:
         if name in self.scope.types or name in self._failed_lets:
             return self.scope.types.get(name)
-        decl = self.scope.lets[name]
         if name in self._visiting:
+            decl = self.scope.lets[name]
             cycle = " -> ".join(self._visiting[self._visiting.index(name):] + [name])
             self.error(decl.span, _("'{name}' is defined in terms of itself ({cycle})",
                                     name=name, cycle=cycle))
             return None
+        self._type_lets_below(name)
+        return self.scope.types.get(name)
+
+    def _type_lets_below(self, name: str) -> None:
+        """Type the let `name` after every let it uses, first to last, by a walk with a
+        stack of its own: a chain of lets each using the next one down is typed without
+        recursing once per let. The stack is `_visiting`, so a use of a let being typed
+        is the cycle it is."""
+        start = len(self._visiting)
+        pending: list[Iterator[str]] = []
         self._visiting.append(name)
-        typ = self.expr_type(decl.expr)
-        self._visiting.pop()
-        if typ is not None:
-            self.scope.types[name] = typ
-            self.let_order.append(decl)
-        else:
-            self._failed_lets.add(name)  # reported once, not again at every use
-        return typ
+        pending.append(self._lets_used(name))
+        while len(self._visiting) > start:
+            below = next((n for n in pending[-1] if n not in self._visiting
+                          and n not in self.scope.types and n not in self._failed_lets), None)
+            if below is not None:
+                self._visiting.append(below)
+                pending.append(self._lets_used(below))
+                continue
+            current = self._visiting[-1]
+            decl = self.scope.lets[current]
+            typ = self.expr_type(decl.expr)  # the lets it uses are typed: no recursion
+            self._visiting.pop()
+            pending.pop()
+            if typ is not None:
+                self.scope.types[current] = typ
+                self.let_order.append(decl)
+            else:
+                self._failed_lets.add(current)  # reported once, not again at every use
+
+    def _lets_used(self, name: str) -> Iterator[str]:
+        return (n.id for n in self.scope.lets[name].expr.walk()
+                if isinstance(n, ast.Name) and n.id in self.scope.lets)
 
     # ---- expressions -------------------------------------------------------------
 

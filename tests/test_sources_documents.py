@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from peie.data.readers import MAX_DEPTH, MAX_DIGITS, read_table
+from peie.data.kinds import MAX_DIGITS
+from peie.data.readers import MAX_DEPTH, read_table
 from peie.errors import DataError
 
 

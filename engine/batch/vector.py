@@ -483,17 +483,22 @@ class VectorRule:
     def __init__(self, rule: Rule):
         self.rule = rule
         self._compiler = _Compiler(rule, fold=True)
-        reads = self._compiler.reads(rule.allocation.expr)
+        # The lets first, in their order (each after those it uses), here and wherever they
+        # are compiled and evaluated: what one uses is then known, not found by recursing
+        # down a chain of lets (a chain of hundreds would pass Python's recursion limit).
+        reads: set[str] = set()
+        for let in rule.lets:
+            reads |= self._compiler.reads(ast.Name(let.name))
+        reads |= self._compiler.reads(rule.allocation.expr)
         for ensure in rule.ensures:
             reads |= self._compiler.reads(ast.Name(ensure.decl.name))
             if ensure.decl.when is not None:
                 reads |= self._compiler.reads(ensure.decl.when)
-        for let in rule.lets:
-            reads |= self._compiler.reads(ast.Name(let.name))
         self.inputs = frozenset(reads)  # what the lets, the allocation and the ensures read
 
     @cached_property
     def _allocation(self) -> Fn:
+        _ = self._lets  # the lets compiled first, in their order
         return self._compiler.expr(self.rule.allocation.expr)
 
     @cached_property
@@ -526,19 +531,23 @@ class VectorRule:
     def allocation(self, units: Units) -> np.ndarray:
         """Every unit's allocation, float64; NaN where it cannot be evaluated (ensures
         not applied)."""
+        frame = _Frame(units)
         with np.errstate(all="ignore"):
-            return self._array(self._allocation(_Frame(units)), units)
+            for let, _code in self._lets:
+                let(frame)
+            return self._array(self._allocation(frame), units)
 
     def evaluate(self, units: Units) -> tuple[np.ndarray, np.ndarray]:
         """Unit allocations, and a mask of the units the exact path must compute again:
         a result that is not finite, a let that cannot be computed, or an ensure broken."""
         ensures, frame = self._ensures, _Frame(units)
         with np.errstate(all="ignore"):
+            unknown = [np.equal(let(frame), -1) if code else np.isnan(let(frame))
+                       for let, code in self._lets]
             allocation = self._array(self._allocation(frame), units)
             redo = ~np.isfinite(allocation)
-            for let, code in self._lets:
-                value = let(frame)
-                redo |= np.equal(value, -1) if code else np.isnan(value)
+            for lets_unknown in unknown:
+                redo |= lets_unknown
             for ensure in ensures:
                 redo |= ensure.broken(frame)
         return allocation, redo

@@ -32,7 +32,7 @@ from peie.dsl import ast
 from peie.dsl.model import Range, Rule
 
 from . import conditions
-from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, Kind, field_kinds
+from .kinds import ACCOUNTING_COLUMNS, IDENTITY_COLUMNS, MAX_DIGITS, Kind, field_kinds
 from .nothing import NOTHING
 from .provinces import NAMES as PROVINCES
 from .readers import DataPath, Row, Table, cell_text, checked_header, read_bytes, read_table
@@ -106,6 +106,18 @@ class Columns:
             self._cache[key] = self.filled(name) & (self.codes(name, members) < 0)
         return self._cache[key]
 
+    def unbounded(self, name: str) -> np.ndarray:
+        """Cells with an exponent or of more than MAX_DIGITS bytes: only such a number may
+        have more digits or a larger exponent than any amount (read_number refuses those;
+        a double would read 1E-999999999 as a plain 0)."""
+        if ("unbounded", name) not in self._cache:
+            column = self.table[name]
+            unbounded = pc.or_(pc.match_substring(column, "e", ignore_case=True),
+                               pc.greater(pc.binary_length(column), MAX_DIGITS))
+            self._cache[("unbounded", name)] = np.asarray(
+                pc.fill_null(unbounded, False).to_numpy(zero_copy_only=False), dtype=bool)
+        return self._cache[("unbounded", name)]
+
     def short(self, name: str) -> np.ndarray:
         """Cells of at most 15 bytes: such decimals round-trip through a double. (Bytes,
         not characters, are cheaper to count; a longer cell is only in more doubt.)"""
@@ -133,10 +145,10 @@ class Columns:
 
     def doubtful(self, name: str, rng: Range | None) -> np.ndarray:
         """Cells not certainly a number inside `rng`: not a plain number (or empty), or
-        outside, or equal to a bound that a double may not represent, or too long to
-        round-trip through a double."""
+        perhaps beyond the digits or exponent of any amount, or outside, or equal to a bound
+        that a double may not represent, or too long to round-trip through a double."""
         values = self.floats(name)
-        doubtful = np.isnan(values)
+        doubtful = np.isnan(values) | self.unbounded(name)
         if rng is not None:
             short = self.short(name)
             for bound, closed, inside in ((rng.low, rng.low_closed, np.greater),

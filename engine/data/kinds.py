@@ -44,17 +44,38 @@ _DOTTED_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?")
 _DASHES = frozenset("-\u2010\u2012\u2013\u2014\u2015\u2212")
 
 
+# No amount or factor needs more digits or a larger exponent; past them a number costs
+# unbounded time and memory to print in full (1E-999999999 has a billion places).
+MAX_DIGITS = 100
+MAX_EXPONENT = 100
+BEYOND_LIMITS = _("a number of more than {max_digits} digits or with an exponent beyond "
+                  "{max_exponent} is not an amount", max_digits=MAX_DIGITS,
+                  max_exponent=MAX_EXPONENT)
+
+
+def beyond_limits(value: Decimal) -> bool:
+    """Whether a number read from data has more digits or a larger exponent than any
+    amount: the one test of every data format (CSV, XLSX, JSON, YAML, local factors)."""
+    return value.is_finite() and (len(value.as_tuple().digits) > MAX_DIGITS
+                                  or abs(value.adjusted()) > MAX_EXPONENT)
+
+
 def read_number(text: str) -> Decimal | None:
     """The one reader of a number cell, on every path and for every size of file: plain
-    decimal notation in ASCII (an exponent allowed), full-width forms read as ASCII; None
-    for anything else (`number_problem` says why)."""
+    decimal notation in ASCII (an exponent allowed), full-width forms read as ASCII, within
+    MAX_DIGITS and MAX_EXPONENT; None for anything else (`number_problem` says why)."""
     plain = text if text.isascii() else text.translate(_FULL_WIDTH)
-    return Decimal(plain) if _NUMBER.fullmatch(plain) else None
+    if not _NUMBER.fullmatch(plain):
+        return None
+    number = Decimal(plain)
+    return None if beyond_limits(number) else number
 
 
 def number_problem(text: str) -> str:
     """Why `text` is not a number, with the number it was likely meant to be."""
     plain = text if text.isascii() else text.translate(_FULL_WIDTH)
+    if _NUMBER.fullmatch(plain):
+        return BEYOND_LIMITS  # the only number read_number refuses
     if _THOUSANDS.fullmatch(plain):
         return _("'{text}' looks like a thousands separator: write {number}", text=text,
                  number=plain.replace(",", ""))

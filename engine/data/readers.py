@@ -32,17 +32,16 @@ from peie.dsl.i18n import _
 from peie.dsl.reading import read_regular
 from peie.errors import DataError, DataProblem, UsageError
 
+from .kinds import BEYOND_LIMITS, beyond_limits
 from .nothing import text_or_none
 
 SUFFIXES = (".csv", ".xlsx", ".json", ".yaml", ".yml")
 # Limits of the JSON and YAML readers: a few bytes must not cost unbounded time or memory.
-# No amount or factor needs more digits or a larger exponent; records are flat, so
-# nesting beyond a few levels is never data.
+# Records are flat, so nesting beyond a few levels is never data; the limits of a number
+# are those of every format (kinds.py).
 MAX_DOCUMENT_BYTES = 256 << 20
 # Any input file (a CSV of several million units is a few hundred MiB).
 MAX_FILE_BYTES = 4 << 30
-MAX_DIGITS = 100
-MAX_EXPONENT = 100
 MAX_DEPTH = 100
 
 
@@ -155,11 +154,8 @@ def cell_text(value: Any, path: str, row: int, field: str) -> str | None:
     if isinstance(value, bool):  # a yes/no input reads it; a number refuses it
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        if value.is_finite() and (len(value.as_tuple().digits) > MAX_DIGITS
-                                  or abs(value.adjusted()) > MAX_EXPONENT):
-            raise _fail(path, _("a number of more than {max_digits} digits or with an exponent "
-                                "beyond {max_exponent} is not an amount", max_digits=MAX_DIGITS,
-                                max_exponent=MAX_EXPONENT), row, field)
+        if beyond_limits(value):
+            raise _fail(path, BEYOND_LIMITS, row, field)
         text = format(value, "f")
     elif isinstance(value, int):
         text = str(value)

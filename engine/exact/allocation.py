@@ -163,10 +163,8 @@ def _unit_by_unit(records: Sequence[UnitRecord], rows: list[int], rule: Compiled
         try:
             amounts.append(formula(record.values, sources[i].factor))
             continue
-        except EvaluationError as error:
-            message = str(error)
-        except decimal.DecimalException as error:
-            message = f"arithmetic failed: {type(error).__name__}"
+        except EvaluationError as error:  # arithmetic that fails too, naming where
+            message = error.args[0]  # the message itself, to be shown in the reader's language
         problems.append(DataProblem(data_path, record.row, None, message, record.unit_id))
         amounts.append(_ZERO)
     return amounts

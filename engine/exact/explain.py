@@ -60,6 +60,9 @@ class Node:
         return lines
 
 
+_Todo = list[tuple[Node, ast.Expr | ast.Condition]]  # nodes whose children are still to find
+
+
 def _value(value: Decimal | str) -> str:
     return value if isinstance(value, str) else decimal_text(value)
 
@@ -137,10 +140,19 @@ class _Explainer:
                            "(sha256 {sha256})", unit=self.unit.unit_id,
                            facility=self.unit.record.facility_id, sector=self.rule.sector,
                            version=self.rule.version, sha256=self.rule.sha256[:12]))
-        node.children = self.children(decl.expr)
+        self._expand(node, decl.expr)
         return node
 
-    def children(self, expr: ast.Expr | ast.Condition) -> list[Node]:
+    def _expand(self, top: Node, expr: ast.Expr | ast.Condition) -> None:
+        """Give `top` the nodes of the values `expr` uses, and those theirs, down to the
+        inputs: from a list of nodes still to expand, not by recursion, as a tree is as
+        deep as the rule's chain of lets."""
+        todo: _Todo = [(top, expr)]
+        while todo:
+            node, expr = todo.pop()
+            node.children = self.children(expr, todo)
+
+    def children(self, expr: ast.Expr | ast.Condition, todo: _Todo) -> list[Node]:
         nodes: list[Node] = []
         seen: set[str] = set()
         for item in _references(expr, self.taken):
@@ -148,11 +160,11 @@ class _Explainer:
             if key in seen or (isinstance(item, ast.Name) and item.id not in self.rule.types):
                 continue  # a code such as 'gas' in `fuel == gas`
             seen.add(key)
-            nodes.append(self.lookup(item) if isinstance(item, ast.Lookup)
-                         else self.name(item.id))
+            nodes.append(self.lookup(item, todo) if isinstance(item, ast.Lookup)
+                         else self.name(item.id, todo))
         return nodes
 
-    def name(self, name: str) -> Node:
+    def name(self, name: str, todo: _Todo) -> Node:
         rule, record = self.rule, self.unit.record
         value = self.value_of(name)
         node = Node(name, _value(value), self.unit_of(name),
@@ -188,15 +200,15 @@ class _Explainer:
                              subject=bracket.decl.subject,
                              interval=ast.span_text(text, row.interval.span),
                              value=ast.span_text(text, row.value.span))
-            node.children = [self.name(bracket.decl.subject)]
+            node.children = [self.name(bracket.decl.subject, todo)]
         else:
             let = next(d for d in rule.lets if d.name == name)
             node.label, node.rule = let.label, self.where(let.span)
             node.formula = ast.span_text(rule.file.text, let.expr.span)
-            node.children = self.children(let.expr)
+            todo.append((node, let.expr))
         return node
 
-    def lookup(self, item: ast.Lookup) -> Node:
+    def lookup(self, item: ast.Lookup, todo: _Todo) -> Node:
         table = self.rule.tables[item.table]
         key = (self.value_of(item.key.id) if isinstance(item.key, ast.Name)
                else self.evaluate(item.key))
@@ -208,31 +220,37 @@ class _Explainer:
                     label=table.decl.label,
                     rule=self.where(row.span if row else table.decl.span),
                     source=(row.source if row and row.source else table.decl.source))
-        node.children = self.children(item.key)
+        todo.append((node, item.key))
         return node
 
 
 def _references(expr: ast.Expr | ast.Condition,
                 taken: Callable[[ast.Conditional], bool]) -> list[ast.Name | ast.Lookup]:
-    """Names and lookups directly in `expr` (not inside a lookup's key); of an if/else
-    only the branch that was taken."""
-    parts: list[ast.Expr | ast.Condition]
-    match expr:
-        case ast.Name() | ast.Lookup():
-            return [expr]
-        case ast.Number():
-            parts = []
-        case ast.Binary() | ast.Compare() | ast.Logical():
-            parts = [expr.left, expr.right]
-        case ast.Negate() | ast.Not():
-            parts = [expr.operand]
-        case ast.Conditional():
-            parts = [expr.condition, expr.then if taken(expr) else expr.otherwise]
-        case ast.InSet():
-            parts = [expr.subject]  # its members are codes
-        case _:
-            assert_never(expr)
-    return [ref for part in parts for ref in _references(part, taken)]
+    """Names and lookups directly in `expr` (not inside a lookup's key), left to right; of
+    an if/else only the branch that was taken. A walk with a stack of its own."""
+    found: list[ast.Name | ast.Lookup] = []
+    stack: list[ast.Expr | ast.Condition] = [expr]
+    while stack:
+        part = stack.pop()
+        parts: list[ast.Expr | ast.Condition]
+        match part:
+            case ast.Name() | ast.Lookup():
+                found.append(part)
+                parts = []
+            case ast.Number():
+                parts = []
+            case ast.Binary() | ast.Compare() | ast.Logical():
+                parts = [part.left, part.right]
+            case ast.Negate() | ast.Not():
+                parts = [part.operand]
+            case ast.Conditional():
+                parts = [part.condition, part.then if taken(part) else part.otherwise]
+            case ast.InSet():
+                parts = [part.subject]  # its members are codes
+            case _:
+                assert_never(part)
+        stack.extend(reversed(parts))
+    return found
 
 
 def explain_unit(unit: UnitAllocation, compiled: CompiledRule, data_path: str,
