@@ -8,24 +8,30 @@ import argparse
 import sys
 
 from peie import api
+from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.report.formats import deliver, formats
 
-from .options import local_factors_arg, out_arg
+from .options import breakdown_document, by_arg, local_factors_arg, out_arg
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     if args.data is None:
-        for flag in ("local_factors", "exact", "problems"):
+        for flag in ("local_factors", "exact", "problems", "by"):
             if getattr(args, flag) not in (None, False):
                 raise UsageError(f"--{flag.replace('_', '-')} goes with --data")
         if args.format not in formats("diff"):
             raise UsageError(f"--format {args.format} is for the impact table: give --data")
         deliver("diff", args.format, api.diff(args.old, args.new), args.out, sys.stdout)
         return 0
+    if args.format == "xlsx" and not args.out:
+        raise UsageError(_("--format {format} writes a file: give it with --out FILE",
+                           format=args.format))
+    document = breakdown_document(args, "impact")
     result = api.impact(args.old, args.new, args.data, local_factors=args.local_factors,
                         exact=args.exact)
-    deliver("impact", args.format, result, args.out, sys.stdout, top=args.top)
+    deliver(document, args.format, result, args.out, sys.stdout,
+            **({"by": args.by} if args.by else {"top": args.top}))
     return 0
 
 
@@ -51,5 +57,6 @@ def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
     p.add_argument("--top", type=_count, default=10, metavar="N",
                    help="largest gains and losses to list (default 10)")
     out_arg(p)
+    by_arg(p)
     p.set_defaults(run=cmd_diff)
     return p

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from peie import api
-from peie.dsl.i18n import reset_language, set_language
+from peie.dsl.i18n import _, reset_language, set_language
 from peie.errors import PeieError, UsageError
 from peie.files import check_output_path
 from peie.report.formats import deliver, formats
@@ -26,7 +26,7 @@ from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import Parser, lang_arg, run_language
-from .options import data_args, out_arg, problems_arg, version
+from .options import breakdown_document, by_arg, data_args, out_arg, problems_arg, version
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -42,6 +42,8 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     if args.format in ("xlsx", "parquet") and not args.out:
         raise UsageError(f"--format {args.format} writes a file: give it with --out FILE")
     if args.batch:
+        if args.by:
+            raise UsageError(_("--by goes without --batch"))
         if args.format not in formats("batch allocation"):
             raise UsageError("--batch writes table, json, csv or parquet")
         batch = api.allocate_batch(args.data, args.year, rules=args.rules,
@@ -53,8 +55,10 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {args.format} goes with --batch")
     run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
                        strict=args.strict)
+    document = breakdown_document(args, "allocation")
     report_warnings(run.warnings)
-    deliver("allocation", args.format, run, args.out, sys.stdout)
+    deliver(document, args.format, run, args.out, sys.stdout,
+            **({"by": args.by} if args.by else {}))
     return EXIT_OK
 
 
@@ -86,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("allocation"), *formats("batch allocation")))), default="table")
     out_arg(p)
+    by_arg(p)
     p.add_argument("--batch", action="store_true",
                    help="columnar float64 evaluation for large datasets; facility amounts "
                         "are the exact path's (unit amounts are floats)")

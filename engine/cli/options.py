@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from importlib import metadata
 
+from peie.dsl.i18n import _
+from peie.errors import UsageError
+from peie.report.breakdown import DIMENSIONS
+from peie.report.formats import formats
+
 from .errors import SHOWN_PROBLEMS
 
 
@@ -46,6 +51,22 @@ def problems_arg(parser: argparse.ArgumentParser) -> None:
 
 def out_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+
+
+def by_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", choices=DIMENSIONS,
+                        help="the report grouped by sector, province or category (with "
+                             "--format table, json or csv; html and xlsx show every grouping)")
+
+
+def breakdown_document(args: argparse.Namespace, document: str) -> str:
+    """The document a report command writes: its breakdown with --by, else itself."""
+    if not args.by:
+        return document
+    if args.format not in formats(f"{document} breakdown"):
+        raise UsageError(_("--by goes with --format table, json or csv: --format {format} "
+                           "shows every grouping", format=args.format))
+    return f"{document} breakdown"
 
 
 def ledger_arg(parser: argparse.ArgumentParser) -> None:

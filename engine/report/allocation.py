@@ -7,8 +7,9 @@ from typing import Any, BinaryIO
 
 from peie.exact.allocation import Allocation, decimal_text
 
-from . import provenance
-from .encoding import csv_text, text_table, write_xlsx
+from . import breakdown, provenance
+from .encoding import csv_text, text_table
+from .workbook import breakdown_sheets, write_xlsx
 
 
 def allocation_json(result: Allocation) -> dict[str, Any]:
@@ -72,5 +73,6 @@ def allocation_xlsx(result: Allocation, handle: BinaryIO) -> None:
         "facilities": (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
         "totals": (("sector", "allocation"), list(result.totals().items())),
+        **breakdown_sheets(breakdown.allocation_parts(result), breakdown.ALLOCATION),
         "provenance": (("item", "value"), provenance.rows(result.provenance)),
     })

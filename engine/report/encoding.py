@@ -1,5 +1,5 @@
 """The encodings every report is written in: JSON laid out for people and diffs, CSV,
-tables aligned for a terminal, and XLSX workbooks."""
+tables aligned for a terminal (XLSX workbooks: peie.report.workbook)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -76,19 +76,3 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
     dashes = ["-" * max(len(r[i]) for r in cells) for i in range(len(header))]
     return aligned([cells[0], dashes, *cells[1:]],
                    {i for i, flag in enumerate(right or ()) if flag})
-
-
-def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
-                                                         Sequence[Sequence[Any]]]]) -> None:
-    """A workbook of one sheet per entry (a header row, then the rows)."""
-    from openpyxl import Workbook  # only the xlsx output pays for the import
-
-    book = Workbook()
-    assert book.active is not None
-    book.remove(book.active)
-    for title, (header, rows) in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append(list(row))
-    book.save(handle)

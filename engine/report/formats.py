@@ -17,7 +17,9 @@ from typing import IO, Any
 from peie.errors import UsageError
 from peie.files import atomic_write
 
-from . import allocation, checks, diff, explain, issuance, testing
+from . import allocation, checks, diff, explain, html, issuance, testing, workbook
+from . import breakdown as bd
+from . import provenance as prov
 from .encoding import json_text
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
@@ -51,6 +53,28 @@ def _batch(name: str, file_only: bool = False) -> Format:
     return Format(write, binary=True, file_only=file_only)
 
 
+def page(render: Callable[..., None]) -> Format:
+    """An HTML report (peie.report.html)."""
+    return Format(render)
+
+
+def _breakdown(parts: Callable[[Any], list[bd.Part]], measures: tuple[str, ...],
+               head: Callable[[Any], dict[str, Any]]) -> dict[str, Format]:
+    """The formats of a report's breakdown by one dimension (`--by`)."""
+    def chosen(result: Any, by: str) -> bd.Breakdown:
+        return bd.group(parts(result), by, measures)
+
+    return {"table": text(lambda r, by: bd.breakdown_table(chosen(r, by))),
+            "json": text(lambda r, by: json_text({**head(r), **bd.breakdown_json(chosen(r, by))})),
+            "csv": text(lambda r, by: bd.breakdown_csv(chosen(r, by)))}
+
+
+def _impact_head(result: Any) -> dict[str, Any]:
+    return {"old": diff.rule_version(result.old_rule), "new": diff.rule_version(result.new_rule),
+            "data": {"path": result.data_path, "sha256": result.data_sha256},
+            "local_factors_sha256": result.local_factors_sha256}
+
+
 DOCUMENTS: dict[str, dict[str, Format]] = {
     "check": {"text": text(checks.check_text)},
     "allocation": {
@@ -58,7 +82,10 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
         "json": text(lambda r: json_text(allocation.allocation_json(r))),
         "csv": text(allocation.allocation_csv),
         "xlsx": Format(allocation.allocation_xlsx, binary=True, file_only=True),
+        "html": page(html.allocation_html),
     },
+    "allocation breakdown": _breakdown(bd.allocation_parts, bd.ALLOCATION,
+                                       lambda r: prov.head(r.provenance)),
     "batch allocation": {
         "table": _batch("write_table"),
         "json": _batch("write_json"),
@@ -71,15 +98,24 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
                       "json": text(issuance.preallocation_json),
                       "csv": text(issuance.preallocation_csv)},
     "trueup": {"table": text(issuance.trueup_table), "json": text(issuance.trueup_json),
-               "csv": text(issuance.trueup_csv)},
-    "position": {"table": text(issuance.position_table), "json": text(issuance.position_json)},
+               "csv": text(issuance.trueup_csv), "html": page(html.trueup_html),
+               "xlsx": Format(workbook.trueup_xlsx, binary=True, file_only=True)},
+    "position": {"table": text(issuance.position_table), "json": text(issuance.position_json),
+                 "html": page(html.position_html),
+                 "xlsx": Format(workbook.position_xlsx, binary=True, file_only=True)},
+    "position breakdown": _breakdown(bd.position_parts, bd.POSITION,
+                                     lambda r: prov.head(r.provenance)),
     "ledger": {"table": text(issuance.ledger_table)},
     "ledger export": {"csv": text(issuance.ledger_csv), "json": text(issuance.ledger_json)},
     "diff": {"text": _diff(diff.diff_text), "json": _diff(diff.diff_json),
              "markdown": _diff(diff.diff_markdown)},
     "impact": {"text": text(diff.impact_text), "json": text(diff.impact_json),
                "markdown": text(lambda r, top: diff.impact_text(r, top, markdown=True)),
-               "csv": text(lambda r, top: diff.impact_csv(r))},
+               "csv": text(lambda r, top: diff.impact_csv(r)),
+               "html": page(html.impact_html),
+               "xlsx": Format(lambda r, handle, top: workbook.impact_xlsx(r, handle),
+                              binary=True, file_only=True)},
+    "impact breakdown": _breakdown(bd.impact_parts, bd.IMPACT, _impact_head),
     "test": {"text": text(testing.test_text), "junit": text(testing.junit_xml)},
 }
 
