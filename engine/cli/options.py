@@ -64,8 +64,9 @@ def breakdown_document(args: argparse.Namespace, document: str) -> str:
     if not args.by:
         return document
     if args.format not in formats(f"{document} breakdown"):
-        raise UsageError(_("--by goes with --format table, json or csv: --format {format} "
-                           "shows every grouping", format=args.format))
+        raise UsageError(_("--by goes with --format {formats}: --format {format} shows "
+                           "every grouping", formats=", ".join(formats(f"{document} breakdown")),
+                           format=args.format))
     return f"{document} breakdown"
 
 

@@ -59,12 +59,14 @@ def page(render: Callable[..., None]) -> Format:
 
 
 def _breakdown(parts: Callable[[Any], list[bd.Part]], measures: tuple[str, ...],
-               head: Callable[[Any], dict[str, Any]]) -> dict[str, Format]:
-    """The formats of a report's breakdown by one dimension (`--by`)."""
+               head: Callable[[Any], dict[str, Any]], table: str = "table"
+               ) -> dict[str, Format]:
+    """The formats of a report's breakdown by one dimension (`--by`); `table` names the
+    text table as the report's own table is named."""
     def chosen(result: Any, by: str) -> bd.Breakdown:
         return bd.group(parts(result), by, measures)
 
-    return {"table": text(lambda r, by: bd.breakdown_table(chosen(r, by))),
+    return {table: text(lambda r, by: bd.breakdown_table(chosen(r, by))),
             "json": text(lambda r, by: json_text({**head(r), **bd.breakdown_json(chosen(r, by))})),
             "csv": text(lambda r, by: bd.breakdown_csv(chosen(r, by)))}
 
@@ -115,7 +117,7 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
                "html": page(html.impact_html),
                "xlsx": Format(lambda r, handle, top: workbook.impact_xlsx(r, handle),
                               binary=True, file_only=True)},
-    "impact breakdown": _breakdown(bd.impact_parts, bd.IMPACT, _impact_head),
+    "impact breakdown": _breakdown(bd.impact_parts, bd.IMPACT, _impact_head, table="text"),
     "test": {"text": text(testing.test_text), "junit": text(testing.junit_xml)},
 }
 
