@@ -67,16 +67,17 @@ class Breakdown:
 
 def key_of(values: Iterable[object]) -> str:
     """The group of a part whose units have these values."""
-    found = {str(v) for v in values if v is not None}
+    found = set(values)
+    found.discard(None)
     if not found:
         return NONE
-    return found.pop() if len(found) == 1 else MIXED
+    return str(found.pop()) if len(found) == 1 else MIXED
 
 
 def unit_keys(records: Sequence[UnitRecord]) -> dict[str, str]:
     """A part's keys, from its units' records (all of one sector)."""
-    return {"sector": records[0].sector, "province": key_of(r.province for r in records),
-            "category": key_of(r.values.get("category") for r in records)}
+    return {"sector": records[0].sector, "province": key_of([r.province for r in records]),
+            "category": key_of([r.values.get("category") for r in records])}
 
 
 def group(parts: Sequence[Part], dimension: str, measures: tuple[str, ...]) -> Breakdown:
@@ -92,8 +93,8 @@ def group(parts: Sequence[Part], dimension: str, measures: tuple[str, ...]) -> B
 
 def _summed(key: str, parts: Sequence[Part], measures: tuple[str, ...]) -> Group:
     with decimal.localcontext(_EXACT):
-        amounts = {m: sum((p.amounts[m] for p in parts), 0) for m in measures}
-    return Group(key, len({p.facility_id for p in parts}), sum(p.units for p in parts),
+        amounts = {m: sum([p.amounts[m] for p in parts], 0) for m in measures}
+    return Group(key, len({p.facility_id for p in parts}), sum([p.units for p in parts]),
                  amounts)
 
 

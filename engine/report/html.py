@@ -14,7 +14,7 @@ placeholders, and Jinja2 would be a dependency for it.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from importlib import metadata
@@ -173,19 +173,19 @@ def _part_label(part: Part) -> str:
     return f"{part.facility_id} ({part.keys['sector']})"
 
 
-def _histogram(title: object, parts: Sequence[Part], measure: str) -> str:
+def _histogram(title: object, parts: Sequence[Part], measure: str,
+               note: Callable[[int, int], object]) -> str:
+    """The distribution of `measure` over the parts; `note` says how many are below zero
+    and how many not, from those two counts."""
     values = [float(p.amounts[measure]) for p in parts]
     histogram_bins = charts.bins(values)
     if not histogram_bins:
         return ""
     ends = (shown(round(histogram_bins[0][0]), True), shown(round(histogram_bins[-1][1]), True))
-    short = sum(1 for v in values if v < 0)
-    note = localized(ngettext("{count} facility short, {more} in surplus or even.",
-                              "{count} facilities short, {more} in surplus or even.",
-                              short, more=len(values) - short))
+    below = sum(1 for v in values if v < 0)
     return _section(title, charts.histogram(localized(title), histogram_bins, ends,
                                             localized(COLUMN["facilities"])),
-                    f'<p class="note">{escape(note)}</p>')
+                    f'<p class="note">{_t(note(below, len(values) - below))}</p>')
 
 
 def _provenance(rules: Mapping[str, RuleRef], data_path: str, data_sha256: str,
@@ -263,7 +263,11 @@ def position_html(report: PositionReport, handle: IO[str]) -> None:
            Figure(COLUMN["emissions"], shown(total.amounts["emissions"])),
            Figure(COLUMN["balance"], shown(total.amounts["balance"], True)),
            Figure(COLUMN["short"], f"{total.amounts['short']:,} / {total.facilities:,}")],
-          [_histogram(_("Surplus and shortfall across facilities"), parts, "balance"),
+          [_histogram(_("Surplus and shortfall across facilities"), parts, "balance",
+                      lambda short, rest: ngettext(
+                          "{count} facility short, {more} in surplus or even.",
+                          "{count} facilities short, {more} in surplus or even.", short,
+                          more=rest)),
            *(_breakdown(b, "balance", signed=True) for b in groups),
            _largest(_("Largest surpluses and shortfalls"), parts, "balance",
                     ("allocation", "emissions", "balance")),
@@ -282,7 +286,11 @@ def trueup_html(run: TrueUpRun, handle: IO[str]) -> None:
            Figure(COLUMN["preallocation"], shown(total.amounts["preallocation"])),
            Figure(COLUMN["trueup"], shown(total.amounts["trueup"], True)),
            Figure(_("new entrants"), _count(entrants))],
-          [_histogram(_("True-up across facilities"), parts, "trueup"),
+          [_histogram(_("True-up across facilities"), parts, "trueup",
+                      lambda back, rest: ngettext(
+                          "{count} facility has allowances taken back, {more} topped up or "
+                          "even.", "{count} facilities have allowances taken back, {more} "
+                          "topped up or even.", back, more=rest)),
            *(_breakdown(b, "trueup", signed=True) for b in groups),
            _largest(_("Largest top-ups and take-backs"), parts, "trueup",
                     ("preallocation", "final", "trueup")),
