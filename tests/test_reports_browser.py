@@ -105,3 +105,14 @@ def test_the_dom_has_the_charts_and_no_script(opened, name: str) -> None:  # typ
     assert len(re.findall(r'<svg class="chart"', dom)) >= 4
     assert len(re.findall(r"<rect ", dom)) >= 10
     assert "<script" not in dom.lower()
+
+
+def test_the_report_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench.report` on a few units: every figure is measured (none asserted)."""
+    _browser()
+    from bench import report
+
+    assert report.main(["--units", "300", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("allocation", "position"):
+        assert f"{name} HTML page rendered in Chromium" in out
