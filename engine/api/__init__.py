@@ -13,6 +13,8 @@ each with file, line and column), DataError (with .problems, each with file, row
 and field), UsageError.
 """
 
+from peie.provenance import program_version
+
 from .allocation import (
     AllocationRun,
     BatchRun,
@@ -53,6 +55,7 @@ __all__ = [
     "LedgerView", "PositionReport", "PreallocationRun", "Recorded", "RuleText", "TrueUpRun",
     "VersionDiff", "allocate", "allocate_batch", "check", "diff", "explain", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
-    "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
+    "preallocate", "prepare", "program_version", "read_data", "read_data_file",
+    "read_local_factors", "run_cases",
     "trueup", "unit_allocation",
 ]

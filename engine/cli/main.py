@@ -26,7 +26,7 @@ from . import serve as cli_serve
 from . import testing as cli_testing
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import Parser, lang_arg, run_language
-from .options import breakdown_document, by_arg, data_args, out_arg, problems_arg, version
+from .options import breakdown_document, by_arg, data_args, out_arg, problems_arg
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="peie", description="Free carbon-allowance allocation for China's national ETS, "
                                  "from rule files.")
-    parser.add_argument("--version", action="version", version=f"peie {version()}")
+    parser.add_argument("--version", action="version", version=f"peie {api.program_version()}")
     lang_arg(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 
 from peie.dsl.i18n import _
 from peie.errors import UsageError
@@ -11,13 +10,6 @@ from peie.report.breakdown import DIMENSIONS
 from peie.report.formats import formats
 
 from .errors import SHOWN_PROBLEMS
-
-
-def version() -> str:
-    try:
-        return metadata.version("peie")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "unknown"
 
 
 def rules_arg(parser: argparse.ArgumentParser) -> None:

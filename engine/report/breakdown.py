@@ -143,6 +143,7 @@ def impact_parts(result: Impact) -> list[Part]:
 
 
 TRUEUP = ("preallocation", "final", "trueup")
+SIGNED = {"balance", "change", "trueup"}  # the measures that are differences, shown signed
 
 
 def trueup_parts(run: TrueUpRun) -> list[Part]:

@@ -17,12 +17,11 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from html import escape
-from importlib import metadata
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 from peie.api import AllocationRun, PositionReport, TrueUpRun
 from peie.dsl.i18n import _, language, localized, ngettext
-from peie.provenance import Provenance, RuleRef
+from peie.provenance import Provenance, RuleRef, program_version
 
 from . import breakdown as bd
 from . import charts
@@ -138,7 +137,7 @@ def _breakdown(b: Breakdown, charted: str, signed: bool = False) -> str:
                              shown(g.amounts[charted], signed)) for g in b.groups], signed)
     header, rows = bd.breakdown_rows(b)
     cells = [(key_label(r[0]), f"{r[1]:,}", f"{r[2]:,}",
-              *(shown(v, signed and m in ("balance", "change", "trueup"))
+              *(shown(v, signed and m in bd.SIGNED)
                 for m, v in zip(b.measures, r[3:], strict=True))) for r in rows]
     return _section(DIMENSION[b.dimension], chart,
                     _table([localized(COLUMN[h]) for h in header], cells,
@@ -212,18 +211,11 @@ def _of_run(provenance: Provenance, data_path: str) -> str:
 def _page(title: str, lead: str, figures: Sequence[Figure], sections: Sequence[str],
           handle: IO[str]) -> None:
     footer = localized(_("Made by peie {version}. Amounts in tonnes of CO2 (tCO2).",
-                         version=_version()))
+                         version=program_version()))
     handle.write(PAGE.substitute(
         lang="zh-CN" if language() == "zh" else "en", title=escape(title), lead=escape(lead),
         style=STYLE, figures=_figures(figures), sections="\n".join(s for s in sections if s),
         footer=escape(footer)))
-
-
-def _version() -> str:
-    try:
-        return metadata.version("peie")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "?"
 
 
 def _count(value: int) -> str:
