@@ -95,30 +95,26 @@ def breakdown_sheets(parts: Sequence[bd.Part], measures: tuple[str, ...]) -> dic
     return {f"by {b.dimension}": bd.breakdown_rows(b) for b in bd.breakdowns(parts, measures)}
 
 
-def _provenance(provenance: Provenance) -> dict[str, Sheet]:
-    return {"provenance": (("item", "value"), prov.rows(provenance))}
+def _book(handle: BinaryIO, facilities: Sheet, parts: Sequence[bd.Part],
+          measures: tuple[str, ...], provenance: Provenance) -> None:
+    """A report's workbook: its facilities, its breakdowns, its provenance."""
+    write_xlsx(handle, {"facilities": facilities, **breakdown_sheets(parts, measures),
+                        "provenance": (("item", "value"), prov.rows(provenance))})
 
 
 def position_xlsx(report: PositionReport, handle: BinaryIO) -> None:
-    write_xlsx(handle, {
-        "facilities": (("facility_id", "sector", "allocation", "emissions", "balance",
-                        "emissions_computed"),
-                       [(f.facility_id, f.sector, f.allocation, f.emissions, f.balance,
-                         "true" if f.computed else "false") for f in report.facilities]),
-        **breakdown_sheets(bd.position_parts(report), bd.POSITION),
-        **_provenance(report.provenance),
-    })
+    _book(handle, (("facility_id", "sector", "allocation", "emissions", "balance",
+                    "emissions_computed"),
+                   [(f.facility_id, f.sector, f.allocation, f.emissions, f.balance,
+                     "true" if f.computed else "false") for f in report.facilities]),
+          bd.position_parts(report), bd.POSITION, report.provenance)
 
 
 def trueup_xlsx(run: TrueUpRun, handle: BinaryIO) -> None:
-    write_xlsx(handle, {
-        "facilities": (("facility_id", "sector", "preallocation", "final", "trueup",
-                        "new_entrant"),
-                       [(t.facility_id, t.sector, t.preallocation, t.final, t.trueup,
-                         "true" if t.new_entrant else "false") for t in run.items]),
-        **breakdown_sheets(bd.trueup_parts(run), bd.TRUEUP),
-        **_provenance(run.provenance),
-    })
+    _book(handle, (("facility_id", "sector", "preallocation", "final", "trueup", "new_entrant"),
+                   [(t.facility_id, t.sector, t.preallocation, t.final, t.trueup,
+                     "true" if t.new_entrant else "false") for t in run.items]),
+          bd.trueup_parts(run), bd.TRUEUP, run.provenance)
 
 
 def impact_xlsx(result: Impact, handle: BinaryIO) -> None:
