@@ -86,6 +86,11 @@ def test_the_page_is_in_the_run_language(tmp_path: Path) -> None:
     assert localized(_("Free allocation {year}", year=2017), "zh") in page
     assert localized(_("By province"), "zh") in page
     assert "Free allocation" not in page
+    # Provinces by their Chinese names (GB/T 2260), sectors and categories by the labels
+    # of the rule files.
+    assert "<td>内蒙古</td>" in page and "inner_mongolia" not in page
+    assert "<td>水泥</td>" in page  # sector cement "水泥"
+    assert "<td>超超临界 1000MW 机组</td>" in page  # power.rule's usc_1000
 
 
 def test_number_formats_follow_the_values() -> None:

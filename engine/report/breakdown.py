@@ -159,14 +159,16 @@ def trueup_parts(run: TrueUpRun) -> list[Part]:
 
 
 def key_label(key: str) -> str:
-    """A group's key as a person reads it."""
+    """A group's key as a person reads it (MIXED and NONE in words)."""
     if key == MIXED:
         return localized(_("several"))
     if key == NONE:
         return localized(_("none"))
-    if key == TOTAL:
-        return localized(_("total"))
     return key
+
+
+def total_label() -> str:
+    return localized(_("total"))
 
 
 def json_amount(value: Amount) -> int | str:
@@ -204,6 +206,8 @@ def shown(value: Amount, sign: bool = False) -> str:
 
 def breakdown_table(breakdown: Breakdown) -> str:
     header, rows = breakdown_rows(breakdown)
-    cells = [(key_label(r[0]), r[1], r[2], *(shown(v) for v in r[3:])) for r in rows]
+    labels = [*(key_label(g.key) for g in breakdown.groups), total_label()]
+    cells = [(label, r[1], r[2], *(shown(v) for v in r[3:]))
+             for label, r in zip(labels, rows, strict=True)]
     lines = text_table(header, cells, (False, *([True] * (len(header) - 1))))
     return "\n".join(lines) + "\n"

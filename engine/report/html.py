@@ -14,13 +14,15 @@ placeholders, and Jinja2 would be a dependency for it.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from html import escape
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 from peie.api import AllocationRun, PositionReport, TrueUpRun
+from peie.data.provinces import PROVINCES
 from peie.dsl.i18n import _, language, localized, ngettext
+from peie.dsl.model import EnumType, Rule
 from peie.provenance import Provenance, RuleRef, program_version
 
 from . import breakdown as bd
@@ -94,6 +96,34 @@ COLUMN = {"sector": _("sector"), "province": _("province"), "category": _("categ
           "trueup": _("true-up tCO2"), "percent": _("change %")}
 
 
+class Names:
+    """How a group's key reads on the page, in the run's language: a province by its
+    name (GB/T 2260: 江苏, or Jiangsu); in Chinese a sector and a category by their labels
+    in the rule files (水泥, 超超临界 1000MW 机组), in English by their codes."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.chinese = language() == "zh"
+        self.labels: dict[str, dict[str, str]] = {"sector": {}, "category": {}}
+        for rule in rules:
+            self.labels["sector"][rule.sector] = rule.sector_label
+            category = rule.inputs.get("category")
+            if category is not None and isinstance(category.type, EnumType):
+                self.labels["category"].update(
+                    (m.code, m.label) for m in rule.enums[category.type.enum].members)
+
+    def __call__(self, dimension: str, key: str) -> str:
+        if key in (bd.MIXED, bd.NONE):
+            return key_label(key)
+        if dimension == "province":
+            province = _PROVINCES.get(key)
+            return key if province is None else province.short if self.chinese \
+                else province.english
+        return self.labels[dimension].get(key, key) if self.chinese else key
+
+
+_PROVINCES = {p.name: p for p in PROVINCES}
+
+
 class Figure(NamedTuple):
     name: str
     value: str
@@ -129,23 +159,25 @@ def _figures(figures: Sequence[Figure]) -> str:
                    f'<div class="name">{_t(f.name)}</div></div>' for f in figures)
 
 
-def _breakdown(b: Breakdown, charted: str, signed: bool = False) -> str:
+def _breakdown(b: Breakdown, names: Names, charted: str, signed: bool = False) -> str:
     """A breakdown's chart (of the measure `charted`) and its table."""
     title = localized(DIMENSION[b.dimension])
+    labels = [names(b.dimension, g.key) for g in b.groups]
     chart = charts.bars(f"{title}: {localized(COLUMN[charted])}",
-                        [Bar(key_label(g.key), float(g.amounts[charted]),
-                             shown(g.amounts[charted], signed)) for g in b.groups], signed)
+                        [Bar(label, float(g.amounts[charted]), shown(g.amounts[charted], signed))
+                         for label, g in zip(labels, b.groups, strict=True)], signed)
     header, rows = bd.breakdown_rows(b)
-    cells = [(key_label(r[0]), f"{r[1]:,}", f"{r[2]:,}",
+    cells = [(label, f"{r[1]:,}", f"{r[2]:,}",
               *(shown(v, signed and m in bd.SIGNED)
-                for m, v in zip(b.measures, r[3:], strict=True))) for r in rows]
+                for m, v in zip(b.measures, r[3:], strict=True)))
+             for label, r in zip([*labels, bd.total_label()], rows, strict=True)]
     return _section(DIMENSION[b.dimension], chart,
                     _table([localized(COLUMN[h]) for h in header], cells,
                            [False, *([True] * (len(header) - 1))], total=True))
 
 
-def _largest(title: object, parts: Sequence[Part], measure: str, columns: Sequence[str],
-             top: int = TOP) -> str:
+def _largest(title: object, parts: Sequence[Part], names: Names, measure: str,
+             columns: Sequence[str], top: int = TOP) -> str:
     """The parts with the largest gains and losses of `measure`: a chart and a table."""
     gains = sorted((p for p in parts if p.amounts[measure] > 0),
                    key=lambda p: (-p.amounts[measure], p.facility_id))[:top]
@@ -156,9 +188,10 @@ def _largest(title: object, parts: Sequence[Part], measure: str, columns: Sequen
         nothing = _("No facility changes.")
         return _section(title, f'<p class="note">{_t(nothing)}</p>')
     chart = charts.bars(localized(title), [
-        Bar(_part_label(p), float(p.amounts[measure]), shown(p.amounts[measure], True))
+        Bar(_part_label(p, names), float(p.amounts[measure]), shown(p.amounts[measure], True))
         for p in chosen], signed_colours=True)
-    rows = [(p.facility_id, p.keys["sector"], key_label(p.keys["province"]),
+    rows = [(p.facility_id, names("sector", p.keys["sector"]),
+             names("province", p.keys["province"]),
              *(shown(p.amounts[c], c == measure) for c in columns)) for p in chosen]
     header = [localized(COLUMN[c]) for c in ("facility", "sector", "province", *columns)]
     note = localized(ngettext("Up to {count} facility each way; every facility is in the "
@@ -168,8 +201,8 @@ def _largest(title: object, parts: Sequence[Part], measure: str, columns: Sequen
                     f'<p class="note">{escape(note)}</p>')
 
 
-def _part_label(part: Part) -> str:
-    return f"{part.facility_id} ({part.keys['sector']})"
+def _part_label(part: Part, names: Names) -> str:
+    return f"{part.facility_id} ({names('sector', part.keys['sector'])})"
 
 
 def _histogram(title: object, parts: Sequence[Part], measure: str,
@@ -203,9 +236,9 @@ def _provenance(rules: Mapping[str, RuleRef], data_path: str, data_sha256: str,
                     f'<p class="note">{_t(note)}</p>')
 
 
-def _of_run(provenance: Provenance, data_path: str) -> str:
-    return _provenance(dict(sorted(provenance.rules.items())), data_path,
-                       provenance.data_sha256, provenance.local_factors_sha256)
+def _of_run(provenance: Provenance, data_path: str, names: Names) -> str:
+    return _provenance({names("sector", s): r for s, r in sorted(provenance.rules.items())},
+                       data_path, provenance.data_sha256, provenance.local_factors_sha256)
 
 
 def _page(title: str, lead: str, figures: Sequence[Figure], sections: Sequence[str],
@@ -226,13 +259,15 @@ def _count(value: int) -> str:
 
 
 def allocation_html(result: AllocationRun, handle: IO[str]) -> None:
+    names = Names(result.rules.values())
     parts = bd.allocation_parts(result)
     groups = bd.breakdowns(parts, bd.ALLOCATION)
     total = groups[0].total
     largest = sorted(parts, key=lambda p: (-p.amounts["allocation"], p.facility_id))[:TOP]
     top = _section(_("Largest allocations"), charts.bars(
         localized(_("Largest allocations")),
-        [Bar(_part_label(p), float(p.amounts["allocation"]), shown(p.amounts["allocation"]))
+        [Bar(_part_label(p, names), float(p.amounts["allocation"]),
+             shown(p.amounts["allocation"]))
          for p in largest]))
     _page(localized(_("Free allocation {year}", year=result.year)),
           localized(_("Free allowances (配额) allocated to each facility, by the rules in "
@@ -240,11 +275,12 @@ def allocation_html(result: AllocationRun, handle: IO[str]) -> None:
           [Figure(COLUMN["allocation"], shown(total.amounts["allocation"])),
            Figure(COLUMN["facilities"], _count(total.facilities)),
            Figure(COLUMN["units"], _count(total.units))],
-          [*(_breakdown(b, "allocation") for b in groups), top,
-           _of_run(result.provenance, result.data_path)], handle)
+          [*(_breakdown(b, names, "allocation") for b in groups), top,
+           _of_run(result.provenance, result.data_path, names)], handle)
 
 
 def position_html(report: PositionReport, handle: IO[str]) -> None:
+    names = Names(report.result.rules.values())
     parts = bd.position_parts(report)
     groups = bd.breakdowns(parts, bd.POSITION)
     total = groups[0].total
@@ -260,13 +296,14 @@ def position_html(report: PositionReport, handle: IO[str]) -> None:
                           "{count} facility short, {more} in surplus or even.",
                           "{count} facilities short, {more} in surplus or even.", short,
                           more=rest)),
-           *(_breakdown(b, "balance", signed=True) for b in groups),
-           _largest(_("Largest surpluses and shortfalls"), parts, "balance",
+           *(_breakdown(b, names, "balance", signed=True) for b in groups),
+           _largest(_("Largest surpluses and shortfalls"), parts, names, "balance",
                     ("allocation", "emissions", "balance")),
-           _of_run(report.provenance, report.result.data_path)], handle)
+           _of_run(report.provenance, report.result.data_path, names)], handle)
 
 
 def trueup_html(run: TrueUpRun, handle: IO[str]) -> None:
+    names = Names(run.final.rules.values())
     parts = bd.trueup_parts(run)
     groups = bd.breakdowns(parts, bd.TRUEUP)
     total = groups[0].total
@@ -283,13 +320,14 @@ def trueup_html(run: TrueUpRun, handle: IO[str]) -> None:
                           "{count} facility has allowances taken back, {more} topped up or "
                           "even.", "{count} facilities have allowances taken back, {more} "
                           "topped up or even.", back, more=rest)),
-           *(_breakdown(b, "trueup", signed=True) for b in groups),
-           _largest(_("Largest top-ups and take-backs"), parts, "trueup",
+           *(_breakdown(b, names, "trueup", signed=True) for b in groups),
+           _largest(_("Largest top-ups and take-backs"), parts, names, "trueup",
                     ("preallocation", "final", "trueup")),
-           _of_run(run.provenance, run.final.data_path)], handle)
+           _of_run(run.provenance, run.final.data_path, names)], handle)
 
 
 def impact_html(result: Impact, handle: IO[str], top: int = TOP) -> None:
+    names = Names([result.old_rule, result.new_rule])
     parts = bd.impact_parts(result)
     groups = bd.breakdowns(parts, bd.IMPACT)
     totals = result.totals()
@@ -312,14 +350,15 @@ def impact_html(result: Impact, handle: IO[str], top: int = TOP) -> None:
     if still:
         label = _("Edits with no effect on this data:")
         effect.append(f'<p class="note">{_t(label)} {escape("; ".join(still))}</p>')
-    rules = {localized(_("{sector} old", sector=old.sector)): old,
-             localized(_("{sector} new", sector=new.sector)): new}
+    sector = names("sector", old.sector)
+    rules = {localized(_("{sector} old", sector=sector)): old,
+             localized(_("{sector} new", sector=sector)): new}
     provenance = _provenance({name: RuleRef(r.version, r.sha256, r.path, r.status)
                               for name, r in rules.items()}, result.data_path,
                              result.data_sha256, result.local_factors_sha256)
     change = Decimal(totals["change"])
     percent = f"{change / Decimal(totals['old']) * 100:+.2f} %" if totals["old"] else ""
-    _page(localized(_("Impact of {sector} {old} → {new}", sector=old.sector, old=old.version,
+    _page(localized(_("Impact of {sector} {old} → {new}", sector=sector, old=old.version,
                       new=new.version)),
           localized(_("Both versions on {data}: what each edit of the rules does to the "
                       "allocation (sequential substitution, in the order of the diff).",
@@ -329,7 +368,7 @@ def impact_html(result: Impact, handle: IO[str], top: int = TOP) -> None:
            Figure(COLUMN["change"], f"{shown(totals['change'], True)} {percent}".strip()),
            Figure(COLUMN["facilities"], _count(len(result.facilities)))],
           [_section(_("Where the change comes from"), waterfall, *effect),
-           *(_breakdown(b, "change", signed=True) for b in groups),
-           _largest(_("Largest gains and losses"), parts, "change", ("old", "new", "change"),
-                    top),
+           *(_breakdown(b, names, "change", signed=True) for b in groups),
+           _largest(_("Largest gains and losses"), parts, names, "change",
+                    ("old", "new", "change"), top),
            provenance], handle)
