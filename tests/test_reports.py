@@ -11,10 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from report_files import FORMULA_ID, REPORTS, SCRIPT_ID, write_reports
 
 from peie.dsl.i18n import _, localized
+from peie.report.charts import bins
 from peie.report.workbook import number_format
 
 
@@ -63,6 +66,15 @@ def test_each_page_has_its_charts_and_breakdowns(pages: dict[str, str]) -> None:
     for page in pages.values():
         for title in (_("By sector"), _("By province"), _("By category"), _("Provenance")):
             assert f"<h2>{title}</h2>" in page
+
+
+def test_the_steps_of_the_impact_add_up_to_its_change(pages: dict[str, str]) -> None:
+    section = pages["impact"].split(f"<h2>{_('Where the change comes from')}</h2>")[1]
+    table = section.split("<table>")[1].split("</table>")[0]
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"<td class=n>([-+0-9,]+)</td>",
+                                                           table)]
+    *steps, total = numbers
+    assert len(steps) >= 2 and sum(steps) == total
 
 
 def test_the_page_shows_the_provenance(pages: dict[str, str], tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -149,3 +161,17 @@ def test_a_workbook_needs_a_file(cli, tmp_path: Path) -> None:  # type: ignore[n
     status, out, err = cli("position", str(SAMPLES / "units_2017.csv"), "--year", "2017",
                            "--format", "xlsx")
     assert (status, out) == (1, "") and "--out FILE" in err
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.integers(-10**12, 10**12).map(lambda n: n / 1000), max_size=60))
+def test_histogram_bins_count_every_value_once(values: list[float]) -> None:
+    """Tonnes to the kilogram, as the reports' balances are."""
+    found = bins(values)
+    assert sum(n for _low, _high, n in found) == len(values)
+    if values and min(values) < max(values):
+        width = found[0][1] - found[0][0]
+        slack = width * 1e-9
+        assert found[0][0] <= min(values) and max(values) <= found[-1][1] + slack
+        # No bin holds both shortfall and surplus: zero is an edge.
+        assert not any(low < -slack and high > slack for low, high, _n in found)

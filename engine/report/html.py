@@ -178,7 +178,10 @@ def _breakdown(b: Breakdown, names: Names, charted: str, signed: bool = False) -
 
 def _largest(title: object, parts: Sequence[Part], names: Names, measure: str,
              columns: Sequence[str], top: int = TOP) -> str:
-    """The parts with the largest gains and losses of `measure`: a chart and a table."""
+    """The parts with the largest gains and losses of `measure`: a chart and a table
+    (none with `top` 0)."""
+    if not top:
+        return ""
     gains = sorted((p for p in parts if p.amounts[measure] > 0),
                    key=lambda p: (-p.amounts[measure], p.facility_id))[:top]
     losses = sorted((p for p in parts if p.amounts[measure] < 0),
@@ -332,10 +335,12 @@ def impact_html(result: Impact, handle: IO[str], top: int = TOP) -> None:
     groups = bd.breakdowns(parts, bd.IMPACT)
     totals = result.totals()
     old, new = result.old_rule, result.new_rule
-    steps = [Bar(s.title, float(t), shown(round(t), True))
-             for s, t in zip(result.steps, result.step_totals(), strict=True)]
-    steps.append(Bar(localized(_("rounding to whole tonnes")),
-                     float(result.rounding_total()), shown(round(result.rounding_total()), True)))
+    # Each step in whole tonnes, and the rounding what is left of the whole-tonne change:
+    # so the table a person adds up adds up (the JSON has the exact parts).
+    whole = [round(t) for t in result.step_totals()]
+    whole.append(int(totals["change"]) - sum(whole))
+    titles = [s.title for s in result.steps] + [localized(_("rounding to whole tonnes"))]
+    steps = [Bar(title, float(t), shown(t, True)) for title, t in zip(titles, whole, strict=True)]
     waterfall = charts.waterfall(
         localized(_("Where the change comes from")),
         Bar(localized(_("old {version}", version=old.version)), float(totals["old"]),
