@@ -76,6 +76,8 @@ class FacilityImpact:
     parts: tuple[Decimal, ...]  # one per step
     rounding: Decimal  # (new - old) less the parts: rounding to whole tonnes (and, on the
     # batch path, the float steps' departure from the exact values, ~1e-9 t)
+    provinces: tuple[str, ...] = ()  # its units' provinces and categories, once each
+    categories: tuple[str, ...] = ()
 
     @property
     def change(self) -> int:
@@ -326,6 +328,10 @@ def _facilities(records: Sequence[UnitRecord], old: Rule, new: Rule,
                 round_amount(new_exact, new.rounding)
             parts = tuple(b - a for a, b in zip(totals, totals[1:], strict=False))
             rounding = (new_whole - old_whole) - (totals[-1] - totals[0])
-            out.append(FacilityImpact(facility_id, old.sector, len(indices), old_whole,
-                                      new_whole, old_exact, new_exact, parts, rounding))
+            out.append(FacilityImpact(
+                facility_id, old.sector, len(indices), old_whole, new_whole, old_exact,
+                new_exact, parts, rounding,
+                tuple(dict.fromkeys(records[i].province for i in indices)),
+                tuple(dict.fromkeys(str(c) for i in indices
+                                    if (c := records[i].values.get("category")) is not None))))
     return out

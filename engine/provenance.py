@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import NamedTuple
 
 from peie.dsl.model import Rule
@@ -76,3 +77,11 @@ class Provenance:
         """Equal for runs computed from the same rules, data and local factors."""
         text = json.dumps([self.rules_json(), self.data_sha256, self.local_factors_sha256])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def program_version() -> str:
+    """peie's version as installed ("unknown" run from a checkout that is not)."""
+    try:
+        return metadata.version("peie")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -215,11 +215,13 @@ def _workbook(tmp_path: Path, *lang: str) -> Any:
 
 def test_xlsx_headings_are_in_the_runs_language_and_ids_stay_text(tmp_path: Path) -> None:
     english = _workbook(tmp_path, "--lang", "en")
-    assert english.sheetnames == ["units", "facilities", "totals", "provenance"]
+    assert english.sheetnames == ["units", "facilities", "totals", "by sector", "by province",
+                                  "by category", "provenance"]
     assert [c.value for c in english["units"][1]] == [
         "unit_id", "facility_id", "sector", "province", "allocation", "allocation_exact"]
     chinese = _workbook(tmp_path, "--lang", "zh")
-    assert chinese.sheetnames == ["机组", "重点排放单位", "合计", "来源"]
+    assert chinese.sheetnames == ["机组", "重点排放单位", "合计", "按行业", "按省份", "按类别",
+                                  "来源"]
     assert [c.value for c in chinese["机组"][1]] == [
         "机组编号", "重点排放单位编号", "行业", "省份", "配额量（吨二氧化碳）",
         "配额量精确值（吨二氧化碳）"]

@@ -14,7 +14,7 @@ and field), UsageError.
 """
 
 from peie.data.readers import DataPath
-from peie.provenance import ConfigRef, settings_file
+from peie.provenance import ConfigRef, program_version, settings_file
 
 from .allocation import (
     AllocationRun,
@@ -60,7 +60,8 @@ __all__ = [
     "VersionDiff", "allocate", "allocate_batch", "calibrate", "check", "diff", "explain",
     "explain_facility", "impact",
     "laid_out", "layout", "ledger_entries", "load_rules", "load_version", "open_ledger", "position",
-    "preallocate", "prepare", "read_data", "read_data_file", "read_local_factors", "run_cases",
+    "preallocate", "prepare", "program_version", "read_data", "read_data_file",
+    "read_local_factors", "run_cases",
     "trueup", "unit_allocation",
     "ConfigRef", "DataPath", "settings_file",  # how the data are read; the settings file
 ]

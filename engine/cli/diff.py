@@ -12,12 +12,12 @@ from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.report.formats import deliver, formats
 
-from .options import excel_arg, local_factors_arg, out_arg, reading_args
+from .options import breakdown_document, by_arg, excel_arg, local_factors_arg, out_arg, reading_args
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     if args.data is None:
-        for flag in ("local_factors", "exact", "problems"):
+        for flag in ("local_factors", "exact", "problems", "by"):
             if getattr(args, flag) not in (None, False):
                 raise UsageError(_("--{option} goes with --data", option=flag.replace("_", "-")))
         if args.format not in formats("diff"):
@@ -25,9 +25,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
                                format=args.format))
         deliver("diff", args.format, api.diff(args.old, args.new), args.out, sys.stdout)
         return 0
+    if args.format == "xlsx" and not args.out:
+        raise UsageError(_("--format {format} writes a file: give it with --out FILE",
+                           format=args.format))
+    document = breakdown_document(args, "impact")
     result = api.impact(args.old, args.new, args.data, local_factors=args.local_factors,
                         exact=args.exact)
-    deliver("impact", args.format, result, args.out, sys.stdout, args.excel, top=args.top)
+    deliver(document, args.format, result, args.out, sys.stdout, args.excel,
+            **({"by": args.by} if args.by else {"top": args.top}))
     return 0
 
 
@@ -55,5 +60,6 @@ def add_diff_command(sub: argparse._SubParsersAction  # type: ignore[type-arg]
                    help=_("largest gains and losses to list (default 10)"))
     out_arg(p)
     excel_arg(p)
+    by_arg(p)
     p.set_defaults(run=cmd_diff)
     return p

@@ -20,7 +20,7 @@ from peie.report.formats import deliver, formats
 from peie.report.issuance import recorded_line
 
 from .errors import ReportNotWritten, report_warnings
-from .options import data_args, excel_arg, ledger_arg, out_arg
+from .options import breakdown_document, by_arg, data_args, excel_arg, ledger_arg, out_arg
 
 
 def _issuing_args(parser: argparse.ArgumentParser, document: str) -> None:
@@ -81,10 +81,17 @@ def _deliver_recorded(stage: str, args: argparse.Namespace, run: object,
 
 
 def cmd_position(args: argparse.Namespace) -> int:
+    document = breakdown_document(args, "position")
+    if args.format not in formats(document):
+        raise UsageError(_("--format {format} goes with --by", format=args.format))
+    if args.format == "xlsx" and not args.out:
+        raise UsageError(_("--format {format} writes a file: give it with --out FILE",
+                           format=args.format))
     report = api.position(args.data, args.year, rules=args.rules,
                           local_factors=args.local_factors, strict=args.strict)
     report_warnings(report.warnings)
-    deliver("position", args.format, report, None, sys.stdout)
+    deliver(document, args.format, report, args.out, sys.stdout,
+            **({"by": args.by} if args.by else {}))
     return 0
 
 
@@ -115,7 +122,10 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("position", help=_("final allocation against verified emissions"))
     data_args(p)
-    p.add_argument("--format", choices=formats("position"), default="table")
+    p.add_argument("--format", choices=tuple(dict.fromkeys(
+        (*formats("position"), *formats("position breakdown")))), default="table")
+    out_arg(p)
+    by_arg(p)
     p.set_defaults(run=cmd_position)
 
     p = sub.add_parser("ledger", help=_("read the ledger"))

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from peie import api
 from peie.dsl.i18n import _, language
-
-from .options import version
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
     from peie.lsp import serve
 
-    serve(version(), language())
+    serve(api.program_version(), language())
     return 0
 
 

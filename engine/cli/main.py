@@ -32,7 +32,16 @@ from . import testing as cli_testing
 from .config import Config, apply_config, find_config, with_language
 from .errors import SHOWN_PROBLEMS, report_error, report_warnings
 from .help import CommandLineError, Parser, asks_json, lang_arg, run_language
-from .options import data_args, data_paths, encoding_arg, excel_arg, out_arg, problems_arg, version
+from .options import (
+    breakdown_document,
+    by_arg,
+    data_args,
+    data_paths,
+    encoding_arg,
+    excel_arg,
+    out_arg,
+    problems_arg,
+)
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -49,6 +58,8 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         raise UsageError(_("--format {format} writes a file: give it with --out FILE",
                            format=args.format))
     if args.batch:
+        if args.by:
+            raise UsageError(_("--by goes without --batch"))
         if args.format not in formats("batch allocation"):
             raise UsageError(_("--batch writes table, json, csv or parquet"))
         batch = api.allocate_batch(args.data, args.year, rules=args.rules,
@@ -60,8 +71,10 @@ def cmd_allocate(args: argparse.Namespace) -> int:
         raise UsageError(_("--format {format} goes with --batch", format=args.format))
     run = api.allocate(args.data, args.year, rules=args.rules, local_factors=args.local_factors,
                        strict=args.strict)
+    document = breakdown_document(args, "allocation")
     report_warnings(run.warnings)
-    deliver("allocation", args.format, run, args.out, sys.stdout, args.excel)
+    deliver(document, args.format, run, args.out, sys.stdout, args.excel,
+            **({"by": args.by} if args.by else {}))
     return EXIT_OK
 
 
@@ -83,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="peie", description=_("Free carbon-allowance allocation for China's national ETS, "
                                    "from rule files."))
-    parser.add_argument("--version", action="version", version=f"peie {version()}",
+    parser.add_argument("--version", action="version", version=f"peie {api.program_version()}",
                         help=_("show the version of peie and exit"))
     lang_arg(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -102,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         (*formats("allocation"), *formats("batch allocation")))), default="table")
     out_arg(p)
     excel_arg(p)
+    by_arg(p)
     p.add_argument("--batch", action="store_true",
                    help=_("columnar float64 evaluation for large datasets; facility amounts are "
                           "the exact path's (unit amounts are floats)"))

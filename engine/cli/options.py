@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from importlib import metadata
 
 from peie.api import DataPath
 from peie.dsl.i18n import _
 from peie.errors import UsageError
+from peie.report.breakdown import DIMENSIONS
+from peie.report.formats import formats
 
 from .errors import SHOWN_PROBLEMS
-
-
-def version() -> str:
-    try:
-        return metadata.version("peie")
-    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
-        return "unknown"
 
 
 def rules_arg(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +47,24 @@ def problems_arg(parser: argparse.ArgumentParser) -> None:
 
 def out_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help=_("write here instead of standard output"))
+
+
+def by_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", choices=DIMENSIONS,
+                        help=_("the report grouped by sector, province or category (with "
+                               "--format table, json or csv; html and xlsx show every "
+                               "grouping)"))
+
+
+def breakdown_document(args: argparse.Namespace, document: str) -> str:
+    """The document a report command writes: its breakdown with --by, else itself."""
+    if not args.by:
+        return document
+    if args.format not in formats(f"{document} breakdown"):
+        raise UsageError(_("--by goes with --format {formats}: --format {format} shows "
+                           "every grouping", formats=", ".join(formats(f"{document} breakdown")),
+                           format=args.format))
+    return f"{document} breakdown"
 
 
 def ledger_arg(parser: argparse.ArgumentParser) -> None:

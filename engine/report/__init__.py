@@ -68,7 +68,7 @@ _EXPORTS = {
     "write_json": ".batch",
     "write_parquet": ".batch",
     "write_table": ".batch",
-    "write_xlsx": ".encoding",
+    "write_xlsx": ".workbook",
 }
 __all__ = [
     "EXPORT_COLUMNS",

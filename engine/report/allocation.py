@@ -8,9 +8,10 @@ from typing import Any, BinaryIO
 from peie.dsl.i18n import _, localized, localized_each
 from peie.exact.allocation import Allocation, decimal_text
 
-from . import provenance
-from .encoding import csv_text, text_table, write_xlsx
+from . import breakdown, provenance
+from .encoding import csv_text, text_table
 from .labels import labelled, sector_labels
+from .workbook import breakdown_sheets, write_xlsx
 
 
 def allocation_json(result: Allocation) -> dict[str, Any]:
@@ -78,5 +79,6 @@ def allocation_xlsx(result: Allocation, handle: BinaryIO) -> None:
         _("facilities"): (("facility_id", "sector", "allocation"),
                        [(f.facility_id, f.sector, f.allocation) for f in result.facilities]),
         _("totals"): (("sector", "allocation"), list(result.totals().items())),
+        **breakdown_sheets(breakdown.allocation_parts(result), breakdown.ALLOCATION),
         _("provenance"): (("item", "value"), provenance.rows(result.provenance)),
     })

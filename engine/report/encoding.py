@@ -1,5 +1,5 @@
 """The encodings every report is written in: JSON laid out for people and diffs, CSV,
-tables aligned for a terminal, and XLSX workbooks."""
+tables aligned for a terminal (XLSX workbooks: peie.report.workbook)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import io
 import json
 import re
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 from peie.dsl.errors import display_width
 from peie.dsl.i18n import localized
-
-from .labels import heading
 
 # How json.dumps(ensure_ascii=False) writes a string (the C encoder where there is one).
 _JSON_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -103,24 +101,3 @@ def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]],
     cells = [[localized(c) for c in header]] + [[localized(c) for c in row] for row in rows]
     return aligned(cells, {i for i, flag in enumerate(right or ()) if flag}, rule=True)
 
-
-def write_xlsx(handle: BinaryIO, sheets: dict[str, tuple[Sequence[str],
-                                                         Sequence[Sequence[Any]]]]) -> None:
-    """A workbook of one sheet per entry (a header row, then the rows): the sheets'
-    titles and the columns' headings in the run's language, and every text a text cell,
-    never a formula (an id `=1+1` stays `=1+1`)."""
-    from openpyxl import Workbook  # only the xlsx output pays for the import
-
-    book = Workbook()
-    assert book.active is not None
-    book.remove(book.active)
-    for title, (header, rows) in sheets.items():
-        sheet = book.create_sheet(localized(title))
-        sheet.append([heading(name) for name in header])
-        for row in rows:
-            sheet.append(list(row))
-            if any(isinstance(v, str) and v.startswith("=") for v in row):
-                for cell in sheet[sheet.max_row]:  # openpyxl takes `=...` for a formula
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
-    book.save(handle)

@@ -20,7 +20,9 @@ from peie.dsl.i18n import _
 from peie.errors import UsageError
 from peie.files import atomic_write
 
-from . import allocation, calibration, checks, diff, explain, issuance, testing
+from . import allocation, calibration, checks, diff, explain, html, issuance, testing, workbook
+from . import breakdown as bd
+from . import provenance as prov
 from .encoding import excel_csv, json_text
 
 Write = Callable[..., None]  # (result, handle, **options) -> None
@@ -62,6 +64,30 @@ def _batch(name: str, file_only: bool = False) -> Format:
     return Format(write, binary=True, file_only=file_only)
 
 
+def page(render: Callable[..., None]) -> Format:
+    """An HTML report (peie.report.html)."""
+    return Format(render)
+
+
+def _breakdown(parts: Callable[[Any], list[bd.Part]], measures: tuple[str, ...],
+               head: Callable[[Any], dict[str, Any]], table: str = "table"
+               ) -> dict[str, Format]:
+    """The formats of a report's breakdown by one dimension (`--by`); `table` names the
+    text table as the report's own table is named."""
+    def chosen(result: Any, by: str) -> bd.Breakdown:
+        return bd.group(parts(result), by, measures)
+
+    return {table: for_people(lambda r, by: bd.breakdown_table(chosen(r, by))),
+            "json": text(lambda r, by: json_text({**head(r), **bd.breakdown_json(chosen(r, by))})),
+            "csv": text(lambda r, by: bd.breakdown_csv(chosen(r, by)))}
+
+
+def _impact_head(result: Any) -> dict[str, Any]:
+    return {"old": diff.rule_version(result.old_rule), "new": diff.rule_version(result.new_rule),
+            "data": {"path": result.data_path, "sha256": result.data_sha256},
+            "local_factors_sha256": result.local_factors_sha256}
+
+
 DOCUMENTS: dict[str, dict[str, Format]] = {
     "check": {"text": for_people(checks.check_text)},
     "allocation": {
@@ -69,7 +95,10 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
         "json": text(lambda r: json_text(allocation.allocation_json(r))),
         "csv": text(allocation.allocation_csv),
         "xlsx": Format(allocation.allocation_xlsx, binary=True, file_only=True),
+        "html": page(html.allocation_html),
     },
+    "allocation breakdown": _breakdown(bd.allocation_parts, bd.ALLOCATION,
+                                       lambda r: prov.head(r.provenance)),
     "batch allocation": {
         "table": _batch("write_table"),
         "json": _batch("write_json"),
@@ -84,16 +113,24 @@ DOCUMENTS: dict[str, dict[str, Format]] = {
                       "json": text(issuance.preallocation_json),
                       "csv": text(issuance.preallocation_csv)},
     "trueup": {"table": for_people(issuance.trueup_table), "json": text(issuance.trueup_json),
-               "csv": text(issuance.trueup_csv)},
+               "csv": text(issuance.trueup_csv), "html": page(html.trueup_html),
+               "xlsx": Format(workbook.trueup_xlsx, binary=True, file_only=True)},
     "position": {"table": for_people(issuance.position_table),
-                 "json": text(issuance.position_json)},
+                 "json": text(issuance.position_json), "html": page(html.position_html),
+                 "xlsx": Format(workbook.position_xlsx, binary=True, file_only=True)},
+    "position breakdown": _breakdown(bd.position_parts, bd.POSITION,
+                                     lambda r: prov.head(r.provenance)),
     "ledger": {"table": for_people(issuance.ledger_table)},
     "ledger export": {"csv": text(issuance.ledger_csv), "json": text(issuance.ledger_json)},
     "diff": {"text": _diff(diff.diff_text, for_people), "json": _diff(diff.diff_json),
              "markdown": _diff(diff.diff_markdown, for_people)},
     "impact": {"text": for_people(diff.impact_text), "json": text(diff.impact_json),
                "markdown": for_people(lambda r, top: diff.impact_text(r, top, markdown=True)),
-               "csv": text(lambda r, top: diff.impact_csv(r))},
+               "csv": text(lambda r, top: diff.impact_csv(r)),
+               "html": page(html.impact_html),
+               "xlsx": Format(lambda r, handle, top: workbook.impact_xlsx(r, handle),
+                              binary=True, file_only=True)},
+    "impact breakdown": _breakdown(bd.impact_parts, bd.IMPACT, _impact_head, table="text"),
     "test": {"text": for_people(testing.test_text), "junit": text(testing.junit_xml)},
     "calibration": {"table": for_people(calibration.calibration_text),
                     "json": text(calibration.calibration_json)},
