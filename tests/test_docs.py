@@ -1,5 +1,6 @@
-"""Every example in README.md, samples/README.md and docs/*.md is run, so a document that
-drifts from the code fails the suite.
+"""Every example in README.md, samples/README.md and docs/*.md, and in their Chinese
+counterparts README.zh-CN.md and docs/zh/*.md, is run, so a document that drifts from the
+code fails the suite.
 
 How the documents are read (the convention they already follow):
 
@@ -19,7 +20,8 @@ How the documents are read (the convention they already follow):
 - The output shown is the block right after it (```text, or a plain ```), with nothing but
   blank lines between. Where there is one, the output of the commands (standard output
   and standard error as they come) must be the block's text; where the prose before the
-  commands says "standard output not shown", standard error alone. Without one, every
+  commands says "standard output not shown" (in Chinese: "标准输出从略"), standard error
+  alone. Without one, every
   command must exit 0.
 - Compared line by line, trailing spaces ignored. A line `...` in the shown output stands
   for any number of lines (the docs' "where marked `...`, trimmed"), a line ending in
@@ -29,7 +31,7 @@ How the documents are read (the convention they already follow):
   installed path (shown as /work/main/rules) is that of this installation.
 - Files an example uses that the document describes but does not give (cli.md's
   /tmp/peie-docs/cement.rule, draft.rule, bad.csv, cases/) are made from that description
-  (FIXTURES).
+  (FIXTURES); docs/zh/cli.md describes the same files.
 - Examples that cannot run here are skipped by a rule in SKIPPED, with the reason, and
   shown as skipped tests (test_example_not_run); known failures, each with its reason,
   are in KNOWN_FAILURES and must still fail (the list is to be emptied, not grown).
@@ -61,8 +63,9 @@ import peie
 from bench.server import free_port, running_service
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = ["README.md", "samples/README.md",
-             *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+DOCUMENTS = ["README.md", "README.zh-CN.md", "samples/README.md",
+             *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")),
+             *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs" / "zh").glob("*.md"))]
 COPIED = ("samples", "rules")
 BUNDLED_RULES = Path(peie.load_rules().rules[0].path).parent
 WRITTEN_TO = ("/tmp/peie-docs", "/tmp/peie-api")  # where the docs say files went
@@ -73,6 +76,7 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
                    re.M | re.S)
 OUTPUT_INFOS = ("", "text")
+STDERR_ONLY = ("standard output not shown", "标准输出从略")  # the prose's words, in English and Chinese
 
 SKIPPED: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"python3 -m venv"),
@@ -128,7 +132,7 @@ def examples(doc: str) -> list[Example]:
         before = text[blocks[i - 1].end() if i else 0:block.start()]
         found.append(Example(doc, text.count("\n", 0, block.start()) + 1, block["info"],
                              block["body"], after["body"] if shows and after else None,
-                             "standard output not shown" in before))
+                             any(words in before for words in STDERR_ONLY)))
     return found
 
 
@@ -180,6 +184,7 @@ def _hasty_cases(folder: Path) -> None:
 FIXTURES: dict[str, list[Callable[[Path], None]]] = {
     "docs/cli.md": [_cement_with_two_mistakes, _draft, _bad_csv, _hasty_cases],
 }
+FIXTURES["docs/zh/cli.md"] = FIXTURES["docs/cli.md"]  # its Chinese counterpart, same examples
 
 
 # ---- running ---------------------------------------------------------------------------
