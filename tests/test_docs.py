@@ -76,7 +76,8 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 FENCE = re.compile(r"^(?P<indent> *)```(?P<info>\S*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
                    re.M | re.S)
 OUTPUT_INFOS = ("", "text")
-STDERR_ONLY = ("standard output not shown", "标准输出从略")  # the prose's words, in English and Chinese
+# the prose's words before commands whose standard error alone is shown, in English and Chinese
+STDERR_ONLY = ("standard output not shown", "标准输出从略")
 
 SKIPPED: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"python3 -m venv"),

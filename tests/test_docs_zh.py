@@ -1,0 +1,73 @@
+"""The Chinese documents keep pace with the English ones: each English document below has
+its Chinese counterpart, the two link to each other, and both run the same commands and
+name the same `peie` subcommands, so that an example added to or changed in one and not
+the other fails here. (That every example of both runs as shown is tests/test_docs.py.)"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+from test_docs import ROOT, examples
+
+from peie.cli.main import build_parser
+
+# English document -> its Chinese counterpart
+COUNTERPARTS = {
+    "README.md": "README.zh-CN.md",
+    "docs/authoring.md": "docs/zh/authoring.md",
+    "docs/language.md": "docs/zh/language.md",
+    "docs/cli.md": "docs/zh/cli.md",
+    "docs/versions.md": "docs/zh/versions.md",
+}
+IN_CHINESE = re.compile(r"\bpeie --lang zh\b")  # how the Chinese examples call peie
+MENTION = re.compile(r"\bpeie (?:--lang \w+ )?([a-z]+)\b")
+
+
+def subcommands() -> set[str]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
+def commands(doc: str) -> set[str]:
+    """The command lines the document's examples run, each peie in its default language."""
+    return {IN_CHINESE.sub("peie", c) for e in examples(doc) for c in e.commands()}
+
+
+def mentioned(doc: str) -> set[str]:
+    """The peie subcommands the document names anywhere: examples, tables, prose."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    return set(MENTION.findall(text)) & subcommands()
+
+
+@pytest.mark.parametrize("english", COUNTERPARTS)
+def test_the_chinese_counterpart_runs_the_same_commands(english: str) -> None:
+    chinese = COUNTERPARTS[english]
+    assert (ROOT / chinese).is_file(), f"{english} has no Chinese counterpart {chinese}"
+    assert commands(chinese) == commands(english)
+
+
+@pytest.mark.parametrize("english", COUNTERPARTS)
+def test_the_chinese_counterpart_names_the_same_subcommands(english: str) -> None:
+    assert mentioned(COUNTERPARTS[english]) == mentioned(english)
+
+
+@pytest.mark.parametrize("chinese", COUNTERPARTS.values())
+def test_the_chinese_examples_ask_peie_for_chinese(chinese: str) -> None:
+    """Every peie the Chinese examples run is `peie --lang zh` (the README's set-up line
+    runs it from the virtual environment, .venv/bin/peie --lang zh)."""
+    called = [c for e in examples(chinese) for c in e.commands() if re.search(r"\bpeie ", c)]
+    assert called
+    assert [c for c in called if re.search(r"\bpeie (?!--lang zh\b)", c)] == []
+
+
+@pytest.mark.parametrize("english", COUNTERPARTS)
+def test_each_links_to_the_other(english: str) -> None:
+    chinese = COUNTERPARTS[english]
+    english_text = (ROOT / english).read_text(encoding="utf-8")
+    chinese_text = (ROOT / chinese).read_text(encoding="utf-8")
+    english_name = english.rpartition("/")[2]
+    assert f"](../{english_name})" in chinese_text or f"]({english_name})" in chinese_text
+    if english == "README.md":  # the other English documents are edited by others
+        assert "](README.zh-CN.md)" in english_text.split("\n## ")[0]
