@@ -12,6 +12,7 @@ import pytest
 from test_docs import ROOT, examples
 
 from peie.cli.main import build_parser
+from peie.dsl.keywords import CHINESE
 
 # English document -> its Chinese counterpart
 COUNTERPARTS = {
@@ -71,3 +72,21 @@ def test_each_links_to_the_other(english: str) -> None:
     assert f"](../{english_name})" in chinese_text or f"]({english_name})" in chinese_text
     if english == "README.md":  # the other English documents are edited by others
         assert "](README.zh-CN.md)" in english_text.split("\n## ")[0]
+
+
+@pytest.mark.parametrize("doc", ["docs/language.md", "docs/zh/language.md"])
+def test_the_keyword_table_is_the_grammars(doc: str) -> None:
+    """§22 of both references lists every keyword with its Chinese forms as
+    dsl/keywords.py has them (the first the one `peie fmt --keywords zh` writes), each once,
+    and nothing else."""
+    section = (ROOT / doc).read_text(encoding="utf-8").split("\n## 22. ")[1]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", section, re.M)
+    listed = {english: tuple(re.findall(r"`([^`]+)`", forms)) for english, forms in rows}
+    assert len(listed) == len(rows)
+    assert listed == CHINESE
+
+
+def test_the_chinese_reserved_words_are_the_keywords() -> None:
+    text = (ROOT / "docs/zh/language.md").read_text(encoding="utf-8")
+    block = text.split("它们的中文写法（第 22 节）同样是保留字：\n\n```\n")[1].split("```")[0]
+    assert block.split() == [word for forms in CHINESE.values() for word in forms]
