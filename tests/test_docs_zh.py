@@ -6,10 +6,12 @@ the other fails here. (That every example of both runs as shown is tests/test_do
 from __future__ import annotations
 
 import argparse
+import posixpath
 import re
+from pathlib import PurePosixPath
 
 import pytest
-from test_docs import ROOT, examples
+from test_docs import FENCE, ROOT, examples
 
 from peie.cli.main import build_parser
 from peie.dsl.keywords import CHINESE
@@ -90,3 +92,28 @@ def test_the_chinese_reserved_words_are_the_keywords() -> None:
     text = (ROOT / "docs/zh/language.md").read_text(encoding="utf-8")
     block = text.split("它们的中文写法（第 22 节）同样是保留字：\n\n```\n")[1].split("```")[0]
     assert block.split() == [word for forms in CHINESE.values() for word in forms]
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(path: str) -> set[str]:
+    """The anchors of a document's headings, as GitHub makes them."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.*)$", FENCE.sub("", text), re.M)}
+
+
+@pytest.mark.parametrize("chinese", COUNTERPARTS.values())
+def test_the_chinese_links_lead_somewhere(chinese: str) -> None:
+    """Each relative link of a Chinese document names a file of the repository, and each
+    anchor a heading of its document."""
+    text = FENCE.sub("", (ROOT / chinese).read_text(encoding="utf-8"))
+    folder = PurePosixPath(chinese).parent
+    for target in LINK.findall(text):
+        if re.match(r"\w+://", target):
+            continue
+        path, _, anchor = target.partition("#")
+        linked = posixpath.normpath(folder / path) if path else chinese
+        assert (ROOT / linked).is_file(), f"{chinese}: {target}"
+        assert not anchor or anchor in anchors(linked), f"{chinese}: {target}"
