@@ -324,8 +324,9 @@ def prepare(doc: str, folder: Path) -> None:
 # translated: the Chinese documents show peie --lang zh). Where the document elided lines,
 # the new output is elided alike; read the result with `git diff` before committing it.
 
-# the numbers, ids and paths of a line, which a rewording or a translation keeps
-SKELETON = re.compile(r"[A-Za-z0-9_.:/+-]*[0-9][A-Za-z0-9_.,:/%+-]*")
+# the numbers, ids, paths and names (heat_benchmark) of a line, which a rewording or a
+# translation keeps
+SKELETON = re.compile(r"[A-Za-z0-9_.:/+-]*[0-9_][A-Za-z0-9_.,:/%+-]*")
 
 
 def reshown(shown: str, actual: str) -> str:
@@ -337,22 +338,23 @@ def reshown(shown: str, actual: str) -> str:
         return ""
     lines = actual.rstrip("\n").split("\n")
     runs: list[list[str]] = [[]]
+    elisions = []
     for line in shown.rstrip("\n").split("\n"):
         if line.strip() == "...":
             runs.append([])
+            elisions.append(line)
         else:
             runs[-1].append(line)
     if len(runs) == 1 or sum(map(len, runs)) > len(lines):
         return "\n".join(lines) + "\n"
 
     def agreement(run: list[str], start: int) -> int:
-        return sum(1 for line, got in zip(run, lines[start:], strict=False)
-                   if SKELETON.findall(line) and SKELETON.findall(line) == SKELETON.findall(got))
+        return sum(_agreement(line, got) for line, got in zip(run, lines[start:], strict=False))
 
     out, at = [], 0
     for i, run in enumerate(runs):
         if i:
-            out.append("...")
+            out.append(elisions[i - 1])
         if not run:
             continue
         last = len(lines) - sum(map(len, runs[i:]))
@@ -366,6 +368,15 @@ def reshown(shown: str, actual: str) -> str:
             out.append(_cut(got, len(line) - 4) if line.endswith(" ...") else got)
         at = start + len(run)
     return "\n".join(out) + "\n"
+
+
+def _agreement(shown: str, got: str) -> int:
+    """How many of the numbers, ids and names of a line shown a line of output repeats, as
+    the line shows them (all, or the first ones for a line ending ` ...`); 0 if not."""
+    elided = shown.endswith(" ...")
+    kept = SKELETON.findall(shown[:-4] if elided else shown)
+    found = SKELETON.findall(got)
+    return len(kept) if kept == (found[:len(kept)] if elided else found) else 0
 
 
 def _cut(line: str, length: int) -> str:
