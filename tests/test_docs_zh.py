@@ -1,7 +1,9 @@
 """The Chinese documents keep pace with the English ones: each English document below has
 its Chinese counterpart, the two link to each other, and both run the same commands and
 name the same `peie` subcommands, so that an example added to or changed in one and not
-the other fails here. (That every example of both runs as shown is tests/test_docs.py.)"""
+the other fails here; the Chinese language reference shows the English one's rule texts
+in Chinese keywords, and both list the keywords of dsl/keywords.py. (That every example
+of both runs as shown is tests/test_docs.py.)"""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ import re
 from pathlib import PurePosixPath
 
 import pytest
+from lark import Lark
+from lark.exceptions import LarkError
 from test_docs import FENCE, ROOT, examples
 
 from peie.cli.main import build_parser
-from peie.dsl.keywords import CHINESE
+from peie.dsl.keywords import CHINESE, ENGLISH, form_of, respelled
 
 # English document -> its Chinese counterpart
 COUNTERPARTS = {
@@ -117,3 +121,39 @@ def test_the_chinese_links_lead_somewhere(chinese: str) -> None:
         linked = posixpath.normpath(folder / path) if path else chinese
         assert (ROOT / linked).is_file(), f"{chinese}: {target}"
         assert not anchor or anchor in anchors(linked), f"{chinese}: {target}"
+
+
+GRAMMAR = Lark.open_from_package("peie.dsl", "grammar.lark", parser="lalr", lexer="basic")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def in_english(block: str) -> str | None:
+    """A block of rule text with its keywords in English; None for a block that is not a
+    rule's text (output, a template with placeholder names, a list of keywords)."""
+    lines, chinese, other = [], False, False
+    for line in block.split("\n"):
+        if line.strip() == "...":
+            lines.append(line)
+            continue
+        try:
+            tokens = list(GRAMMAR.lex(line))
+        except LarkError:
+            return None
+        if any(t.type == "NAME" and CJK.search(t) for t in tokens):
+            return None
+        chinese = chinese or any(t in ENGLISH and form_of(t) == "zh" for t in tokens)
+        other = other or any(t not in ENGLISH for t in tokens)
+        lines.append(respelled(line, tokens, "en"))
+    return "\n".join(lines) if chinese and other else None
+
+
+def test_the_chinese_reference_shows_the_english_references_rules() -> None:
+    """Each rule text of the Chinese reference is one of the English reference, its keywords
+    in Chinese, so that the two show the same rules."""
+    def blocks(doc: str) -> list[str]:
+        return [m["body"] for m in FENCE.finditer((ROOT / doc).read_text(encoding="utf-8"))
+                if m["info"] == ""]
+    english = set(blocks("docs/language.md"))
+    shown = [rule for rule in map(in_english, blocks("docs/zh/language.md")) if rule]
+    assert len(shown) >= 20
+    assert [rule for rule in shown if rule not in english] == []
