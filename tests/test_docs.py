@@ -21,8 +21,7 @@ How the documents are read (the convention they already follow):
   blank lines between. Where there is one, the output of the commands (standard output
   and standard error as they come) must be the block's text; where the prose before the
   commands says "standard output not shown" (in Chinese: "标准输出从略"), standard error
-  alone. Without one, every
-  command must exit 0.
+  alone. Without one, every command must exit 0.
 - Compared line by line, trailing spaces ignored. A line `...` in the shown output stands
   for any number of lines (the docs' "where marked `...`, trimmed"), a line ending in
   ` ...` for any line that starts with the text before it. Times of day
@@ -55,6 +54,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -332,8 +332,9 @@ SKELETON = re.compile(r"[A-Za-z0-9_.:/+-]*[0-9_][A-Za-z0-9_.,:/%+-]*")
 def reshown(shown: str, actual: str) -> str:
     """`actual` elided where `shown` elides (`...` lines, lines ending ` ...`): each run of
     lines shown between elisions becomes the run of actual lines that agrees with it best
-    in the numbers, codes and paths its lines hold, the first run at the start and the last
-    at the end unless an elision is there."""
+    in the numbers, codes and names its lines hold, the first run at the start and the last
+    at the end unless an elision is there. When the two cannot be matched so (more lines
+    shown than there are), `actual` whole."""
     if not actual.strip():
         return ""
     lines = actual.rstrip("\n").split("\n")
@@ -345,7 +346,7 @@ def reshown(shown: str, actual: str) -> str:
             elisions.append(line)
         else:
             runs[-1].append(line)
-    if len(runs) == 1 or sum(map(len, runs)) > len(lines):
+    if sum(map(len, runs)) > len(lines) or len(runs) == 1 and len(runs[0]) != len(lines):
         return "\n".join(lines) + "\n"
 
     def agreement(run: list[str], start: int) -> int:
@@ -380,11 +381,13 @@ def _agreement(shown: str, got: str) -> int:
 
 
 def _cut(line: str, length: int) -> str:
-    """The line shown by its first `length` characters or fewer, ending at a word."""
-    kept = line[:max(length, 1)]
-    if len(kept) < len(line):
-        kept = kept[:max(kept.rfind(c) for c in " ;；,，、") + 1] or kept
-    return kept.rstrip() + " ..."
+    """The line shown by its first `length` characters or fewer, ending at a word; whole
+    if it is no longer."""
+    if len(line) <= length:
+        return line
+    length = max(length, 1)
+    word_ends = max(line.rfind(c, 0, length + 1) for c in " ;；,，、")
+    return (line[:word_ends + 1] if word_ends > 0 else line[:length]).rstrip() + " ..."
 
 
 def _unplaced(output: str, folder: Path, text: str) -> str:
@@ -462,10 +465,13 @@ def test_an_output_brought_up_to_date_is_elided_as_before() -> None:
         "合计              134     300  493,165,851\n")
     assert reshown("Edits with no effect on this data: enum unit_code added; ...\n",
                    "无影响的修改：enum unit_code added；metadata version changed\n") \
-        == "无影响的修改：enum unit_code added；metadata version changed\n"  # no elided line
+        == "无影响的修改：enum unit_code added；metadata version changed\n"  # it is all there
     assert reshown("a 1\n...\nEdits with no effect: enum unit_code added; ...\n",
                    "甲 1\n乙 2\n无影响的修改：enum unit_code added；metadata version changed\n") \
         == "甲 1\n...\n无影响的修改：enum unit_code added；metadata ...\n"
+    assert reshown("run 1: 2017 preallocation ...\n",
+                   "run 1: 2017 预分配, 当前有效; rules aluminium 2017-draft (27078cc4eead)\n") \
+        == "run 1: 2017 预分配, 当前有效; ...\n"  # 26 characters shown, to the last word
 
 
 LINE = st.text(alphabet="ab .,:-%12345汉字", max_size=12)
@@ -499,8 +505,6 @@ def test_the_lists_name_real_examples() -> None:
 
 
 if __name__ == "__main__":
-    import tempfile
-
     for document in sys.argv[1:]:
         with tempfile.TemporaryDirectory() as scratch:
             for example_name in update(document, Path(scratch)):
