@@ -120,7 +120,7 @@ def add_parsers(sub: Any) -> None:
     _issuing_args(p, "trueup")
     p.set_defaults(run=cmd_trueup)
 
-    p = sub.add_parser("position", help=_("final allocation against verified emissions"))
+    p = sub.add_parser("position", help=_("final allocation against the compliance obligation"))
     data_args(p)
     p.add_argument("--format", choices=tuple(dict.fromkeys(
         (*formats("position"), *formats("position breakdown")))), default="table")

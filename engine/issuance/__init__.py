@@ -1,5 +1,5 @@
 """Two-stage issuance (预分配 + 多退少补), the ledger that records it, and positions
-against verified emissions.
+against the compliance obligation (清缴).
 """
 
 from __future__ import annotations

@@ -123,7 +123,8 @@ POSITION = ("allocation", "emissions", "balance", "short")
 
 
 def position_parts(report: PositionReport) -> list[Part]:
-    """`short` counts the parts whose emissions exceed their allocation."""
+    """`short` counts the parts whose obligation exceeds their allocation (a balance
+    below zero)."""
     records = _records_of(report.result)
     # peie.issuance.position makes one position per part, in the allocation's order.
     return [Part(p.facility_id, unit_keys(records(f.unit_ids)), len(f.unit_ids),

@@ -288,8 +288,8 @@ def position_html(report: PositionReport, handle: IO[str]) -> None:
     groups = bd.breakdowns(parts, bd.POSITION)
     total = groups[0].total
     _page(localized(_("Position {year}", year=report.result.year)),
-          localized(_("Final allocation against verified emissions: surplus (+) or "
-                      "shortfall (-) of each facility.")),
+          localized(_("Final allocation against the compliance obligation (清缴): surplus "
+                      "(+) or shortfall (-) of each facility.")),
           [Figure(COLUMN["allocation"], shown(total.amounts["allocation"])),
            Figure(COLUMN["emissions"], shown(total.amounts["emissions"])),
            Figure(COLUMN["balance"], shown(total.amounts["balance"], True)),
