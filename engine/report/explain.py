@@ -52,11 +52,11 @@ def facility_text(explanation: FacilityExplanation) -> str:
         lines.append("  " + localized(_(
             "exact sum {exact} tCO2, rounded {mode} to {step} ({path}:{line}): {whole} tCO2",
             exact=decimal_text(part.exact), mode=rule.rounding.mode, step=step, path=rule.path,
-            line=rule.rounding.span.line, whole=f"{part.allocation:,}")))
+            line=rule.rounding.span.line, whole=format(part.allocation, ","))))
+    total = format(facility.allocation, ",")
     lines += ["", localized(_("total {total} tCO2 (the sum of its sectors' whole amounts)",
-                              total=f"{facility.allocation:,}"))
-              if len(facility.parts) > 1 else
-              localized(_("total {total} tCO2", total=f"{facility.allocation:,}"))]
+                              total=total))
+              if len(facility.parts) > 1 else localized(_("total {total} tCO2", total=total))]
     return "\n".join(lines) + "\n"
 
 
